@@ -1,0 +1,173 @@
+"""A small MQTT client that only moves messages (the Zigbee2MQTT ``lib/mqtt`` idea).
+
+It connects in the background and keeps retrying with backoff (the first connection
+too), sets a retained last will, resubscribes after every reconnect, and wraps each
+handler so one failing handler is logged instead of killing the network thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import BaseModel
+
+from retroboard_common.models import dump_payload
+from retroboard_common.settings import MqttUrl
+
+log = logging.getLogger(__name__)
+
+MessageHandler = Callable[[str, bytes], None]
+ConnectListener = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Will:
+    """The message the broker publishes for us if we vanish."""
+
+    topic: str
+    payload: bytes
+    retain: bool = True
+    qos: int = 1
+
+
+class MqttClient:
+    """Background MQTT connection with resubscription and guarded handlers."""
+
+    def __init__(
+        self,
+        url: MqttUrl,
+        client_name: str,
+        *,
+        will: Will | None = None,
+        keepalive: int = 30,
+        reconnect_max_delay: int = 30,
+    ) -> None:
+        self.url = url
+        self.client_id = f"{client_name}-{uuid.uuid4().hex[:8]}"
+        self._keepalive = keepalive
+        self._subscriptions: dict[str, int] = {}
+        self._connect_listeners: list[ConnectListener] = []
+        self._disconnect_listeners: list[ConnectListener] = []
+        self._connected = threading.Event()
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=paho.MQTTv311,
+            clean_session=True,
+        )
+        if url.username:
+            self._client.username_pw_set(url.username, url.password)
+        if url.tls:
+            self._client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+        if will:
+            self._client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=reconnect_max_delay)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+
+    # --- wiring (before or after start) ---------------------------------------
+
+    def subscribe(self, pattern: str, handler: MessageHandler, qos: int = 1) -> None:
+        """Call ``handler(topic, payload)`` for every message matching ``pattern``."""
+
+        def guarded(_client: paho.Client, _userdata: object, msg: paho.MQTTMessage) -> None:
+            try:
+                handler(msg.topic, msg.payload)
+            except Exception:
+                log.exception("handler for %s failed on %s", pattern, msg.topic)
+
+        self._client.message_callback_add(pattern, guarded)
+        self._subscriptions[pattern] = qos
+        if self.connected:
+            self._client.subscribe(pattern, qos)
+
+    def on_connect(self, listener: ConnectListener) -> None:
+        """Run ``listener`` after every (re)connection, once subscriptions are sent."""
+        self._connect_listeners.append(listener)
+
+    def on_disconnect(self, listener: ConnectListener) -> None:
+        """Run ``listener`` whenever the connection drops."""
+        self._disconnect_listeners.append(listener)
+
+    # --- I/O --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background; retries until ``stop``."""
+        self._client.connect_async(self.url.host, self.url.port, keepalive=self._keepalive)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect cleanly (no last will) and stop the network thread."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker has accepted us right now."""
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float | None = None) -> bool:
+        """Block until connected (or ``timeout`` seconds pass)."""
+        return self._connected.wait(timeout)
+
+    def publish(
+        self, topic: str, payload: bytes | str, *, retain: bool = False, qos: int = 1
+    ) -> paho.MQTTMessageInfo:
+        """Publish raw bytes; queued by paho while disconnected."""
+        return self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    def publish_model(
+        self, topic: str, model: BaseModel, *, retain: bool = False, qos: int = 1
+    ) -> paho.MQTTMessageInfo:
+        """Publish a payload model as compact JSON."""
+        return self.publish(topic, dump_payload(model), retain=retain, qos=qos)
+
+    # --- paho callbacks -----------------------------------------------------------
+
+    def _on_connect(
+        self,
+        client: paho.Client,
+        _userdata: object,
+        _flags: object,
+        reason: paho.ReasonCode,
+        _properties: object,
+    ) -> None:
+        if reason.is_failure:
+            log.warning("MQTT broker %s refused us: %s", self.url.redacted(), reason)
+            return
+        log.info("connected to MQTT broker %s", self.url.redacted())
+        for pattern, qos in self._subscriptions.items():
+            client.subscribe(pattern, qos)
+        self._connected.set()
+        for listener in self._connect_listeners:
+            self._run_listener(listener)
+
+    def _on_disconnect(
+        self,
+        _client: paho.Client,
+        _userdata: object,
+        _flags: object,
+        reason: paho.ReasonCode,
+        _properties: object,
+    ) -> None:
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        if was_connected:
+            log.warning("disconnected from MQTT broker (%s); reconnecting", reason)
+            for listener in self._disconnect_listeners:
+                self._run_listener(listener)
+
+    @staticmethod
+    def _run_listener(listener: ConnectListener) -> None:
+        try:
+            listener()
+        except Exception:
+            log.exception("connection listener %r failed", listener)

@@ -1,0 +1,84 @@
+"""MQTT topic names: the only place topic strings are built or parsed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+BASE: Final = "retroboard"
+
+StateName = Literal["apps_list", "current_app", "settings", "carousel_config"]
+STATE_NAMES: Final[tuple[StateName, ...]] = (
+    "apps_list",
+    "current_app",
+    "settings",
+    "carousel_config",
+)
+
+BOARD_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def is_valid_board_id(board_id: str) -> bool:
+    """Tell whether ``board_id`` is safe as one MQTT topic level and one URL segment."""
+    return bool(BOARD_ID_PATTERN.match(board_id))
+
+
+@dataclass(frozen=True)
+class BoardTopics:
+    """Every topic of one board, under ``retroboard/<board>``."""
+
+    board_id: str
+
+    @property
+    def base(self) -> str:
+        return f"{BASE}/{self.board_id}"
+
+    @property
+    def status(self) -> str:
+        return f"{self.base}/status"
+
+    @property
+    def frame(self) -> str:
+        return f"{self.base}/frame"
+
+    def state(self, name: StateName) -> str:
+        return f"{self.base}/state/{name}"
+
+    def cmd(self, verb: str) -> str:
+        return f"{self.base}/cmd/{verb}"
+
+    def response(self, verb: str) -> str:
+        return f"{self.base}/response/{verb}"
+
+    @property
+    def all_commands(self) -> str:
+        return f"{self.base}/cmd/+"
+
+
+# Wildcard subscriptions over every board (used by the api and the bridge).
+ALL_STATUS: Final = f"{BASE}/+/status"
+ALL_STATE: Final = f"{BASE}/+/state/+"
+ALL_RESPONSES: Final = f"{BASE}/+/response/+"
+ALL_FRAMES: Final = f"{BASE}/+/frame"
+
+
+@dataclass(frozen=True)
+class ParsedTopic:
+    """A topic split into its board, its kind (``state``, ``cmd``, …) and its name."""
+
+    board_id: str
+    kind: str
+    name: str | None
+
+
+def parse_topic(topic: str) -> ParsedTopic | None:
+    """Split a RetroBoard topic; ``None`` when it is not one of ours."""
+    parts = topic.split("/")
+    if len(parts) < 3 or parts[0] != BASE:
+        return None
+    if len(parts) == 3:
+        return ParsedTopic(parts[1], parts[2], None)
+    if len(parts) == 4:
+        return ParsedTopic(parts[1], parts[2], parts[3])
+    return None

@@ -1,0 +1,59 @@
+"""The carousel's timing: which entry is showing and when the next one is due.
+
+Pure logic on an injected monotonic clock, so wall-clock jumps never skip or stall it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from retroboard_common.models import CarouselEntry, CarouselState
+
+
+@dataclass
+class Carousel:
+    """Rotation through ``entries``, each shown for its ``duration`` seconds."""
+
+    enabled: bool = False
+    entries: list[CarouselEntry] = field(default_factory=list)
+    index: int = 0
+    shown_since: float | None = None
+
+    @classmethod
+    def from_state(cls, state: CarouselState) -> Carousel:
+        """Rebuild from a saved or published state (position kept, in range)."""
+        index = state.current_index if 0 <= state.current_index < len(state.apps) else 0
+        return cls(state.enabled and bool(state.apps), list(state.apps), index)
+
+    def to_state(self) -> CarouselState:
+        """The ``state/carousel_config`` payload."""
+        return CarouselState(enabled=self.enabled, apps=self.entries, current_index=self.index)
+
+    @property
+    def running(self) -> bool:
+        """Whether it rotates right now."""
+        return self.enabled and bool(self.entries)
+
+    @property
+    def current(self) -> CarouselEntry | None:
+        """The entry showing now (``None`` when not running)."""
+        return self.entries[self.index] if self.running else None
+
+    def begin(self, now: float) -> CarouselEntry | None:
+        """Start (or restart) the current entry's time at ``now``."""
+        self.shown_since = now
+        return self.current
+
+    def due_at(self) -> float | None:
+        """When the current entry's time is up (``None`` when not running)."""
+        entry = self.current
+        if entry is None or self.shown_since is None:
+            return None
+        return self.shown_since + entry.duration
+
+    def advance(self, now: float) -> CarouselEntry | None:
+        """Move to the next entry, wrapping around, and start its time."""
+        if not self.running:
+            return None
+        self.index = (self.index + 1) % len(self.entries)
+        return self.begin(now)

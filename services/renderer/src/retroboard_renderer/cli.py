@@ -1,0 +1,90 @@
+"""``retroboard-renderer``: run one board's renderer until SIGTERM or Ctrl+C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from retroboard_common.mqtt import MqttClient
+from retroboard_common.settings import load_settings
+from retroboard_common.topics import BoardTopics
+from retroboard_renderer.apps import APPS
+from retroboard_renderer.board import Board
+from retroboard_renderer.drivers import DriverUnavailable, create_driver
+from retroboard_renderer.engine import RenderEngine
+from retroboard_renderer.preview import PreviewPublisher
+from retroboard_renderer.service import RendererService
+from retroboard_renderer.settings import RendererSettings
+from retroboard_renderer.store import StateStore
+
+PROGRAM = "retroboard-renderer"
+log = logging.getLogger(PROGRAM)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line flags; each overrides its environment variable."""
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__)
+    parser.add_argument("--mqtt-url", help="broker URL (MQTT_URL)")
+    parser.add_argument("--board-id", help="board id (RETROBOARD_BOARD_ID)")
+    parser.add_argument("--state-dir", type=Path, help="state folder (RETROBOARD_STATE_DIR)")
+    parser.add_argument(
+        "--display", choices=["emulator", "hzeller", "piomatter"], help="driver (RETROBOARD_DISPLAY)"
+    )
+    parser.add_argument("--app", choices=list(APPS), help="app to show when no state is saved")
+    parser.add_argument("--ignore-state", action="store_true", help="do not load saved state")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``retroboard-renderer``."""
+    args = parse_args(argv)
+    settings = load_settings(
+        RendererSettings,
+        PROGRAM,
+        mqtt_url=args.mqtt_url,
+        board_id=args.board_id,
+        state_dir=args.state_dir,
+        display=args.display,
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    try:
+        driver = create_driver(settings)
+    except DriverUnavailable as exc:
+        raise SystemExit(f"{PROGRAM}: {exc}") from None
+
+    topics = BoardTopics(settings.board_id)
+    mqtt = MqttClient(settings.mqtt, f"{PROGRAM}-{settings.board_id}", will=RendererService.last_will(topics))
+    engine = RenderEngine(driver)
+    store = StateStore(settings.state_dir, settings.save_delay)
+    board = Board(engine, store)
+    preview = PreviewPublisher(lambda png: mqtt.publish(topics.frame, png, qos=0), settings.preview_fps)
+    engine.add_ticker(preview.tick)
+    engine.add_frame_listener(preview.on_frame)
+    service = RendererService(board, mqtt, topics, preview)
+
+    board.restore(None if args.ignore_state else store.load(), args.app)
+    engine.start()
+    service.start()
+    log.info(
+        "board %r on %s, %s display %dx%d, state in %s",
+        settings.board_id,
+        settings.mqtt.redacted(),
+        settings.display,
+        driver.width,
+        driver.height,
+        settings.state_dir,
+    )
+
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    stopping.wait()
+    log.info("stopping")
+    service.stop()
+    engine.stop()
+    store.flush()

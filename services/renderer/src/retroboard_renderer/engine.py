@@ -1,0 +1,130 @@
+"""The render loop: one thread owns the canvas and hands whole frames to the driver.
+
+Commands never wait out an app's frame period: every change wakes the loop at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from retroboard_renderer.apps import App
+from retroboard_renderer.drivers.base import DisplayDriver, Frame
+
+log = logging.getLogger(__name__)
+
+FrameListener = Callable[[Frame], None]
+Ticker = Callable[[float], float | None]
+"""Called before every frame with the monotonic time; returns when it wants to run next."""
+
+IDLE_DELAY = 3600.0
+
+
+class RenderEngine:
+    """Runs the current app and shows its frames until stopped."""
+
+    def __init__(
+        self,
+        driver: DisplayDriver,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.driver = driver
+        self._clock = clock
+        self._app: App[Any] | None = None
+        self._blank: Frame = np.zeros((driver.height, driver.width, 3), dtype=np.uint8)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._tickers: list[Ticker] = []
+        self._frame_listeners: list[FrameListener] = []
+        self.frames_drawn = 0
+
+    # --- wiring ---------------------------------------------------------------
+
+    def add_ticker(self, ticker: Ticker) -> None:
+        """Run ``ticker`` on the render thread before every frame (e.g. the carousel)."""
+        self._tickers.append(ticker)
+
+    def add_frame_listener(self, listener: FrameListener) -> None:
+        """Call ``listener`` with every frame shown (e.g. the live preview)."""
+        self._frame_listeners.append(listener)
+
+    # --- commands (any thread) -------------------------------------------------
+
+    @property
+    def app(self) -> App[Any] | None:
+        """The app being shown, or ``None`` when stopped."""
+        return self._app
+
+    def show_app(self, app: App[Any] | None) -> None:
+        """Show ``app`` from the next frame on (``None`` blanks the display)."""
+        with self._lock:
+            self._app = app
+        self.wake()
+
+    def set_brightness(self, percent: int) -> None:
+        """Change brightness and redraw at once."""
+        with self._lock:
+            self.driver.set_brightness(percent)
+        self.wake()
+
+    def wake(self) -> None:
+        """Draw the next frame now instead of at its due time."""
+        self._wake.set()
+
+    # --- the loop --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the render thread."""
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="render", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the render thread and blank the panel."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        with self._lock:
+            self.driver.show(self._blank)
+        self.driver.close()
+
+    def step(self) -> float:
+        """Draw one frame now; returns the seconds until the next one is due."""
+        now = self._clock()
+        due = now + IDLE_DELAY
+        for ticker in self._tickers:
+            wanted = ticker(now)
+            if wanted is not None:
+                due = min(due, wanted)
+        with self._lock:
+            app = self._app
+            frame = app.render(now) if app else self._blank
+            self.driver.show(frame)
+        self.frames_drawn += 1
+        for listener in self._frame_listeners:
+            listener(frame)
+        if app:
+            due = min(due, now + app.frame_delay(now))
+        return max(0.0, due - self._clock())
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            # Clear before drawing: a command arriving mid-frame re-sets the event,
+            # so the wait below returns at once instead of sleeping through it.
+            self._wake.clear()
+            try:
+                delay = self.step()
+            except Exception:
+                # One broken frame must not kill the display; try again shortly.
+                log.exception("drawing a frame failed")
+                delay = 1.0
+            self._wake.wait(delay)

@@ -1,0 +1,125 @@
+"""The renderer on MQTT: commands in, responses and retained state out.
+
+This is the edge: it parses payloads, dispatches them through a lookup table to the
+:class:`Board`, and publishes what changed. Nothing here decides board behaviour.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from retroboard_common.commands import CommandError, decode_command, parse_command, transaction_of
+from retroboard_common.models import (
+    CarouselCommand,
+    CommandResponse,
+    ConfigCommand,
+    PreviewCommand,
+    SettingsCommand,
+    SwitchCommand,
+    payload_dict,
+)
+from retroboard_common.mqtt import MqttClient, Will
+from retroboard_common.topics import STATE_NAMES, BoardTopics, StateName, parse_topic
+from retroboard_renderer.board import Board
+from retroboard_renderer.preview import PreviewPublisher
+
+log = logging.getLogger(__name__)
+
+ONLINE = b"online"
+OFFLINE = b"offline"
+
+
+class RendererService:
+    """Connects one :class:`Board` to the broker."""
+
+    def __init__(
+        self, board: Board, mqtt: MqttClient, topics: BoardTopics, preview: PreviewPublisher
+    ) -> None:
+        self.board = board
+        self.mqtt = mqtt
+        self.topics = topics
+        self.preview = preview
+        self._handlers: dict[str, Callable[[Any], set[StateName]]] = {
+            "switch": self._switch,
+            "stop": lambda _command: board.stop(),
+            "config": self._config,
+            "settings": self._settings,
+            "carousel": self._carousel,
+            "next": lambda _command: board.next(),
+            "request_state": lambda _command: self.publish_state(STATE_NAMES),
+            "preview": self._preview,
+        }
+
+    @staticmethod
+    def last_will(topics: BoardTopics) -> Will:
+        """The retained ``offline`` the broker publishes if the renderer vanishes."""
+        return Will(topics.status, OFFLINE)
+
+    def start(self) -> None:
+        """Subscribe to commands and connect; state is published on every connect."""
+        self.board.on_change(self.publish_state)
+        self.mqtt.subscribe(self.topics.all_commands, self.handle_command)
+        self.mqtt.on_connect(self._announce)
+        self.mqtt.start()
+
+    def stop(self) -> None:
+        """Say ``offline`` explicitly, then disconnect."""
+        if self.mqtt.connected:
+            self.mqtt.publish(self.topics.status, OFFLINE, retain=True).wait_for_publish(2)
+        self.mqtt.stop()
+
+    def _announce(self) -> None:
+        self.mqtt.publish(self.topics.status, ONLINE, retain=True)
+        self.publish_state(STATE_NAMES)
+
+    def publish_state(self, names: set[StateName] | tuple[StateName, ...]) -> set[StateName]:
+        """Publish the retained state topics named (in a stable order)."""
+        for name in STATE_NAMES:
+            if name in names:
+                self.mqtt.publish_model(self.topics.state(name), self.board.payload(name), retain=True)
+        return set(names)
+
+    def handle_command(self, topic: str, payload: bytes) -> None:
+        """Apply one command and answer it on ``response/<verb>``, whatever happens."""
+        parsed = parse_topic(topic)
+        verb = parsed.name if parsed and parsed.name else ""
+        transaction = None
+        try:
+            data = decode_command(payload)
+            transaction = transaction_of(data)
+            command = parse_command(verb, data)
+            changed = self._handlers[verb](command)
+            response = CommandResponse(
+                success=True,
+                transaction=transaction,
+                state={name: payload_dict(self.board.payload(name)) for name in STATE_NAMES if name in changed},
+            )
+        except CommandError as exc:
+            log.info("refused %s command: %s", verb, exc.message)
+            response = exc.response(transaction)
+        except Exception:
+            log.exception("%s command failed", verb)
+            response = CommandError("internal", "internal error; see the renderer log").response(transaction)
+        self.mqtt.publish_model(self.topics.response(verb or "unknown"), response)
+
+    # --- handlers: one per verb, each a thin call into the board ---------------------
+
+    def _switch(self, command: SwitchCommand) -> set[StateName]:
+        return self.board.switch(command.app, command.config)
+
+    def _config(self, command: ConfigCommand) -> set[StateName]:
+        return self.board.configure(command.app, command.config)
+
+    def _settings(self, command: SettingsCommand) -> set[StateName]:
+        return self.board.set_brightness(command.brightness)
+
+    def _carousel(self, command: CarouselCommand) -> set[StateName]:
+        return self.board.set_carousel(command.enabled, command.apps)
+
+    def _preview(self, command: PreviewCommand) -> set[StateName]:
+        self.preview.watch(command.ttl)
+        self.board.engine.wake()
+        return set()
+

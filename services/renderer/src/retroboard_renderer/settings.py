@@ -1,0 +1,58 @@
+"""The renderer's settings: the common ones plus state, display and matrix options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retroboard_common.settings import ServiceSettings, env
+
+DisplayKind = Literal["emulator", "hzeller", "piomatter"]
+
+
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/retroboard`` (``~/.local/state/retroboard``)."""
+    import os
+
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "retroboard"
+
+
+class MatrixSettings(BaseSettings):
+    """Panel geometry and rpi-rgb-led-matrix options (``MATRIX_*``)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    rows: Annotated[int, Field(ge=8, le=64)] = env("MATRIX_ROWS", 32)
+    cols: Annotated[int, Field(ge=8, le=256)] = env("MATRIX_COLS", 64)
+    chain_length: Annotated[int, Field(ge=1, le=16)] = env("MATRIX_CHAIN_LENGTH", 1)
+    parallel: Annotated[int, Field(ge=1, le=6)] = env("MATRIX_PARALLEL", 1)
+    hardware_mapping: str = env("MATRIX_HARDWARE_MAPPING", "regular")
+    gpio_slowdown: Annotated[int, Field(ge=0, le=5)] = env("MATRIX_GPIO_SLOWDOWN", 1)
+    pwm_bits: Annotated[int, Field(ge=1, le=11)] = env("MATRIX_PWM_BITS", 11)
+    led_rgb_sequence: str = env("MATRIX_LED_RGB_SEQUENCE", "RGB", pattern=r"^[RGB]{3}$")
+    pixel_mapper: str = env("MATRIX_PIXEL_MAPPER", "")
+
+    @property
+    def width(self) -> int:
+        """Canvas width in pixels (before any pixel mapper)."""
+        return self.cols * self.chain_length
+
+    @property
+    def height(self) -> int:
+        """Canvas height in pixels (before any pixel mapper)."""
+        return self.rows * self.parallel
+
+
+class RendererSettings(ServiceSettings):
+    """Everything ``retroboard-renderer`` reads from the environment."""
+
+    state_dir: Path = env("RETROBOARD_STATE_DIR", default_factory=default_state_dir)
+    display: DisplayKind = env("RETROBOARD_DISPLAY", "emulator")
+    preview_fps: Annotated[float, Field(gt=0, le=30)] = env("RETROBOARD_PREVIEW_FPS", 10.0)
+    save_delay: Annotated[float, Field(ge=0, le=60)] = env("RETROBOARD_SAVE_DELAY", 1.0)
+    emulator_terminal: bool = env("RETROBOARD_EMULATOR_TERMINAL", False)
+    matrix: MatrixSettings = Field(default_factory=MatrixSettings)

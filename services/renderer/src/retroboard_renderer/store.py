@@ -1,0 +1,129 @@
+"""Saving the board's state without wearing out an SD card or losing it to a crash.
+
+Writes are atomic (temp file, fsync, rename, directory fsync), happen only when the
+state changed, and are debounced so a dragged slider costs one write. The file being
+replaced is kept as the last-good copy. A corrupt file is moved aside and the last-good
+copy (or the defaults) is used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from retroboard_renderer.state import SavedState
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "state.json"
+LAST_GOOD_FILE = "state.last-good.json"
+
+
+class StateStore:
+    """Loads and saves :class:`SavedState` in one folder."""
+
+    def __init__(self, directory: Path, save_delay: float = 1.0) -> None:
+        self.directory = directory
+        self.save_delay = save_delay
+        self.path = directory / STATE_FILE
+        self.last_good_path = directory / LAST_GOOD_FILE
+        self.healthy = True
+        """False while the last write failed (read-only or full disk)."""
+        self.writes = 0
+        self._written: bytes | None = None
+        self._pending: bytes | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    # --- loading ------------------------------------------------------------------
+
+    def load(self) -> SavedState | None:
+        """The saved state, falling back to the last-good copy; ``None`` if neither."""
+        for path in (self.path, self.last_good_path):
+            state = self._read(path)
+            if state is not None:
+                if path is self.last_good_path:
+                    log.warning("restored state from the last-good copy %s", path)
+                self._written = path.read_bytes() if path is self.path else None
+                return state
+        return None
+
+    def _read(self, path: Path) -> SavedState | None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.error("cannot read %s: %s", path, exc)
+            return None
+        try:
+            return SavedState.model_validate_json(data)
+        except ValidationError as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+            log.error(
+                "state file %s is corrupt (%s); moved aside to %s",
+                path,
+                exc.errors()[0]["msg"],
+                aside.name,
+            )
+            try:
+                path.rename(aside)
+            except OSError as rename_error:
+                log.error("cannot move %s aside: %s", path, rename_error)
+            return None
+
+    # --- saving -------------------------------------------------------------------
+
+    def save(self, state: SavedState) -> None:
+        """Save ``state`` after the debounce delay (nothing if it did not change)."""
+        data = state.model_dump_json(indent=2).encode()
+        with self._lock:
+            if data == self._written:
+                self._pending = None
+                return
+            self._pending = data
+            if self._timer is None:
+                self._timer = threading.Timer(self.save_delay, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """Write any pending change now."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            data, self._pending = self._pending, None
+            if data is None or data == self._written:
+                return
+            try:
+                self._write(data)
+            except OSError as exc:
+                # Keep running with the state in memory; retry on the next change.
+                self.healthy = False
+                log.error("cannot save state to %s: %s", self.path, exc)
+                return
+            self._written = data
+            self.healthy = True
+            self.writes += 1
+
+    def _write(self, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_name(f".{STATE_FILE}.tmp")
+        with temp.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if self.path.exists():
+            os.replace(self.path, self.last_good_path)
+        os.replace(temp, self.path)
+        directory = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

@@ -1,0 +1,29 @@
+"""Fixtures shared by every test: a real broker, MQTT test clients, temp state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.mqtt_probe import MqttProbe
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
+    """A fresh Mosquitto on a free port, stopped after the test."""
+    instance = MosquittoBroker(tmp_path / "mosquitto")
+    instance.start()
+    yield instance
+    instance.kill()
+
+
+@pytest.fixture
+def probe(broker: MosquittoBroker) -> Iterator[MqttProbe]:
+    """An MQTT client that records everything under ``retroboard/#``."""
+    client = MqttProbe(broker.url)
+    client.start()
+    yield client
+    client.stop()

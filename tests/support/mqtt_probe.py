@@ -1,0 +1,99 @@
+"""An MQTT test client that records messages and can wait for the one it expects."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from retroboard_common.settings import MqttUrl
+
+
+@dataclass
+class Received:
+    """One message as the probe saw it."""
+
+    topic: str
+    payload: bytes
+    retain: bool
+
+    def json(self) -> Any:
+        """The payload decoded as JSON."""
+        return json.loads(self.payload)
+
+
+class MqttProbe:
+    """Subscribes to ``pattern`` and keeps every message for assertions."""
+
+    def __init__(self, url: str, pattern: str = "retroboard/#") -> None:
+        parsed = MqttUrl.parse(url)
+        self.pattern = pattern
+        self.messages: list[Received] = []
+        self._cond = threading.Condition()
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"probe-{uuid.uuid4().hex[:6]}")
+        self._client.on_connect = lambda c, *_: c.subscribe(self.pattern, 1)
+        self._client.on_message = self._on_message
+        self._client.reconnect_delay_set(0.1, 1)
+        self._host, self._port = parsed.host, parsed.port
+
+    def start(self) -> None:
+        """Connect and start recording."""
+        self._client.connect_async(self._host, self._port, keepalive=10)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with self._cond:
+            self.messages.append(Received(msg.topic, msg.payload, bool(msg.retain)))
+            self._cond.notify_all()
+
+    def clear(self) -> None:
+        """Forget what was received so far."""
+        with self._cond:
+            self.messages.clear()
+
+    def publish(self, topic: str, payload: Any, *, retain: bool = False) -> None:
+        """Publish ``payload`` (dicts as JSON, bytes as they are)."""
+        data = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+        self._client.publish(topic, data, qos=1, retain=retain).wait_for_publish(5)
+
+    def wait_for(
+        self,
+        topic: str,
+        predicate: Callable[[Received], bool] = lambda _m: True,
+        timeout: float = 5.0,
+    ) -> Received:
+        """The first message (already received or arriving) on ``topic`` that fits."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for message in self.messages:
+                    if message.topic == topic and predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [m.topic for m in self.messages][-20:]
+                    raise AssertionError(f"no message on {topic} within {timeout} s; saw {seen}")
+                self._cond.wait(remaining)
+
+    def request(self, board: str, verb: str, payload: dict[str, Any], timeout: float = 5.0) -> Any:
+        """Send a command with a fresh transaction id and return its response payload."""
+        transaction = uuid.uuid4().hex
+        self.publish(f"retroboard/{board}/cmd/{verb}", {**payload, "transaction": transaction})
+        reply = self.wait_for(
+            f"retroboard/{board}/response/{verb}",
+            lambda m: m.json().get("transaction") == transaction,
+            timeout,
+        )
+        return reply.json()

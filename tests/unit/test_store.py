@@ -1,0 +1,87 @@
+"""Persistence: atomic, debounced, only on change, survives corruption and crashes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from retroboard_renderer.state import SavedState
+from retroboard_renderer.store import StateStore
+
+
+def state(brightness: int) -> SavedState:
+    return SavedState(current_app="clock", brightness=brightness)
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, save_delay=0)
+    store.save(state(40))
+    store.flush()
+    assert StateStore(tmp_path).load() == state(40)
+
+
+def test_writes_are_debounced_and_only_on_change(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, save_delay=0.2)
+    for brightness in range(10, 60):  # a dragged slider
+        store.save(state(brightness))
+    assert store.writes == 0
+    time.sleep(0.5)
+    assert store.writes == 1
+    assert json.loads((tmp_path / "state.json").read_text())["brightness"] == 59
+    store.save(state(59))
+    store.flush()
+    assert store.writes == 1
+
+
+def test_previous_file_is_kept_as_last_good(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, save_delay=0)
+    store.save(state(10))
+    store.flush()
+    store.save(state(20))
+    store.flush()
+    last_good = SavedState.model_validate_json((tmp_path / "state.last-good.json").read_text())
+    assert last_good.brightness == 10
+
+
+@pytest.mark.parametrize("garbage", [b"", b'{"brightness": 5', b"\x00\x00\x00", b'{"brightness": 500}'])
+def test_corrupt_file_is_moved_aside_and_last_good_used(tmp_path: Path, garbage: bytes) -> None:
+    store = StateStore(tmp_path, save_delay=0)
+    store.save(state(10))
+    store.flush()
+    store.save(state(20))
+    store.flush()
+    (tmp_path / "state.json").write_bytes(garbage)
+
+    loaded = StateStore(tmp_path).load()
+    assert loaded is not None and loaded.brightness == 10
+    aside = list(tmp_path.glob("state.json.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == garbage
+
+
+def test_corrupt_file_without_last_good_gives_defaults(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{not json")
+    assert StateStore(tmp_path).load() is None
+    assert list(tmp_path.glob("state.json.corrupt-*"))
+
+
+def test_crash_mid_write_leaves_the_old_state(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, save_delay=0)
+    store.save(state(10))
+    store.flush()
+    # A crash while writing leaves only a partial temp file behind.
+    (tmp_path / ".state.json.tmp").write_text('{"brightn')
+    loaded = StateStore(tmp_path).load()
+    assert loaded is not None and loaded.brightness == 10
+
+
+def test_unwritable_folder_keeps_running_and_reports_unhealthy(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    store = StateStore(blocker / "state", save_delay=0)
+    store.save(state(10))
+    store.flush()
+    assert store.healthy is False
+    assert store.writes == 0
