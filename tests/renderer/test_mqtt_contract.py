@@ -32,14 +32,23 @@ def latest(probe: MqttProbe, name: str) -> Any:
     return [m for m in probe.messages if m.topic == f"{STATE}/{name}"][-1].json()
 
 
-def test_announces_online_and_every_state_topic_retained(renderer: ServiceProcess, broker: MosquittoBroker) -> None:
+def test_announces_online_and_every_state_topic_retained(
+    renderer: ServiceProcess, broker: MosquittoBroker
+) -> None:
     apps = retained_state(broker, "apps_list")
     assert apps["apps"] == ["clock", "scroll_text", "stars"]
     assert apps["current"] == "clock"
     assert set(apps["catalog"]["clock"]) == {"description", "schema", "config"}
-    assert retained_state(broker, "current_app") == {"app": "clock", "config": {"font": "6x10", "color": [255, 255, 255]}}
+    assert retained_state(broker, "current_app") == {
+        "app": "clock",
+        "config": {"font": "6x10", "color": [255, 255, 255]},
+    }
     assert retained_state(broker, "settings") == {"brightness": 80}
-    assert retained_state(broker, "carousel_config") == {"enabled": False, "apps": [], "current_index": 0}
+    assert retained_state(broker, "carousel_config") == {
+        "enabled": False,
+        "apps": [],
+        "current_index": 0,
+    }
 
 
 def test_switch(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
@@ -56,7 +65,9 @@ def test_stop(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroke
     assert retained_state(broker, "current_app") == {"app": None, "config": {}}
 
 
-def test_config_of_current_and_of_other_app(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_config_of_current_and_of_other_app(
+    renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     assert probe.request(BOARD, "config", {"config": {"color": [255, 0, 0]}})["success"]
     assert retained_state(broker, "current_app")["config"]["color"] == [255, 0, 0]
     reply = probe.request(BOARD, "config", {"app": "stars", "config": {"lifetime": 12}})
@@ -70,11 +81,17 @@ def test_settings(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoB
     assert retained_state(broker, "settings") == {"brightness": 40}
 
 
-def test_carousel_and_next(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_carousel_and_next(
+    renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     apps = [{"app": "stars", "duration": 60}, {"app": "scroll_text", "duration": 60}]
     reply = probe.request(BOARD, "carousel", {"enabled": True, "apps": apps})
     assert reply["success"] is True
-    assert retained_state(broker, "carousel_config") == {"enabled": True, "apps": apps, "current_index": 0}
+    assert retained_state(broker, "carousel_config") == {
+        "enabled": True,
+        "apps": apps,
+        "current_index": 0,
+    }
     assert retained_state(broker, "current_app")["app"] == "stars"
     assert probe.request(BOARD, "next", {})["success"]
     assert retained_state(broker, "current_app")["app"] == "scroll_text"
@@ -131,9 +148,17 @@ BAD_COMMANDS = [
 
 @pytest.mark.parametrize(("verb", "payload", "code"), BAD_COMMANDS)
 def test_bad_commands_are_answered_and_change_nothing(
-    renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker, verb: str, payload: bytes, code: str
+    renderer: ServiceProcess,
+    probe: MqttProbe,
+    broker: MosquittoBroker,
+    verb: str,
+    payload: bytes,
+    code: str,
 ) -> None:
-    before = {name: retained_state(broker, name) for name in ("apps_list", "current_app", "settings", "carousel_config")}
+    before = {
+        name: retained_state(broker, name)
+        for name in ("apps_list", "current_app", "settings", "carousel_config")
+    }
     probe.clear()
     probe.publish(f"retroboard/{BOARD}/cmd/{verb}", payload)
     reply = probe.wait_for(f"retroboard/{BOARD}/response/{verb}").json()
@@ -147,14 +172,20 @@ def test_bad_commands_are_answered_and_change_nothing(
     assert probe.request(BOARD, "settings", {"brightness": 55})["success"]  # still serving
 
 
-def test_bad_command_keeps_the_callers_transaction(renderer: ServiceProcess, probe: MqttProbe) -> None:
-    probe.publish(f"retroboard/{BOARD}/cmd/settings", json.dumps({"brightness": -1, "transaction": "t-1"}))
+def test_bad_command_keeps_the_callers_transaction(
+    renderer: ServiceProcess, probe: MqttProbe
+) -> None:
+    probe.publish(
+        f"retroboard/{BOARD}/cmd/settings", json.dumps({"brightness": -1, "transaction": "t-1"})
+    )
     reply = probe.wait_for(f"retroboard/{BOARD}/response/settings").json()
     assert reply["transaction"] == "t-1"
     assert reply["details"][0]["loc"] == ["brightness"]
 
 
-def test_restart_restores_state(start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_restart_restores_state(
+    start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     first = start_renderer()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=10)
     probe.request(BOARD, "switch", {"app": "scroll_text", "config": {"text": "kept"}})
@@ -168,7 +199,9 @@ def test_restart_restores_state(start_renderer: RendererFactory, probe: MqttProb
     assert retained_state(broker, "settings") == {"brightness": 21}
 
 
-def test_ignore_state_boots_on_the_chosen_app(start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_ignore_state_boots_on_the_chosen_app(
+    start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     first = start_renderer()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=10)
     probe.request(BOARD, "switch", {"app": "scroll_text"})
@@ -178,13 +211,17 @@ def test_ignore_state_boots_on_the_chosen_app(start_renderer: RendererFactory, p
     probe.wait_for(f"{STATE}/current_app", lambda m: m.json()["app"] == "stars", timeout=10)
 
 
-def test_last_will_on_kill_9(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_last_will_on_kill_9(
+    renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     renderer.kill()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"offline", timeout=5)
     assert retained_state(broker, "settings")  # state stays retained for readers
 
 
-def test_broker_restart_republishes_state(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_broker_restart_republishes_state(
+    renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     probe.request(BOARD, "settings", {"brightness": 66})
     broker.kill()
     # Wipe the broker's memory of retained messages: only a republish can bring them back.
@@ -197,7 +234,9 @@ def test_broker_restart_republishes_state(renderer: ServiceProcess, probe: MqttP
     assert probe.request(BOARD, "settings", {"brightness": 67})["success"]  # subscriptions survived
 
 
-def test_first_connection_is_retried(start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker) -> None:
+def test_first_connection_is_retried(
+    start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker
+) -> None:
     broker.stop()
     start_renderer()
     time.sleep(1.5)
@@ -210,4 +249,7 @@ def test_bad_setting_stops_with_one_clear_line(start_renderer: RendererFactory) 
     assert process.process is not None
     assert process.process.wait(10) == 2
     lines = process.output().strip().splitlines()
-    assert lines == ["retroboard-renderer: invalid setting MATRIX_ROWS: Input should be a valid integer, unable to parse string as an integer"]
+    assert lines == [
+        "retroboard-renderer: invalid setting MATRIX_ROWS: "
+        "Input should be a valid integer, unable to parse string as an integer"
+    ]

@@ -37,10 +37,12 @@ class MqttProbe:
         self.pattern = pattern
         self.messages: list[Received] = []
         self._cond = threading.Condition()
-        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"probe-{uuid.uuid4().hex[:6]}")
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"probe-{uuid.uuid4().hex[:6]}"
+        )
         self._client.on_connect = lambda c, *_: c.subscribe(self.pattern, 1)
         self._client.on_message = self._on_message
-        self._client.reconnect_delay_set(0.1, 1)
+        self._client.reconnect_delay_set(1, 2)
         self._host, self._port = parsed.host, parsed.port
 
     def start(self) -> None:
@@ -55,7 +57,7 @@ class MqttProbe:
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         with self._cond:
-            self.messages.append(Received(msg.topic, msg.payload, bool(msg.retain)))
+            self.messages.append(Received(msg.topic, bytes(msg.payload), bool(msg.retain)))
             self._cond.notify_all()
 
     def clear(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from retroboard_renderer.apps import APPS
 from retroboard_renderer.apps.clock import Clock, ClockConfig
@@ -127,7 +127,7 @@ def test_one_star_fades_in_then_out() -> None:
         (StarsConfig, {"lifetime": "long"}),
     ],
 )
-def test_invalid_configs_are_refused(model: type, values: dict[str, object]) -> None:
+def test_invalid_configs_are_refused(model: type[BaseModel], values: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         model.model_validate(values)
 

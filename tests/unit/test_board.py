@@ -74,7 +74,9 @@ def test_invalid_config_names_the_field(board: Board) -> None:
     assert "speed" in refused.value.message
 
 
-def test_stop_blanks_and_clears_the_current_app(board: Board, engine: RenderEngine, driver: EmulatorDriver) -> None:
+def test_stop_blanks_and_clears_the_current_app(
+    board: Board, engine: RenderEngine, driver: EmulatorDriver
+) -> None:
     board.stop()
     engine.step()
     assert board.current_app is None
@@ -88,7 +90,9 @@ def test_configure_without_app_while_stopped_is_refused(board: Board) -> None:
         board.configure(None, {"color": [1, 2, 3]})
 
 
-def test_brightness_reaches_the_driver(board: Board, engine: RenderEngine, driver: EmulatorDriver) -> None:
+def test_brightness_reaches_the_driver(
+    board: Board, engine: RenderEngine, driver: EmulatorDriver
+) -> None:
     board.set_brightness(10)
     engine.step()
     assert 0 < driver.last_frame.max() <= 27
@@ -99,7 +103,9 @@ def carousel(*apps: tuple[str, int]) -> list[CarouselEntry]:
     return [CarouselEntry(app=app, duration=duration) for app, duration in apps]
 
 
-def test_carousel_rotates_with_durations_and_wraps(board: Board, engine: RenderEngine, clock: FakeClock) -> None:
+def test_carousel_rotates_with_durations_and_wraps(
+    board: Board, engine: RenderEngine, clock: FakeClock
+) -> None:
     board.set_carousel(True, carousel(("scroll_text", 5), ("stars", 2)))
     assert board.current_app == "scroll_text"
     clock.advance(4.9)
@@ -115,7 +121,9 @@ def test_carousel_rotates_with_durations_and_wraps(board: Board, engine: RenderE
     assert board.payload("carousel_config").model_dump()["current_index"] == 0
 
 
-def test_carousel_shows_each_app_with_its_saved_config(board: Board, clock: FakeClock, engine: RenderEngine) -> None:
+def test_carousel_shows_each_app_with_its_saved_config(
+    board: Board, clock: FakeClock, engine: RenderEngine
+) -> None:
     board.configure("stars", {"lifetime": 7})
     board.set_carousel(True, carousel(("clock", 1), ("stars", 1)))
     clock.advance(1.0)
@@ -123,12 +131,16 @@ def test_carousel_shows_each_app_with_its_saved_config(board: Board, clock: Fake
     assert engine.app is not None and engine.app.config.lifetime == 7
 
 
-def test_the_engine_sleeps_only_until_the_carousel_is_due(board: Board, engine: RenderEngine) -> None:
+def test_the_engine_sleeps_only_until_the_carousel_is_due(
+    board: Board, engine: RenderEngine
+) -> None:
     board.set_carousel(True, carousel(("clock", 3)))
     assert engine.step() <= 3.0
 
 
-def test_disabling_keeps_the_current_app(board: Board, clock: FakeClock, engine: RenderEngine) -> None:
+def test_disabling_keeps_the_current_app(
+    board: Board, clock: FakeClock, engine: RenderEngine
+) -> None:
     board.set_carousel(True, carousel(("clock", 1), ("stars", 1)))
     clock.advance(1.0)
     engine.step()
@@ -139,7 +151,9 @@ def test_disabling_keeps_the_current_app(board: Board, clock: FakeClock, engine:
     assert board.payload("carousel_config").model_dump()["enabled"] is False
 
 
-def test_manual_switch_stops_the_carousel(board: Board, clock: FakeClock, engine: RenderEngine) -> None:
+def test_manual_switch_stops_the_carousel(
+    board: Board, clock: FakeClock, engine: RenderEngine
+) -> None:
     board.set_carousel(True, carousel(("clock", 1), ("stars", 1)))
     changed = board.switch("scroll_text")
     assert "carousel_config" in changed
@@ -183,9 +197,13 @@ def test_restore_order_saved_then_flag_then_first(engine: RenderEngine, store: S
     assert board.current_app == "clock"
 
 
-def test_saved_garbage_for_one_app_falls_back_to_its_defaults(engine: RenderEngine, store: StateStore) -> None:
+def test_saved_garbage_for_one_app_falls_back_to_its_defaults(
+    engine: RenderEngine, store: StateStore
+) -> None:
     board = Board(engine, store)
-    saved = SavedState(configs={"clock": {"color": "purple"}, "ghost": {}, "stars": {"lifetime": 9}})
+    saved = SavedState(
+        configs={"clock": {"color": "purple"}, "ghost": {}, "stars": {"lifetime": 9}}
+    )
     board.restore(saved)
     assert board.config_of("clock").model_dump()["color"] == [255, 255, 255]
     assert board.config_of("stars").model_dump()["lifetime"] == 9

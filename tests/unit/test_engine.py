@@ -13,7 +13,9 @@ from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 
 
-def test_brightness_scales_what_the_panel_shows(engine: RenderEngine, driver: EmulatorDriver) -> None:
+def test_brightness_scales_what_the_panel_shows(
+    engine: RenderEngine, driver: EmulatorDriver
+) -> None:
     engine.show_app(Clock(ClockConfig(), 64, 32))
     engine.step()
     assert driver.last_frame.max() == 255
@@ -39,7 +41,9 @@ def test_a_command_does_not_wait_out_the_frame_period() -> None:
     driver = EmulatorDriver(64, 32)
     engine = RenderEngine(driver)
     shown = threading.Event()
-    engine.add_frame_listener(lambda frame: shown.set() if frame[..., 1].any() and not frame[..., 0].any() else None)
+    engine.add_frame_listener(
+        lambda frame: shown.set() if frame[..., 1].any() and not frame[..., 0].any() else None
+    )
     engine.show_app(Clock(ClockConfig(color=[255, 0, 0]), 64, 32))
     engine.start()
     try:

@@ -46,7 +46,9 @@ def test_previous_file_is_kept_as_last_good(tmp_path: Path) -> None:
     assert last_good.brightness == 10
 
 
-@pytest.mark.parametrize("garbage", [b"", b'{"brightness": 5', b"\x00\x00\x00", b'{"brightness": 500}'])
+@pytest.mark.parametrize(
+    "garbage", [b"", b'{"brightness": 5', b"\x00\x00\x00", b'{"brightness": 500}']
+)
 def test_corrupt_file_is_moved_aside_and_last_good_used(tmp_path: Path, garbage: bytes) -> None:
     store = StateStore(tmp_path, save_delay=0)
     store.save(state(10))

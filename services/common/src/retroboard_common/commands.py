@@ -75,7 +75,9 @@ def parse_command(verb: str, data: Any) -> Command:
     """Validate decoded JSON as the command ``verb``."""
     model = COMMANDS.get(verb)
     if model is None:
-        raise CommandError("unknown_verb", f"unknown command {verb!r}; known: {', '.join(COMMANDS)}")
+        raise CommandError(
+            "unknown_verb", f"unknown command {verb!r}; known: {', '.join(COMMANDS)}"
+        )
     if not isinstance(data, dict):
         raise CommandError("malformed", "a command is a JSON object")
     try:

@@ -141,9 +141,7 @@ COMMANDS: Final[dict[str, type[Command]]] = {
     "preview": PreviewCommand,
 }
 
-ErrorCode = Literal[
-    "malformed", "too_large", "unknown_verb", "invalid", "unknown_app", "internal"
-]
+ErrorCode = Literal["malformed", "too_large", "unknown_verb", "invalid", "unknown_app", "internal"]
 
 
 class ErrorDetail(Payload):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel
 
 from retroboard_common.models import dump_payload
@@ -79,7 +80,7 @@ class MqttClient:
 
         def guarded(_client: paho.Client, _userdata: object, msg: paho.MQTTMessage) -> None:
             try:
-                handler(msg.topic, msg.payload)
+                handler(msg.topic, bytes(msg.payload))
             except Exception:
                 log.exception("handler for %s failed on %s", pattern, msg.topic)
 
@@ -137,7 +138,7 @@ class MqttClient:
         client: paho.Client,
         _userdata: object,
         _flags: object,
-        reason: paho.ReasonCode,
+        reason: ReasonCode,
         _properties: object,
     ) -> None:
         if reason.is_failure:
@@ -155,7 +156,7 @@ class MqttClient:
         _client: paho.Client,
         _userdata: object,
         _flags: object,
-        reason: paho.ReasonCode,
+        reason: ReasonCode,
         _properties: object,
     ) -> None:
         was_connected = self._connected.is_set()

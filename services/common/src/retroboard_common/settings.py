@@ -94,9 +94,7 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _check_board_id(cls, value: str) -> str:
         if not is_valid_board_id(value):
-            raise ValueError(
-                f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')"
-            )
+            raise ValueError(f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')")
         return value
 
     @property

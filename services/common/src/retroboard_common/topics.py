@@ -32,27 +32,34 @@ class BoardTopics:
 
     @property
     def base(self) -> str:
+        """``retroboard/<board>``."""
         return f"{BASE}/{self.board_id}"
 
     @property
     def status(self) -> str:
+        """Renderer availability: ``online`` / ``offline`` (retained, last will)."""
         return f"{self.base}/status"
 
     @property
     def frame(self) -> str:
+        """Live preview frames (PNG)."""
         return f"{self.base}/frame"
 
     def state(self, name: StateName) -> str:
+        """A retained state topic."""
         return f"{self.base}/state/{name}"
 
     def cmd(self, verb: str) -> str:
+        """Where commands for ``verb`` are sent."""
         return f"{self.base}/cmd/{verb}"
 
     def response(self, verb: str) -> str:
+        """Where the renderer answers ``verb`` commands."""
         return f"{self.base}/response/{verb}"
 
     @property
     def all_commands(self) -> str:
+        """Subscription for every command of this board."""
         return f"{self.base}/cmd/+"
 
 

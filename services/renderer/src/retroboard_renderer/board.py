@@ -54,7 +54,9 @@ class Board:
         self._clock = clock
         self._lock = threading.RLock()
         self._listeners: list[ChangeListener] = []
-        self._configs: dict[str, AppConfig] = {name: cls.config_model() for name, cls in apps.items()}
+        self._configs: dict[str, AppConfig] = {
+            name: cls.config_model() for name, cls in apps.items()
+        }
         self._current: str | None = None
         self._brightness = SavedState().brightness
         self.carousel = Carousel()
@@ -81,7 +83,9 @@ class Board:
                         log.warning("saved config of %r is invalid (%s); using defaults", name, exc)
                 self._brightness = saved.brightness
                 entries = [e for e in saved.carousel.apps if e.app in self.apps]
-                self.carousel = Carousel.from_state(saved.carousel.model_copy(update={"apps": entries}))
+                self.carousel = Carousel.from_state(
+                    saved.carousel.model_copy(update={"apps": entries})
+                )
             candidates = [saved.current_app if saved else None, initial_app, next(iter(self.apps))]
             current = next((name for name in candidates if name in self.apps), None)
             if self.carousel.running and self.carousel.current:
@@ -210,7 +214,9 @@ class Board:
         """An app's saved config."""
         return self._configs[app]
 
-    def payload(self, name: StateName) -> AppsListState | CurrentAppState | SettingsState | CarouselState:
+    def payload(
+        self, name: StateName
+    ) -> AppsListState | CurrentAppState | SettingsState | CarouselState:
         """The state payload published as ``state/<name>``."""
         with self._lock:
             if name == "apps_list":
@@ -227,7 +233,7 @@ class Board:
         catalog = {
             name: AppInfo(
                 description=cls.description,
-                schema=cls.config_schema(),
+                config_schema=cls.config_schema(),
                 config=self._configs[name].model_dump(),
             )
             for name, cls in self.apps.items()
@@ -260,7 +266,9 @@ class Board:
             details = validation_details(exc, ["config"])
             first = details[0]
             where = ".".join(str(part) for part in first.loc[1:])
-            raise CommandError("invalid", f"invalid config for {app}: {where}: {first.msg}", details) from None
+            raise CommandError(
+                "invalid", f"invalid config for {app}: {where}: {first.msg}", details
+            ) from None
 
     def _show_carousel_entry(self, entry: CarouselEntry | None, changed: set[StateName]) -> None:
         if entry is not None and entry.app != self._current:
@@ -271,7 +279,9 @@ class Board:
         self._current = app
         instance: App[Any] | None = None
         if app is not None:
-            instance = self.apps[app](self._configs[app], self.engine.driver.width, self.engine.driver.height)
+            instance = self.apps[app](
+                self._configs[app], self.engine.driver.width, self.engine.driver.height
+            )
         self.engine.show_app(instance)
 
     def _changed(self, names: set[StateName]) -> set[StateName]:

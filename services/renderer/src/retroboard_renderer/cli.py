@@ -31,7 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--board-id", help="board id (RETROBOARD_BOARD_ID)")
     parser.add_argument("--state-dir", type=Path, help="state folder (RETROBOARD_STATE_DIR)")
     parser.add_argument(
-        "--display", choices=["emulator", "hzeller", "piomatter"], help="driver (RETROBOARD_DISPLAY)"
+        "--display",
+        choices=["emulator", "hzeller", "piomatter"],
+        help="driver (RETROBOARD_DISPLAY)",
     )
     parser.add_argument("--app", choices=list(APPS), help="app to show when no state is saved")
     parser.add_argument("--ignore-state", action="store_true", help="do not load saved state")
@@ -58,11 +60,17 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{PROGRAM}: {exc}") from None
 
     topics = BoardTopics(settings.board_id)
-    mqtt = MqttClient(settings.mqtt, f"{PROGRAM}-{settings.board_id}", will=RendererService.last_will(topics))
+    mqtt = MqttClient(
+        settings.mqtt, f"{PROGRAM}-{settings.board_id}", will=RendererService.last_will(topics)
+    )
     engine = RenderEngine(driver)
     store = StateStore(settings.state_dir, settings.save_delay)
     board = Board(engine, store)
-    preview = PreviewPublisher(lambda png: mqtt.publish(topics.frame, png, qos=0), settings.preview_fps)
+
+    def publish_frame(png: bytes) -> None:
+        mqtt.publish(topics.frame, png, qos=0)
+
+    preview = PreviewPublisher(publish_frame, settings.preview_fps)
     engine.add_ticker(preview.tick)
     engine.add_frame_listener(preview.on_frame)
     service = RendererService(board, mqtt, topics, preview)

@@ -59,7 +59,7 @@ class RendererService:
 
     def start(self) -> None:
         """Subscribe to commands and connect; state is published on every connect."""
-        self.board.on_change(self.publish_state)
+        self.board.on_change(self._publish_changes)
         self.mqtt.subscribe(self.topics.all_commands, self.handle_command)
         self.mqtt.on_connect(self._announce)
         self.mqtt.start()
@@ -74,11 +74,16 @@ class RendererService:
         self.mqtt.publish(self.topics.status, ONLINE, retain=True)
         self.publish_state(STATE_NAMES)
 
+    def _publish_changes(self, names: set[StateName]) -> None:
+        self.publish_state(names)
+
     def publish_state(self, names: set[StateName] | tuple[StateName, ...]) -> set[StateName]:
         """Publish the retained state topics named (in a stable order)."""
         for name in STATE_NAMES:
             if name in names:
-                self.mqtt.publish_model(self.topics.state(name), self.board.payload(name), retain=True)
+                self.mqtt.publish_model(
+                    self.topics.state(name), self.board.payload(name), retain=True
+                )
         return set(names)
 
     def handle_command(self, topic: str, payload: bytes) -> None:
@@ -94,14 +99,20 @@ class RendererService:
             response = CommandResponse(
                 success=True,
                 transaction=transaction,
-                state={name: payload_dict(self.board.payload(name)) for name in STATE_NAMES if name in changed},
+                state={
+                    name: payload_dict(self.board.payload(name))
+                    for name in STATE_NAMES
+                    if name in changed
+                },
             )
         except CommandError as exc:
             log.info("refused %s command: %s", verb, exc.message)
             response = exc.response(transaction)
         except Exception:
             log.exception("%s command failed", verb)
-            response = CommandError("internal", "internal error; see the renderer log").response(transaction)
+            response = CommandError("internal", "internal error; see the renderer log").response(
+                transaction
+            )
         self.mqtt.publish_model(self.topics.response(verb or "unknown"), response)
 
     # --- handlers: one per verb, each a thin call into the board ---------------------
@@ -122,4 +133,3 @@ class RendererService:
         self.preview.watch(command.ttl)
         self.board.engine.wake()
         return set()
-

@@ -30,5 +30,5 @@ class DisplayDriver(ABC):
     def set_brightness(self, percent: int) -> None:
         """Set the panel brightness, 0–100."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most drivers need nothing
         """Blank the panel and release the hardware."""

@@ -1,0 +1,1 @@
+"""RetroBoard renderer: owns one board's state, draws its apps, speaks MQTT."""
