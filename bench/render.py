@@ -1,0 +1,112 @@
+"""Renderer benchmark: per-app frame time and the CPU share at each app's fps.
+
+    .venv/bin/python bench/render.py [--seconds 5]
+
+Frame time is one ``render`` plus ``driver.show`` on the emulator. CPU share runs the
+real render loop in a fresh process for a few seconds and divides the CPU time it used
+by the wall time, with the live preview off and on (PNG encoding at 10 fps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from typing import Any
+
+from retroboard_renderer.apps import APPS
+from retroboard_renderer.drivers.emulator import EmulatorDriver
+from retroboard_renderer.engine import RenderEngine
+from retroboard_renderer.preview import PreviewPublisher
+
+SIZES = [(64, 32), (256, 128)]
+FRAMES = 500
+
+
+def frame_time_ms(app_name: str, width: int, height: int) -> tuple[float, float]:
+    """Mean and worst milliseconds per frame (render + show), after a warm-up."""
+    cls = APPS[app_name]
+    app = cls(cls.config_model(), width, height)
+    driver = EmulatorDriver(width, height)
+    driver.set_brightness(80)
+    now = 0.0
+    for _ in range(50):
+        driver.show(app.render(now))
+    samples = []
+    for _ in range(FRAMES):
+        now += 1 / 60
+        started = time.perf_counter()
+        driver.show(app.render(now))
+        samples.append(time.perf_counter() - started)
+    return sum(samples) / len(samples) * 1000, max(samples) * 1000
+
+
+def cpu_share_child(app_name: str, width: int, height: int, preview: bool, seconds: float) -> None:
+    """Run the render loop for ``seconds`` and print its CPU share (child process)."""
+    cls = APPS[app_name]
+    engine = RenderEngine(EmulatorDriver(width, height))
+    sent: list[int] = []
+    publisher = PreviewPublisher(lambda png: sent.append(len(png)), fps=10)
+    engine.add_ticker(publisher.tick)
+    engine.add_frame_listener(publisher.on_frame)
+    if preview:
+        publisher.watch(ttl=seconds + 10)
+    engine.show_app(cls(cls.config_model(), width, height))
+    engine.start()
+    time.sleep(0.5)  # warm-up
+    cpu_start, wall_start, frames_start = time.process_time(), time.monotonic(), engine.frames_drawn
+    time.sleep(seconds)
+    cpu = time.process_time() - cpu_start
+    wall = time.monotonic() - wall_start
+    frames = engine.frames_drawn - frames_start
+    engine.stop()
+    print(json.dumps({"cpu_percent": cpu / wall * 100, "fps": frames / wall, "frames_sent": len(sent)}))
+
+
+def cpu_share(app_name: str, width: int, height: int, preview: bool, seconds: float) -> dict[str, Any]:
+    """CPU share of the render loop in a fresh process."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", app_name, str(width), str(height), str(int(preview)), str(seconds)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each CPU run")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        app_name, width, height, preview, seconds = args.child
+        cpu_share_child(app_name, int(width), int(height), preview == "1", float(seconds))
+        return
+
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}")
+    print("\nframe time (render + show), ms")
+    print(f"{'app':<12} {'size':>8} {'mean':>8} {'worst':>8}")
+    for app_name in APPS:
+        for width, height in SIZES:
+            mean, worst = frame_time_ms(app_name, width, height)
+            print(f"{app_name:<12} {f'{width}x{height}':>8} {mean:8.3f} {worst:8.3f}")
+
+    print(f"\nrender loop CPU share at the app's default fps, % of one core ({args.seconds:g} s each)")
+    print(f"{'app':<12} {'size':>8} {'fps':>6} {'preview off':>12} {'preview on':>12}")
+    for app_name in APPS:
+        for width, height in SIZES:
+            off = cpu_share(app_name, width, height, False, args.seconds)
+            on = cpu_share(app_name, width, height, True, args.seconds)
+            print(
+                f"{app_name:<12} {f'{width}x{height}':>8} {off['fps']:6.1f} "
+                f"{off['cpu_percent']:11.2f}% {on['cpu_percent']:11.2f}%"
+            )
+
+
+if __name__ == "__main__":
+    main()
