@@ -1,6 +1,6 @@
 """Renderer benchmark: per-app frame time and the CPU share at each app's fps.
 
-    .venv/bin/python bench/render.py [--seconds 5]
+    .venv/bin/python -m bench.render [--seconds 5]
 
 Frame time is one ``render`` plus ``driver.show`` on the emulator. CPU share runs the
 real render loop in a fresh process for a few seconds and divides the CPU time it used
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import time
 from typing import Any
 
+from bench.machine import describe_machine
 from retroboard_renderer.apps import APPS
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
@@ -63,13 +63,29 @@ def cpu_share_child(app_name: str, width: int, height: int, preview: bool, secon
     wall = time.monotonic() - wall_start
     frames = engine.frames_drawn - frames_start
     engine.stop()
-    print(json.dumps({"cpu_percent": cpu / wall * 100, "fps": frames / wall, "frames_sent": len(sent)}))
+    print(
+        json.dumps(
+            {"cpu_percent": cpu / wall * 100, "fps": frames / wall, "frames_sent": len(sent)}
+        )
+    )
 
 
-def cpu_share(app_name: str, width: int, height: int, preview: bool, seconds: float) -> dict[str, Any]:
+def cpu_share(
+    app_name: str, width: int, height: int, preview: bool, seconds: float
+) -> dict[str, Any]:
     """CPU share of the render loop in a fresh process."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", app_name, str(width), str(height), str(int(preview)), str(seconds)],
+        [
+            sys.executable,
+            "-m",
+            "bench.render",
+            "--child",
+            app_name,
+            str(width),
+            str(height),
+            str(int(preview)),
+            str(seconds),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -79,7 +95,9 @@ def cpu_share(app_name: str, width: int, height: int, preview: bool, seconds: fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each CPU run")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -88,7 +106,7 @@ def main() -> None:
         cpu_share_child(app_name, int(width), int(height), preview == "1", float(seconds))
         return
 
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}")
+    print(f"machine: {describe_machine()}")
     print("\nframe time (render + show), ms")
     print(f"{'app':<12} {'size':>8} {'mean':>8} {'worst':>8}")
     for app_name in APPS:
@@ -96,7 +114,9 @@ def main() -> None:
             mean, worst = frame_time_ms(app_name, width, height)
             print(f"{app_name:<12} {f'{width}x{height}':>8} {mean:8.3f} {worst:8.3f}")
 
-    print(f"\nrender loop CPU share at the app's default fps, % of one core ({args.seconds:g} s each)")
+    print(
+        f"\nrender loop CPU share at the app's default fps, % of one core ({args.seconds:g} s each)"
+    )
     print(f"{'app':<12} {'size':>8} {'fps':>6} {'preview off':>12} {'preview on':>12}")
     for app_name in APPS:
         for width, height in SIZES:
