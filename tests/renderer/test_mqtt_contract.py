@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.renderer.conftest import BOARD, RendererFactory
 from tests.support.mosquitto import MosquittoBroker
@@ -253,3 +256,23 @@ def test_bad_setting_stops_with_one_clear_line(start_renderer: RendererFactory) 
         "retroboard-renderer: invalid setting MATRIX_ROWS: "
         "Input should be a valid integer, unable to parse string as an integer"
     ]
+
+
+def test_sigusr1_writes_a_snapshot_of_the_emulated_panel(
+    start_renderer: RendererFactory, probe: MqttProbe, tmp_path: Path
+) -> None:
+    process = start_renderer()
+    probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=10)
+    probe.request(BOARD, "switch", {"app": "scroll_text", "config": {"color": [255, 0, 0]}})
+    time.sleep(1.0)  # let the text scroll into view
+    assert process.process is not None
+    process.process.send_signal(signal.SIGUSR1)
+    snapshot = tmp_path / f"state-{BOARD}" / "snapshot.png"
+    deadline = time.monotonic() + 5
+    while not snapshot.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    image = Image.open(snapshot).convert("RGB")
+    assert image.size == (64, 32)
+    colours = {colour for _count, colour in image.getcolors(64 * 32) or []}
+    assert colours - {(0, 0, 0)}  # something is lit…
+    assert all(g == 0 and b == 0 for _r, g, b in colours)  # …in red, dimmed to 80 %

@@ -14,6 +14,7 @@ from retroboard_common.topics import BoardTopics
 from retroboard_renderer.apps import APPS
 from retroboard_renderer.board import Board
 from retroboard_renderer.drivers import DriverUnavailable, create_driver
+from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.preview import PreviewPublisher
 from retroboard_renderer.service import RendererService
@@ -87,6 +88,11 @@ def main(argv: list[str] | None = None) -> None:
         driver.height,
         settings.state_dir,
     )
+
+    if isinstance(driver, EmulatorDriver):
+        # `kill -USR1 <pid>` saves what the emulated panel shows, for a quick look.
+        snapshot = settings.state_dir / "snapshot.png"
+        signal.signal(signal.SIGUSR1, lambda *_: log.info("wrote %s", driver.snapshot(snapshot)))
 
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
