@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -273,6 +274,6 @@ def test_sigusr1_writes_a_snapshot_of_the_emulated_panel(
         time.sleep(0.05)
     image = Image.open(snapshot).convert("RGB")
     assert image.size == (64, 32)
-    pixels = set(image.getdata())
+    pixels = {tuple(pixel) for pixel in np.asarray(image).reshape(-1, 3).tolist()}
     assert pixels - {(0, 0, 0)}  # something is lit…
     assert {(r, g, b) for r, g, b in pixels if g or b} == set()  # …in red only
