@@ -133,10 +133,8 @@ class Board:
             self._require_app(name)
             merged = self._validate_config(name, self._configs[name].model_dump(), config)
             self._configs[name] = merged
-            running = self.engine.app
-            if name == self._current and running is not None:
-                running.configure(merged)
-                self.engine.wake()
+            if name == self._current:
+                self.engine.configure_app(merged)
             changed: set[StateName] = {"apps_list"}
             if name == self._current:
                 changed.add("current_app")

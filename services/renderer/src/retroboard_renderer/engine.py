@@ -69,6 +69,13 @@ class RenderEngine:
             self._app = app
         self.wake()
 
+    def configure_app(self, config: Any) -> None:
+        """Apply a new config to the running app between two frames, then redraw."""
+        with self._lock:
+            if self._app is not None:
+                self._app.configure(config)
+        self.wake()
+
     def set_brightness(self, percent: int) -> None:
         """Change brightness and redraw at once."""
         with self._lock:
