@@ -1,0 +1,110 @@
+"""The app factory: wires the cache, commands, routes and Socket.IO into one Flask app.
+
+Nothing here does I/O: the MQTT connection and background tasks start with
+``app.extensions["retroboard"].start()``, which the gunicorn worker calls after it
+forked (and, for gevent, after monkey-patching).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_cors import CORS
+from flask_openapi3.models.info import Info
+from flask_openapi3.models.tag import Tag
+from flask_socketio import SocketIO
+
+from retroboard_api.actions import BoardActions
+from retroboard_api.cache import StateCache
+from retroboard_api.commands import CommandGateway
+from retroboard_api.compact_json import CompactJson
+from retroboard_api.errors import JsonRequest, register_error_handlers, validation_error_response
+from retroboard_api.guards import register_guards
+from retroboard_api.openapi import RetroBoardOpenAPI
+from retroboard_api.origins import OriginPolicy
+from retroboard_api.preview import PreviewKeeper
+from retroboard_api.realtime import RealtimeEvents
+from retroboard_api.routes import (
+    BEARER,
+    BEARER_SCHEME,
+    SpaPathConverter,
+    board_blueprint,
+    dashboard_blueprint,
+    fleet_blueprint,
+)
+from retroboard_api.runtime import ApiRuntime, MqttConnection
+from retroboard_api.settings import ApiSettings
+from retroboard_common.mqtt import MqttClient
+
+API_INFO = Info(
+    title="RetroBoard API",
+    version="1.0.0",
+    description="Control RetroBoard LED matrix boards. Errors are always "
+    '`{"success": false, "error": "...", "details": [{"loc": [...], "msg": "..."}]}`.',
+)
+
+
+def create_app(
+    settings: ApiSettings,
+    mqtt: MqttConnection | None = None,
+    *,
+    client_manager: Any | None = None,
+) -> RetroBoardOpenAPI:
+    """Build the api for ``settings``.
+
+    ``mqtt`` defaults to a :class:`MqttClient` for ``settings.mqtt``; ``client_manager``
+    is the Socket.IO message-queue manager (``None``: no queue, one process only).
+    """
+    client: MqttConnection = mqtt or MqttClient(settings.mqtt, "retroboard-api")
+    cache = StateCache()
+    cache.attach(client)
+    gateway = CommandGateway(client, cache, settings.command_timeout)
+    gateway.attach()
+    actions = BoardActions(cache, gateway, settings.board_id)
+
+    secured = settings.api_token is not None
+    app = RetroBoardOpenAPI(
+        __name__,
+        info=API_INFO,
+        security_schemes={BEARER: BEARER_SCHEME} if secured else None,
+        validation_error_callback=validation_error_response,
+        static_folder=None,
+    )
+    app.request_class = JsonRequest
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep payload field order
+    app.url_map.converters["spa"] = SpaPathConverter
+    register_error_handlers(app)
+    register_guards(app, settings.api_token)
+    CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list}})
+
+    app.register_api(fleet_blueprint(secured=secured))
+    fleet_tag = Tag(name="board", description="Any board of the fleet")
+    app.register_api(
+        board_blueprint("board", fleet_tag, secured=secured), url_prefix="/api/boards/<board>"
+    )
+    default_tag = Tag(name="default board", description="The board of RETROBOARD_BOARD_ID")
+    app.register_api(
+        board_blueprint("default_board", default_tag, secured=secured),
+        url_prefix="/api",
+        url_defaults={"board": settings.board_id},
+    )
+    app.register_blueprint(dashboard_blueprint(settings.web_dist))
+
+    socketio = SocketIO(
+        app,
+        async_mode=settings.async_mode,
+        client_manager=client_manager,
+        cors_allowed_origins=OriginPolicy(settings.cors_origin_list),
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
+        max_http_buffer_size=settings.max_message_bytes,
+        json=CompactJson,
+        manage_session=False,
+    )
+    # Fire and forget at QoS 0: a renewal is only useful now.
+    preview = PreviewKeeper(socketio, lambda topic, body: client.publish(topic, body, qos=0))
+    RealtimeEvents(socketio, cache, actions, preview, settings.api_token).register()
+
+    app.extensions["retroboard"] = ApiRuntime(settings, client, cache, gateway, actions, preview)
+    return app

@@ -1,0 +1,119 @@
+"""Read cache of every board, fed by the retained MQTT state and status topics.
+
+The renderer owns the state; the api only mirrors what it last published, so reads
+never wait on MQTT. Payloads are kept as the raw bytes the renderer sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from retroboard_common.topics import ALL_STATE, ALL_STATUS, STATE_NAMES, StateName, parse_topic
+
+MessageHandler = Callable[[str, bytes], None]
+
+
+class Subscriber(Protocol):
+    """The part of :class:`retroboard_common.mqtt.MqttClient` the cache needs."""
+
+    def subscribe(self, pattern: str, handler: MessageHandler, qos: int = 1) -> None:
+        """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
+
+
+@dataclass
+class BoardRecord:
+    """What the api knows of one board."""
+
+    board_id: str
+    states: dict[StateName, bytes] = field(default_factory=dict)
+    online: bool = False
+    last_seen: float | None = None
+
+    def state(self, name: StateName) -> Any | None:
+        """The parsed payload of ``state/<name>``, or ``None`` if never received."""
+        raw = self.states.get(name)
+        return None if raw is None else json.loads(raw)
+
+    @property
+    def last_seen_iso(self) -> str | None:
+        """``last_seen`` as ISO 8601 UTC, for JSON."""
+        if self.last_seen is None:
+            return None
+        return datetime.fromtimestamp(self.last_seen, UTC).isoformat(timespec="seconds")
+
+
+class StateCache:
+    """Per board: the four state payloads, online/offline and the last-seen time."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._boards: dict[str, BoardRecord] = {}
+
+    def attach(self, mqtt: Subscriber) -> None:
+        """Subscribe to the state and status of every board."""
+        mqtt.subscribe(ALL_STATE, self.handle_state)
+        mqtt.subscribe(ALL_STATUS, self.handle_status)
+
+    def handle_state(self, topic: str, payload: bytes) -> None:
+        """Keep ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
+        parsed = parse_topic(topic)
+        if parsed is None or parsed.name not in STATE_NAMES:
+            return
+        name: StateName = parsed.name
+        if payload:
+            try:
+                json.loads(payload)
+            except ValueError:
+                return  # never serve a payload clients cannot parse
+        with self._lock:
+            record = self._record(parsed.board_id)
+            if payload:
+                record.states[name] = bytes(payload)
+            else:
+                record.states.pop(name, None)
+            record.last_seen = self._clock()
+
+    def handle_status(self, topic: str, payload: bytes) -> None:
+        """Keep ``retroboard/<board>/status``: ``online`` or ``offline``."""
+        parsed = parse_topic(topic)
+        if parsed is None or parsed.kind != "status":
+            return
+        with self._lock:
+            record = self._record(parsed.board_id)
+            record.online = payload.strip() == b"online"
+            if record.online:
+                record.last_seen = self._clock()
+
+    def get(self, board_id: str) -> BoardRecord | None:
+        """A snapshot of one board (``None`` if it never published anything)."""
+        with self._lock:
+            record = self._boards.get(board_id)
+            return None if record is None else _copy(record)
+
+    def boards(self) -> list[BoardRecord]:
+        """Snapshots of every board seen, sorted by id."""
+        with self._lock:
+            return [_copy(self._boards[key]) for key in sorted(self._boards)]
+
+    def is_online(self, board_id: str) -> bool:
+        """Whether the board's renderer said ``online`` last."""
+        with self._lock:
+            record = self._boards.get(board_id)
+            return record is not None and record.online
+
+    def _record(self, board_id: str) -> BoardRecord:
+        record = self._boards.get(board_id)
+        if record is None:
+            record = self._boards[board_id] = BoardRecord(board_id)
+        return record
+
+
+def _copy(record: BoardRecord) -> BoardRecord:
+    return BoardRecord(record.board_id, dict(record.states), record.online, record.last_seen)

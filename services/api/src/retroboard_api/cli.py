@@ -1,0 +1,78 @@
+"""``retroboard-api``: serve the REST API, Socket.IO and the dashboard under gunicorn."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib.util
+import logging
+import socket
+import sys
+
+from retroboard_api.settings import ApiSettings
+from retroboard_common.settings import load_settings
+
+PROGRAM = "retroboard-api"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line flags; each overrides its environment variable."""
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__)
+    parser.add_argument("--host", help="address to listen on (RETROBOARD_API_HOST)")
+    parser.add_argument("--port", type=int, help="HTTP port (RETROBOARD_API_PORT)")
+    parser.add_argument("--mqtt-url", help="broker URL (MQTT_URL)")
+    parser.add_argument("--board-id", help="default board (RETROBOARD_BOARD_ID)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (RETROBOARD_API_WORKERS)")
+    parser.add_argument(
+        "--worker-class", choices=["gevent", "gthread"], help="(RETROBOARD_API_WORKER_CLASS)"
+    )
+    return parser.parse_args(argv)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, or ``None`` if it can."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (change RETROBOARD_API_PORT)"
+            if exc.errno == errno.EACCES:
+                return f"no permission to listen on port {port} (use a port above 1023)"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+def queue_problem(settings: ApiSettings) -> str | None:
+    """Why the configured Socket.IO queue cannot work here, or ``None``."""
+    if settings.redis_queue and importlib.util.find_spec("redis") is None:
+        return "SOCKETIO_MESSAGE_QUEUE is a Redis URL but the redis package is not installed"
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``retroboard-api``."""
+    args = parse_args(argv)
+    settings = load_settings(
+        ApiSettings,
+        PROGRAM,
+        host=args.host,
+        port=args.port,
+        mqtt_url=args.mqtt_url,
+        board_id=args.board_id,
+        workers=args.workers,
+        worker_class=args.worker_class,
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    problem = queue_problem(settings) or port_problem(settings.host, settings.port)
+    if problem:
+        print(f"{PROGRAM}: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+
+    from retroboard_api.server import ApiServer
+
+    ApiServer(settings).run()

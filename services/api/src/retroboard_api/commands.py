@@ -1,0 +1,134 @@
+"""Request/response over MQTT: send ``cmd/<verb>`` with a transaction id, wait for
+the matching ``response/<verb>``, and turn refusals into HTTP statuses.
+
+Commands go out at QoS 0 on purpose: a command that was refused with 503 or timed
+out with 504 must never be delivered later (paho queues QoS 1 messages while
+disconnected and replays them on reconnect).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any, Final, Protocol
+
+from pydantic import ValidationError
+
+from retroboard_api.cache import StateCache
+from retroboard_api.errors import ApiError
+from retroboard_common.models import CommandResponse, ErrorCode
+from retroboard_common.topics import ALL_RESPONSES, BoardTopics
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE: Final[dict[ErrorCode, int]] = {
+    "malformed": 400,
+    "too_large": 413,
+    "unknown_app": 404,
+    "unknown_verb": 404,
+    "invalid": 422,
+    "internal": 500,
+}
+
+
+def status_for(code: ErrorCode | None) -> int:
+    """The HTTP status of a refused command (500 when the renderer gave no code)."""
+    return STATUS_BY_CODE.get(code, 500) if code else 500
+
+
+class PublishResult(Protocol):
+    """What paho returns from ``publish``."""
+
+    @property
+    def rc(self) -> int:
+        """0 when the message was handed to the network layer."""
+
+
+class Messenger(Protocol):
+    """The part of :class:`retroboard_common.mqtt.MqttClient` commands need."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker accepted us."""
+
+    def subscribe(self, pattern: str, handler: Callable[[str, bytes], None], qos: int = 1) -> None:
+        """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
+
+    def publish(
+        self, topic: str, payload: bytes | str, *, retain: bool = False, qos: int = 1
+    ) -> PublishResult:
+        """Publish raw bytes."""
+
+
+class _Waiter:
+    """One command in flight: the event its caller waits on, and the answer."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.response: CommandResponse | None = None
+
+
+class CommandGateway:
+    """Sends commands to renderers and waits for their answers."""
+
+    def __init__(self, mqtt: Messenger, cache: StateCache, timeout: float) -> None:
+        self.mqtt = mqtt
+        self.cache = cache
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._waiting: dict[str, _Waiter] = {}
+
+    def attach(self) -> None:
+        """Listen to every board's responses."""
+        self.mqtt.subscribe(ALL_RESPONSES, self.handle_response)
+
+    def send(self, board_id: str, verb: str, payload: dict[str, Any]) -> CommandResponse:
+        """Send one command and return the renderer's successful response.
+
+        Raises :class:`ApiError`: 503 when the broker or the renderer is away (nothing
+        is sent), 504 when no answer comes in time, or the status of the refusal.
+        """
+        if not self.mqtt.connected:
+            raise ApiError(503, "the MQTT broker is unreachable; nothing was sent")
+        if not self.cache.is_online(board_id):
+            raise ApiError(503, f"the renderer of board {board_id!r} is offline; nothing was sent")
+        transaction = uuid.uuid4().hex
+        waiter = _Waiter()
+        with self._lock:
+            self._waiting[transaction] = waiter
+        try:
+            body = json.dumps({**payload, "transaction": transaction}, separators=(",", ":"))
+            result = self.mqtt.publish(BoardTopics(board_id).cmd(verb), body, qos=0)
+            if result.rc != 0:
+                raise ApiError(503, "the MQTT broker is unreachable; nothing was sent")
+            if not waiter.done.wait(self.timeout):
+                raise ApiError(
+                    504, f"board {board_id!r} did not answer {verb!r} within {self.timeout:g} s"
+                )
+        finally:
+            with self._lock:
+                self._waiting.pop(transaction, None)
+        response = waiter.response
+        assert response is not None  # set before done
+        if not response.success:
+            details = [item.model_dump() for item in response.details or []]
+            raise ApiError(status_for(response.code), response.error or "refused", details)
+        return response
+
+    def handle_response(self, _topic: str, payload: bytes) -> None:
+        """Hand a ``response/<verb>`` to the caller waiting for its transaction."""
+        try:
+            response = CommandResponse.model_validate_json(payload)
+        except ValidationError:
+            log.warning("ignoring a malformed response: %.200r", payload)
+            return
+        if not isinstance(response.transaction, str):
+            return
+        with self._lock:
+            waiter = self._waiting.get(response.transaction)
+        if waiter is not None:
+            waiter.response = response
+            waiter.done.set()

@@ -1,0 +1,110 @@
+"""Every error as JSON: ``{"success": false, "error": "...", "details": [...]}``.
+
+Covers our own refusals (:class:`ApiError`), Werkzeug's HTTP errors on any path
+(404, 405, 413, …), request-model validation and unexpected exceptions, so a client
+never sees an HTML error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
+
+from flask import Flask, Request, Response, current_app, jsonify, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+Loc = Sequence[str | int]
+
+
+class ApiError(Exception):
+    """A refused request: HTTP ``status``, a message and ``[{loc, msg}]`` details."""
+
+    def __init__(
+        self, status: int, error: str, details: Iterable[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.details = list(details or [])
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body (REST response and Socket.IO ack alike)."""
+        return {"success": False, "error": self.error, "details": self.details}
+
+
+def detail(loc: Loc, msg: str) -> dict[str, Any]:
+    """One ``{loc, msg}`` entry."""
+    return {"loc": list(loc), "msg": msg}
+
+
+def from_validation(exc: ValidationError, loc_prefix: Loc = ()) -> ApiError:
+    """A request model's validation error as 422 (400 when the body is not an object)."""
+    errors = exc.errors(include_url=False)
+    details = [
+        detail([*loc_prefix, *item["loc"]], item["msg"].removeprefix("Value error, "))
+        for item in errors
+    ]
+    if any(not item["loc"] for item in errors):
+        return ApiError(400, "the request body must be a JSON object", details)
+    first = details[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return ApiError(422, f"{where}: {first['msg']}", details)
+
+
+class JsonRequest(Request):
+    """A request whose JSON problems become our 400/415 errors."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> NoReturn:
+        """Raise 415 for a non-JSON content type, 400 for JSON that does not parse."""
+        if e is None:
+            raise ApiError(
+                415,
+                f"expected Content-Type: application/json, got {self.mimetype or 'none'}",
+            )
+        raise ApiError(400, f"malformed JSON: {e}")
+
+
+def error_response(error: ApiError) -> tuple[Response, int]:
+    """The Flask response for ``error``."""
+    return jsonify(error.body()), error.status
+
+
+def validation_error_response(exc: ValidationError) -> Response:
+    """flask-openapi3's ``validation_error_callback``: our shape instead of its own."""
+    response, status = error_response(from_validation(exc))
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error on every path as JSON."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> tuple[Response, int]:
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
+        if error.code is None:  # a proxy for a ready-made response (abort(response))
+            return error
+        return error_response(ApiError(error.code, _message(error)))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")
+        return error_response(ApiError(500, "internal error; see the api log"))
+
+
+def _message(error: HTTPException) -> str:
+    if error.code == 404:
+        return f"not found: {request.path}"
+    if error.code == 405:
+        return f"method {request.method} not allowed on {request.path}"
+    if error.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return f"request body larger than {limit} bytes" if limit else "request body too large"
+    return error.description or error.name

@@ -1,0 +1,175 @@
+"""Socket.IO events: a client picks its board, gets its state, may watch previews
+and may send commands.
+
+Only snapshots are emitted here (on ``connect`` and ``request_state``, to that one
+client). Live changes reach room ``board:<id>`` from the bridge through the Socket.IO
+message queue.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_socketio import SocketIO, join_room, leave_room
+from pydantic import ValidationError
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
+
+from retroboard_api.actions import BoardActions
+from retroboard_api.cache import StateCache
+from retroboard_api.errors import ApiError, from_validation
+from retroboard_api.preview import PreviewKeeper
+from retroboard_api.schemas import (
+    CarouselBody,
+    ConfigEvent,
+    NoFields,
+    PreviewEvent,
+    SettingsBody,
+    SwitchBody,
+)
+from retroboard_common.sio_queue import BOARD_STATUS_EVENT, board_room, preview_room
+from retroboard_common.topics import STATE_NAMES, is_valid_board_id
+
+Json = dict[str, Any]
+
+
+class RealtimeEvents:
+    """The Socket.IO event handlers of one app."""
+
+    def __init__(
+        self,
+        socketio: SocketIO,
+        cache: StateCache,
+        actions: BoardActions,
+        preview: PreviewKeeper,
+        token: str | None = None,
+    ) -> None:
+        self.socketio = socketio
+        self.cache = cache
+        self.actions = actions
+        self.preview = preview
+        self.token = token
+        self._boards: dict[str, str] = {}  # sid → board
+        self._commands: dict[str, Callable[[str, Any], Json]] = {
+            "switch": self._switch,
+            "stop": self._stop,
+            "config": self._config,
+            "settings": self._settings,
+            "carousel": self._carousel,
+            "next": self._next,
+        }
+
+    def register(self) -> None:
+        """Attach every handler to the Socket.IO server."""
+        self.socketio.on_event("connect", self.on_connect)
+        self.socketio.on_event("disconnect", self.on_disconnect)
+        self.socketio.on_event("request_state", self.on_request_state)
+        self.socketio.on_event("preview", self.on_preview)
+        for event in self._commands:
+            self.socketio.on_event(event, self._command_handler(event))
+
+    # --- connection ----------------------------------------------------------------
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Pick the board (``?board=`` or auth ``{"board"}``), join its room, send state."""
+        auth = auth if isinstance(auth, dict) else {}
+        self._check_token(auth)
+        board = request.args.get("board") or auth.get("board") or self.actions.default_board
+        if not isinstance(board, str) or not is_valid_board_id(board):
+            raise SocketRefused({"message": f"invalid board id {board!r}"})
+        sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+        self._boards[sid] = board
+        join_room(board_room(board))
+        self.send_state(sid, board)
+
+    def on_disconnect(self, _reason: Any = None) -> None:
+        """Forget the client (rooms are left by the server)."""
+        self._boards.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def on_request_state(self, _data: Any = None) -> None:
+        """Send the board's state again, to this client only."""
+        sid: str = request.sid  # type: ignore[attr-defined]
+        self.send_state(sid, self._board(sid))
+
+    def send_state(self, sid: str, board: str) -> None:
+        """Emit the four state events and ``board_status`` to one client."""
+        record = self.cache.get(board)
+        for name in STATE_NAMES:
+            payload = record.state(name) if record else None
+            if payload is not None:
+                self._emit_to(sid, name, payload)
+        online = record is not None and record.online
+        self._emit_to(sid, BOARD_STATUS_EVENT, {"board": board, "online": online})
+
+    # --- preview -------------------------------------------------------------------
+
+    def on_preview(self, data: Any = None) -> Json:
+        """``{"enabled": true}`` joins the board's preview room, ``false`` leaves it."""
+        try:
+            event = PreviewEvent.model_validate(data)
+        except ValidationError as exc:
+            return from_validation(exc).body()
+        sid: str = request.sid  # type: ignore[attr-defined]
+        board = self._board(sid)
+        if event.enabled:
+            join_room(preview_room(board))
+            self.preview.watch(board)
+        else:
+            leave_room(preview_room(board))
+        return {"success": True, "board": board, "enabled": event.enabled}
+
+    # --- commands ------------------------------------------------------------------
+
+    def _command_handler(self, event: str) -> Callable[[Any], Json]:
+        def handle(data: Any = None) -> Json:
+            board = self._board(request.sid)  # type: ignore[attr-defined]
+            try:
+                return self._commands[event](board, {} if data is None else data)
+            except ValidationError as exc:
+                return from_validation(exc).body()
+            except ApiError as error:
+                return error.body()
+
+        handle.__name__ = f"on_{event}"
+        return handle
+
+    def _switch(self, board: str, data: Any) -> Json:
+        return self.actions.switch(board, SwitchBody.model_validate(data))
+
+    def _stop(self, board: str, data: Any) -> Json:
+        NoFields.model_validate(data)
+        return self.actions.stop(board)
+
+    def _config(self, board: str, data: Any) -> Json:
+        event = ConfigEvent.model_validate(data)
+        if event.app is None:
+            return self.actions.configure_current(board, event.config)
+        return self.actions.configure_app(board, event.app, event.config)
+
+    def _settings(self, board: str, data: Any) -> Json:
+        return self.actions.set_settings(board, SettingsBody.model_validate(data))
+
+    def _carousel(self, board: str, data: Any) -> Json:
+        return self.actions.set_carousel(board, CarouselBody.model_validate(data))
+
+    def _next(self, board: str, data: Any) -> Json:
+        NoFields.model_validate(data)
+        return self.actions.next(board)
+
+    # --- internals -----------------------------------------------------------------
+
+    def _board(self, sid: str) -> str:
+        return self._boards.get(sid, self.actions.default_board)
+
+    def _emit_to(self, sid: str, event: str, payload: Any) -> None:
+        # The client is in this process: no need to go through the message queue.
+        self.socketio.emit(event, payload, to=sid, ignore_queue=True)
+
+    def _check_token(self, auth: Json) -> None:
+        if self.token is None:
+            return
+        given = auth.get("token") or request.args.get("token") or ""
+        if not (isinstance(given, str) and hmac.compare_digest(given, self.token)):
+            raise SocketRefused({"message": "a valid token is required"})

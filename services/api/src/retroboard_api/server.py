@@ -1,0 +1,74 @@
+"""gunicorn, run programmatically with the project's configuration.
+
+The Flask app is created in ``load``, which gunicorn calls in the worker process
+(after the gevent worker monkey-patched), so the MQTT connection and background
+tasks never live in the master.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+from retroboard_api.settings import ApiSettings
+
+GEVENT_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+
+
+def bind_address(host: str, port: int) -> str:
+    """gunicorn's ``bind`` for ``host`` (IPv6 in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def gunicorn_options(settings: ApiSettings) -> dict[str, Any]:
+    """gunicorn settings for the api."""
+    options: dict[str, Any] = {
+        "bind": [bind_address(settings.host, settings.port)],
+        "workers": settings.workers,
+        "proc_name": "retroboard-api",
+        "control_socket_disable": True,  # gunicorn 27 would create ~/.gunicorn/gunicorn.ctl
+        "graceful_timeout": 3,  # websockets never finish on their own; don't wait long
+        "timeout": 30,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+        "worker_exit": _worker_exit,
+    }
+    if settings.worker_class == "gevent":
+        options |= {"worker_class": GEVENT_WORKER, "worker_connections": settings.max_connections}
+    else:
+        options |= {"worker_class": "gthread", "threads": settings.threads}
+    return options
+
+
+class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
+    """gunicorn serving the RetroBoard api."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        super().__init__(prog="retroboard-api")
+
+    def load_config(self) -> None:
+        """Apply :func:`gunicorn_options`."""
+        for key, value in gunicorn_options(self.settings).items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        """Create and start the app (runs in the worker)."""
+        # Imported here: the master never builds the app nor imports Flask.
+        from retroboard_api.app import create_app
+        from retroboard_api.sio_manager import create_client_manager
+
+        app = create_app(self.settings, client_manager=create_client_manager(self.settings))
+        app.extensions["retroboard"].start()
+        return app
+
+
+def _worker_exit(_server: Any, worker: Any) -> None:
+    """Disconnect from the broker cleanly when a worker stops."""
+    app = getattr(worker, "wsgi", None)
+    runtime = getattr(app, "extensions", {}).get("retroboard")
+    if runtime is not None:
+        runtime.stop()

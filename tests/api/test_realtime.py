@@ -1,0 +1,121 @@
+"""Unit tests of the Socket.IO handlers with Flask-SocketIO's test client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask_socketio import SocketIOTestClient
+
+from retroboard_api import create_app
+from tests.api.conftest import make_settings
+from tests.api.fakes import APPS_LIST, CAROUSEL, CURRENT_APP, SETTINGS, FakeMqtt, ScriptedRenderer
+
+STATE_EVENTS = ["apps_list", "current_app", "settings", "carousel_config", "board_status"]
+
+
+def connect(app: Any, **kwargs: Any) -> SocketIOTestClient:
+    return app.extensions["socketio"].test_client(app, **kwargs)
+
+
+def events(client: SocketIOTestClient) -> list[tuple[str, Any]]:
+    return [(item["name"], item["args"][0]) for item in client.get_received()]
+
+
+def test_connect_sends_the_board_state_to_that_client(app: Any, renderer: ScriptedRenderer) -> None:
+    renderer.boot()
+    client = connect(app, query_string="board=test")
+    assert events(client) == [
+        ("apps_list", APPS_LIST),
+        ("current_app", CURRENT_APP),
+        ("settings", SETTINGS),
+        ("carousel_config", CAROUSEL),
+        ("board_status", {"board": "test", "online": True}),
+    ]
+    client.emit("request_state")
+    assert [name for name, _ in events(client)] == STATE_EVENTS
+
+
+def test_board_from_auth_and_default(app: Any, mqtt: FakeMqtt) -> None:
+    kitchen = ScriptedRenderer(mqtt, "kitchen")
+    kitchen.mqtt.deliver("retroboard/kitchen/status", b"online")
+    kitchen.publish_state("settings", {"brightness": 5})
+    client = connect(app, auth={"board": "kitchen"})
+    assert events(client) == [
+        ("settings", {"brightness": 5}),
+        ("board_status", {"board": "kitchen", "online": True}),
+    ]
+    default = connect(app)
+    assert events(default) == [("board_status", {"board": "test", "online": False})]
+
+
+def test_clients_join_their_board_room(app: Any) -> None:
+    client = connect(app, query_string="board=kitchen")
+    assert client.is_connected()
+    manager = app.extensions["socketio"].server.manager
+    assert len(list(manager.get_participants("/", "board:kitchen"))) == 1
+
+
+@pytest.mark.parametrize("query", ["board=-bad", "board=" + "x" * 65])
+def test_invalid_board_ids_are_refused(app: Any, query: str) -> None:
+    client = connect(app, query_string=query)
+    assert not client.is_connected()
+
+
+def test_commands_answer_like_rest(app: Any, mqtt: FakeMqtt, renderer: ScriptedRenderer) -> None:
+    renderer.boot()
+    renderer.replies["settings"] = {"success": True, "state": {"settings": {"brightness": 9}}}
+    client = connect(app, query_string="board=test")
+    assert client.emit("settings", {"brightness": 9}, callback=True) == {
+        "success": True,
+        "brightness": 9,
+    }
+    bad = client.emit("settings", {"brightness": 900}, callback=True)
+    assert bad["success"] is False and bad["details"][0]["loc"] == ["brightness"]
+    refused = client.emit("stop", {"unexpected": 1}, callback=True)
+    assert refused["success"] is False
+    assert client.emit("next", callback=True)["error"].endswith("within 0.3 s")  # silent: 504
+    assert [m.topic for m in mqtt.commands()] == [
+        "retroboard/test/cmd/settings",
+        "retroboard/test/cmd/next",
+    ]
+
+
+def test_config_event_targets_an_app_or_the_current_one(
+    app: Any, mqtt: FakeMqtt, renderer: ScriptedRenderer
+) -> None:
+    renderer.boot()
+    renderer.replies["config"] = {
+        "success": True,
+        "state": {"apps_list": APPS_LIST, "current_app": CURRENT_APP},
+    }
+    client = connect(app, query_string="board=test")
+    body = client.emit("config", {"app": "clock", "config": {"font": "6x10"}}, callback=True)
+    assert body["app"] == "clock" and body["schema"]
+    assert client.emit("config", {"config": {"font": "6x10"}}, callback=True) == {
+        "success": True,
+        **CURRENT_APP,
+    }
+    assert "app" not in mqtt.commands("config")[1].json()
+
+
+def test_preview_joins_the_room_and_asks_for_frames(app: Any, mqtt: FakeMqtt) -> None:
+    client = connect(app, query_string="board=test")
+    assert client.emit("preview", {"enabled": True}, callback=True) == {
+        "success": True,
+        "board": "test",
+        "enabled": True,
+    }
+    [command] = mqtt.commands("preview")
+    assert command.json() == {"ttl": 10.0} and command.qos == 0
+    keeper = app.extensions["retroboard"].preview
+    assert keeper.watched() == ["test"]
+    client.emit("preview", {"enabled": False}, callback=True)
+    assert keeper.watched() == []
+    assert client.emit("preview", {"enabled": "maybe"}, callback=True)["success"] is False
+
+
+def test_token_is_required_when_set(mqtt: FakeMqtt) -> None:
+    app = create_app(make_settings(api_token="s3cret"), mqtt)
+    assert not connect(app).is_connected()
+    assert connect(app, auth={"token": "s3cret"}).is_connected()
