@@ -1,0 +1,43 @@
+"""The bridge process: one MQTT connection, the state mirror, and its extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retroboard_bridge.events import EventBus
+from retroboard_bridge.extensions import Emitter, Extension, SocketIOMirror
+from retroboard_bridge.mirror import StateMirror
+from retroboard_bridge.settings import BridgeSettings
+from retroboard_common.mqtt import MqttClient
+
+
+class Bridge:
+    """Starts the extensions first, then the mirror, then the connection, so the
+    retained state that arrives on connect already has listeners."""
+
+    def __init__(
+        self, mqtt: MqttClient, mirror: StateMirror, extensions: Sequence[Extension]
+    ) -> None:
+        self.mqtt = mqtt
+        self.mirror = mirror
+        self.extensions = list(extensions)
+
+    def start(self) -> None:
+        """Register every extension, subscribe, connect (in the background)."""
+        for extension in self.extensions:
+            extension.start()
+        self.mirror.start()
+        self.mqtt.start()
+
+    def stop(self) -> None:
+        """Disconnect, then stop the extensions in reverse order."""
+        self.mqtt.stop()
+        for extension in reversed(self.extensions):
+            extension.stop()
+
+
+def build_bridge(settings: BridgeSettings, emitter: Emitter) -> Bridge:
+    """Wire a bridge for ``settings`` that emits Socket.IO events through ``emitter``."""
+    mqtt = MqttClient(settings.mqtt, f"retroboard-bridge-{settings.board_id}")
+    bus = EventBus()
+    return Bridge(mqtt, StateMirror(mqtt, bus), [SocketIOMirror(bus, emitter)])

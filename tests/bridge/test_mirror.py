@@ -1,0 +1,167 @@
+"""The mirror's change detection and the extension lifecycle, fed message by message.
+
+These call the MQTT handler directly with what the broker would deliver, so the
+reconnect cases (retained copies seen again) are exact rather than timing-dependent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from retroboard_bridge.events import (
+    BoardStatusChanged,
+    BridgeEvent,
+    EventBus,
+    FrameReceived,
+    StateChanged,
+)
+from retroboard_bridge.extensions import SocketIOMirror
+from retroboard_bridge.mirror import StateMirror
+from retroboard_common.mqtt import MqttClient
+from retroboard_common.settings import MqttUrl
+
+SETTINGS = "retroboard/test/state/settings"
+
+
+class Recorder:
+    """Collects bus events (stands in for an extension)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.events: list[BridgeEvent] = []
+        bus.on(self, StateChanged, self.events.append)
+        bus.on(self, BoardStatusChanged, self.events.append)
+        bus.on(self, FrameReceived, self.events.append)
+
+
+class Emits:
+    """Collects what an extension hands to the Socket.IO manager."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, str | None]] = []
+
+    def emit(
+        self, event: str, data: Any, namespace: str | None = None, room: str | None = None
+    ) -> None:
+        self.calls.append((event, data, room))
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def mirror(bus: EventBus) -> StateMirror:
+    # Never started: the broker's messages are handed to `handle` by the test.
+    return StateMirror(MqttClient(MqttUrl.parse("mqtt://127.0.0.1:1"), "test"), bus)
+
+
+def send(mirror: StateMirror, topic: str, payload: Any) -> None:
+    mirror.handle(topic, payload if isinstance(payload, bytes) else json.dumps(payload).encode())
+
+
+def test_retained_copies_after_reconnect_are_not_changes(
+    bus: EventBus, mirror: StateMirror
+) -> None:
+    seen = Recorder(bus)
+    send(mirror, SETTINGS, {"brightness": 75})
+    send(mirror, "retroboard/test/status", b"online")
+    # reconnect: the broker sends the same retained messages again
+    send(mirror, SETTINGS, {"brightness": 75})
+    send(mirror, "retroboard/test/status", b"online")
+    assert seen.events == [
+        StateChanged("test", "settings", {"brightness": 75}),
+        BoardStatusChanged("test", True),
+    ]
+
+
+def test_state_changed_while_away_is_resynced(bus: EventBus, mirror: StateMirror) -> None:
+    seen = Recorder(bus)
+    send(mirror, SETTINGS, {"brightness": 75})
+    send(mirror, "retroboard/test/state/current_app", {"app": "clock", "config": {}})
+    # reconnect after an outage during which the brightness changed
+    send(mirror, "retroboard/test/state/current_app", {"app": "clock", "config": {}})
+    send(mirror, SETTINGS, {"brightness": 40})
+    assert [e for e in seen.events if isinstance(e, StateChanged)][-1] == StateChanged(
+        "test", "settings", {"brightness": 40}
+    )
+    assert len(seen.events) == 3
+    assert mirror.snapshot("test") == {
+        "settings": {"brightness": 40},
+        "current_app": {"app": "clock", "config": {}},
+    }
+
+
+def test_same_payload_on_another_board_is_its_own_change(
+    bus: EventBus, mirror: StateMirror
+) -> None:
+    seen = Recorder(bus)
+    send(mirror, SETTINGS, {"brightness": 75})
+    send(mirror, "retroboard/other/state/settings", {"brightness": 75})
+    assert [e.board for e in seen.events] == ["test", "other"]
+
+
+def test_cleared_retained_state_is_forgotten(bus: EventBus, mirror: StateMirror) -> None:
+    seen = Recorder(bus)
+    send(mirror, SETTINGS, {"brightness": 75})
+    send(mirror, SETTINGS, b"")  # retained message deleted
+    send(mirror, SETTINGS, {"brightness": 75})
+    assert len(seen.events) == 2
+
+
+def test_frames_are_never_deduplicated(bus: EventBus, mirror: StateMirror) -> None:
+    seen = Recorder(bus)
+    send(mirror, "retroboard/test/frame", b"\x89PNG same")
+    send(mirror, "retroboard/test/frame", b"\x89PNG same")
+    assert seen.events == [FrameReceived("test", b"\x89PNG same")] * 2
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload"),
+    [
+        ("retroboard/test/state/settings", b"{not json"),
+        ("retroboard/test/state/unknown_state", b"{}"),
+        ("retroboard/test/status", b"maybe"),
+        ("retroboard/_socketio/frame", b"queue message"),  # the Socket.IO queue, not a board
+        ("retroboard/_socketio/status", b"online"),
+        ("retroboard/test/cmd/switch", b"{}"),
+        ("retroboard/test/response/switch", b"{}"),
+        ("other/test/state/settings", b"{}"),
+    ],
+)
+def test_ignored_messages(bus: EventBus, mirror: StateMirror, topic: str, payload: bytes) -> None:
+    seen = Recorder(bus)
+    mirror.handle(topic, payload)
+    assert seen.events == []
+
+
+def test_socketio_extension_rooms_and_stop(bus: EventBus, mirror: StateMirror) -> None:
+    emits = Emits()
+    extension = SocketIOMirror(bus, emits)
+    extension.start()
+    send(mirror, SETTINGS, {"brightness": 75})
+    send(mirror, "retroboard/test/status", b"offline")
+    send(mirror, "retroboard/test/frame", b"png")
+    assert emits.calls == [
+        ("settings", {"brightness": 75}, "board:test"),
+        ("board_status", {"board": "test", "online": False}, "board:test"),
+        ("frame", b"png", "preview:test"),
+    ]
+    extension.stop()
+    send(mirror, SETTINGS, {"brightness": 10})
+    assert len(emits.calls) == 3
+
+
+def test_a_failing_listener_does_not_stop_the_others(bus: EventBus, mirror: StateMirror) -> None:
+    class Broken:
+        def fail(self, _event: StateChanged) -> None:
+            raise RuntimeError("boom")
+
+    broken = Broken()
+    bus.on(broken, StateChanged, broken.fail)
+    seen = Recorder(bus)
+    send(mirror, SETTINGS, {"brightness": 75})
+    assert len(seen.events) == 1

@@ -1,0 +1,155 @@
+"""The MQTT Socket.IO queue against a real broker, server and client (and Redis)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import socketio
+
+from retroboard_common.settings import MqttUrl
+from retroboard_common.sio_queue import (
+    MqttManager,
+    QueueUnavailable,
+    board_room,
+    check_queue_url,
+    create_manager,
+    preview_room,
+)
+from tests.bridge.sio_support import SioRecorder, SioServer, wait_until_listening
+from tests.support.mosquitto import free_port, wait_for_port
+from tests.support.mqtt_probe import MqttProbe
+
+
+def test_events_and_binary_cross_the_queue(
+    emitter: MqttManager, sio_client: Callable[..., SioRecorder]
+) -> None:
+    watcher = sio_client(board_room("test"), preview_room("test"))
+    other = sio_client(board_room("other"))
+    wait_until_listening(emitter, watcher, board_room("test"))
+
+    emitter.emit("settings", {"brightness": 40}, room=board_room("test"))
+    emitter.emit("frame", b"\x89PNG\r\n\x1a\n\x00binary", room=preview_room("test"))
+
+    assert watcher.wait_for("settings") == {"brightness": 40}
+    frame = watcher.wait_for("frame")
+    assert isinstance(frame, bytes) and frame == b"\x89PNG\r\n\x1a\n\x00binary"
+    assert other.names() == []
+
+
+def test_server_emit_reaches_client_once(
+    sio_server: SioServer, emitter: MqttManager, sio_client: Callable[..., SioRecorder]
+) -> None:
+    # The server hands its own emit to local clients and to the queue; its listener
+    # must drop the copy that comes back (host_id), or clients would get it twice.
+    client = sio_client(board_room("test"))
+    wait_until_listening(emitter, client, board_room("test"))
+
+    sio_server.sio.emit("current_app", {"app": "clock", "config": {}}, room=board_room("test"))
+    emitter.emit("marker", 1, room=board_room("test"))
+    client.wait_for("marker")
+    assert client.received("current_app") == [{"app": "clock", "config": {}}]
+
+
+def test_queue_messages_are_not_retained(
+    emitter: MqttManager, sio_client: Callable[..., SioRecorder], probe: MqttProbe
+) -> None:
+    client = sio_client(board_room("test"))
+    wait_until_listening(emitter, client, board_room("test"))
+    queued = probe.wait_for("retroboard/_socketio/retroboard")
+    assert not queued.retain
+    assert queued.json()["method"] == "emit"
+
+
+def test_create_manager_picks_the_queue() -> None:
+    default = create_manager("mqtt://broker:1883", "mqtt", write_only=True)
+    assert isinstance(default, MqttManager)
+    assert default.mqtt_url == MqttUrl.parse("mqtt://broker:1883")
+    assert default.topic == "retroboard/_socketio/retroboard"
+
+    other = create_manager(MqttUrl.parse("mqtt://broker"), "mqtt://queue:1884", write_only=True)
+    assert isinstance(other, MqttManager) and other.mqtt_url.host == "queue"
+
+    class Settings:
+        mqtt_url = "mqtt://broker:1883"
+        socketio_message_queue = "redis://127.0.0.1:1/0"
+
+    redis_manager = create_manager(Settings(), write_only=True, channel="fleet")
+    assert isinstance(redis_manager, socketio.RedisManager)
+    assert redis_manager.channel == "fleet"
+
+
+@pytest.mark.parametrize("url", ["kafka://x", "amqp://x", "mqtt://", "redis"])
+def test_bad_queue_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        check_queue_url(url)
+    with pytest.raises(ValueError):
+        create_manager("mqtt://broker", url, write_only=True)
+
+
+def test_missing_redis_package_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)  # makes `import redis` fail
+    with pytest.raises(QueueUnavailable, match=r"pip install redis"):
+        create_manager("mqtt://broker", "redis://127.0.0.1:6379/0", write_only=True)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A Redis server of our own on a free port (the system one is left alone)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def quiet_logger(name: str) -> logging.Logger:
+    """A logger that drops everything: python-socketio's Redis listener thread cannot
+    be stopped and would log retries after the test's redis-server is gone."""
+    logger = logging.getLogger(name)
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+    return logger
+
+
+def test_redis_queue_round_trip(redis_url: str) -> None:
+    listener = create_manager(
+        "mqtt://unused", redis_url, write_only=False, logger=quiet_logger("tests.redis-queue")
+    )
+    server = SioServer(listener).start()
+    emitter = create_manager("mqtt://unused", redis_url, write_only=True)
+    assert isinstance(emitter, socketio.RedisManager)
+    client = SioRecorder(server.url, [board_room("test")]).connect()
+    try:
+        wait_until_listening(emitter, client, board_room("test"))
+        emitter.emit("settings", {"brightness": 10}, room=board_room("test"))
+        assert client.wait_for("settings") == {"brightness": 10}
+    finally:
+        client.disconnect()
+        server.stop()

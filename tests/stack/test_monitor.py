@@ -1,0 +1,81 @@
+"""``retroboard monitor`` against a real broker, and the embedded broker itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from retroboard_stack.broker import EmbeddedBroker
+from tests.stack.conftest import StackRun
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.mqtt_probe import MqttProbe
+
+
+def test_monitor_prints_state_events_of_one_board(
+    broker: MosquittoBroker, live_probe: MqttProbe, retroboard: Callable[..., StackRun]
+) -> None:
+    live_probe.publish("retroboard/b1/state/settings", {"brightness": 75}, retain=True)
+    live_probe.publish("retroboard/b2/state/settings", {"brightness": 10}, retain=True)
+    run = retroboard("monitor", broker.url, "--board", "b1")
+    run.wait_for_output(r"b1 settings")
+    live_probe.publish("retroboard/b1/status", "online", retain=True)
+    live_probe.publish("retroboard/b1/state/settings", {"brightness": 75}, retain=True)  # same
+    live_probe.publish("retroboard/b1/cmd/stop", {})
+    live_probe.publish("retroboard/b1/state/current_app", {"app": None, "config": {}}, retain=True)
+    run.wait_for_output(r"b1 current_app")
+    assert run.interrupt() == 0
+
+    lines = run.output().strip().splitlines()
+    assert all(re.match(r"^\d\d:\d\d:\d\d b1 ", line) for line in lines), lines
+    assert [line[9:] for line in lines] == [
+        'b1 settings {"brightness": 75}',
+        "b1 status online",
+        'b1 current_app {"app": null, "config": {}}',
+    ]
+
+
+def test_monitor_all_prints_repeats_too(
+    broker: MosquittoBroker, live_probe: MqttProbe, retroboard: Callable[..., StackRun]
+) -> None:
+    live_probe.publish("retroboard/b4/state/settings", {"brightness": 5}, retain=True)
+    run = retroboard("monitor", broker.url, "--all")
+    run.wait_for_output(r"b4 settings")
+    live_probe.publish("retroboard/b4/state/settings", {"brightness": 5}, retain=True)
+    found = run.wait_for_output(r"(b4 settings .*\n.*){2}")
+    assert found
+    assert run.interrupt() == 0
+
+
+def test_monitor_takes_mqtt_url_from_the_environment(
+    broker: MosquittoBroker, live_probe: MqttProbe, retroboard: Callable[..., StackRun]
+) -> None:
+    live_probe.publish("retroboard/b3/status", "offline", retain=True)
+    run = retroboard("monitor", MQTT_URL=broker.url)
+    run.wait_for_output(r"^\d\d:\d\d:\d\d b3 status offline$")
+    assert run.interrupt() == 0
+
+
+def test_embedded_broker_keeps_retained_messages_for_anonymous_clients() -> None:
+    broker = EmbeddedBroker()
+    url = broker.start()
+    try:
+        assert re.fullmatch(r"mqtt://127\.0\.0\.1:\d+", url)
+        publisher = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+        publisher.connect("127.0.0.1", broker.port)
+        publisher.loop_start()
+        publisher.publish("retroboard/x/status", b"online", qos=1, retain=True).wait_for_publish(5)
+        publisher.disconnect()
+        publisher.loop_stop()
+
+        probe = MqttProbe(url)
+        probe.start()
+        try:
+            message = probe.wait_for("retroboard/x/status")
+            assert message.payload == b"online" and message.retain
+        finally:
+            probe.stop()
+    finally:
+        broker.stop()
