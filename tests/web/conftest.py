@@ -1,0 +1,96 @@
+"""Fixtures of the browser tests: the real stack once per session, Debian's Chromium
+driven by Playwright, and a fresh page (and board state) per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.web.dashboard import Dashboard
+from tests.web.stack import WebStack, start_web_stack, stop_web_stack
+
+CHROMIUM = Path(os.environ.get("RETROBOARD_CHROMIUM", "/usr/bin/chromium"))
+# Debian's Chromium, headless; no downloads of Playwright's own browser builds.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    """Broker, renderer, bridge and api (serving web/dist), shared by the browser tests."""
+    stack = start_web_stack(tmp_path_factory.mktemp("web-stack"))
+    yield stack
+    stop_web_stack(stack)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: scripts/setup installs Debian's chromium package")
+    instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture(autouse=True)
+def known_state(web_stack: WebStack) -> None:
+    """Each test starts from the same board: carousel off, clock shown, brightness 80."""
+    for path, body in (
+        ("/api/carousel", {"enabled": False, "apps": []}),
+        ("/api/settings", {"brightness": 80}),
+        ("/api/apps/scroll_text/config", {"text": "RetroBoard", "speed": 1, "fps": 30}),
+        ("/api/switch", {"app": "clock"}),
+    ):
+        response = web_stack.post(path, json=body)
+        assert response.ok, (path, response.text)
+
+
+PageFactory = Callable[..., Page]
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[PageFactory]:
+    """Open browser pages (desktop size unless told); uncaught page errors fail the test."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(viewport: dict[str, int] = DESKTOP, theme: str | None = "dark") -> Page:
+        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        if theme is not None:  # else the page's own choice (the system's, or remembered)
+            context.add_init_script(f"localStorage.setItem('retroboard.theme', '{theme}')")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+@pytest.fixture
+def dashboard(new_page: PageFactory, web_stack: WebStack) -> Dashboard:
+    """The dashboard open at desktop size and connected."""
+    return Dashboard(new_page(), web_stack.url).open()

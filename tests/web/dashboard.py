@@ -1,0 +1,83 @@
+"""What a test does with the dashboard page, in a person's terms (a page object)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+# The [x, y] panel positions of the LEDs whose centre pixel has exactly the colour
+# ``rgb``. The canvas draws each panel pixel as a round LED of ``canvas.width / panel
+# width`` device pixels; the centre keeps the frame's exact colour.
+LEDS_OF_JS = """([r, g, b]) => {
+  const canvas = document.querySelector('[data-testid=led-preview]');
+  if (!canvas || !canvas.dataset.panel) return [];
+  const [w, h] = canvas.dataset.panel.split('x').map(Number);
+  const pitch = canvas.width / w;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const found = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const cx = Math.floor(x * pitch + pitch / 2);
+      const cy = Math.floor(y * pitch + pitch / 2);
+      const i = (cy * canvas.width + cx) * 4;
+      if (data[i] === r && data[i + 1] === g && data[i + 2] === b) found.push([x, y]);
+    }
+  }
+  return found;
+}"""
+
+
+class Dashboard:
+    """The dashboard open in one browser page."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        self.url = url
+
+    def open(self, query: str = "") -> Dashboard:
+        """Load the page and wait until it shows the board's state."""
+        self.page.goto(self.url + "/" + query)
+        self.wait_connected()
+        expect(self.page.locator("[data-testid^=app-card-]").first).to_be_visible()
+        return self
+
+    def wait_connected(self, timeout: float = 10_000) -> None:
+        expect(self.connection).to_have_attribute("data-status", "connected", timeout=timeout)
+
+    @property
+    def connection(self) -> Locator:
+        return self.page.get_by_test_id("connection")
+
+    @property
+    def preview(self) -> Locator:
+        return self.page.get_by_test_id("led-preview")
+
+    def card(self, app: str) -> Locator:
+        return self.page.get_by_test_id(f"app-card-{app}")
+
+    def config_form(self, app: str) -> Locator:
+        """The settings form of ``app`` (its tab selected first)."""
+        self.page.get_by_test_id(f"config-tab-{app}").click()
+        return self.page.get_by_test_id(f"config-form-{app}")
+
+    def carousel_row(self, index: int) -> Locator:
+        return self.page.get_by_test_id(f"carousel-row-{index}")
+
+    def lit(self, rgb: list[int]) -> list[tuple[int, int]]:
+        """The preview's LEDs that show exactly ``rgb`` now, as (x, y)."""
+        found: Any = self.page.evaluate(LEDS_OF_JS, rgb)
+        return [(int(x), int(y)) for x, y in found]
+
+    def leds_of(self, rgb: list[int]) -> int:
+        """How many LEDs of the preview show exactly ``rgb`` now."""
+        return len(self.lit(rgb))
+
+    def lit_columns(self, rgb: list[int]) -> tuple[int, int] | None:
+        """The first and last panel columns showing ``rgb``, if any."""
+        columns = [x for x, _y in self.lit(rgb)]
+        return (min(columns), max(columns)) if columns else None
+
+    def frames(self) -> int:
+        """Preview frames drawn so far."""
+        return int(self.preview.get_attribute("data-frames") or 0)

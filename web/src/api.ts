@@ -1,0 +1,93 @@
+// Commands over REST. Answers are not written into the store: the resulting state comes
+// back as socket events to every open dashboard, this one included.
+import { getToken } from './auth'
+import type {
+  AppConfig,
+  BoardInfo,
+  CarouselConfig,
+  CarouselEntry,
+  CurrentApp,
+  Settings,
+} from './types'
+
+export interface ErrorDetail {
+  loc?: (string | number)[]
+  msg: string
+}
+
+/** The api refused (status ≥ 400, `{success: false, error, details}`) or could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+
+  /** Each detail as "field: message", the field path without pydantic's "body" prefix. */
+  get lines(): string[] {
+    return this.details.map((d) => {
+      const path = (d.loc ?? []).filter((p) => p !== 'body').join('.')
+      return path ? `${path}: ${d.msg}` : d.msg
+    })
+  }
+}
+
+let board: string | null = null
+
+/** Address commands to `id` (`/api/boards/<id>/…`), or to the api's default board (null). */
+export function setApiBoard(id: string | null): void {
+  board = id
+}
+
+function boardPath(path: string): string {
+  return board ? `/api/boards/${encodeURIComponent(board)}${path}` : `/api${path}`
+}
+
+async function request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const token = getToken()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(0, 'The api cannot be reached.')
+  }
+  const data = (await response.json().catch(() => null)) as
+    (T & { success?: boolean; error?: string; details?: ErrorDetail[] }) | null
+  if (!response.ok || !data || data.success === false) {
+    const message = data?.error ?? `The api answered ${response.status} ${response.statusText}.`
+    throw new ApiError(response.status, message, Array.isArray(data?.details) ? data.details : [])
+  }
+  return data
+}
+
+export interface CarouselBody {
+  enabled?: boolean
+  apps?: CarouselEntry[]
+}
+
+export const api = {
+  boards: () => request<{ boards: BoardInfo[] }>('GET', '/api/boards'),
+  switchApp: (app: string, config?: AppConfig) =>
+    request<CurrentApp>('POST', boardPath('/switch'), config ? { app, config } : { app }),
+  stop: () => request<CurrentApp>('POST', boardPath('/stop')),
+  saveConfig: (app: string, config: AppConfig) =>
+    request<{ config: AppConfig }>(
+      'POST',
+      boardPath(`/apps/${encodeURIComponent(app)}/config`),
+      config,
+    ),
+  setBrightness: (brightness: number) =>
+    request<Settings>('POST', boardPath('/settings'), { brightness }),
+  saveCarousel: (body: CarouselBody) =>
+    request<CarouselConfig>('POST', boardPath('/carousel'), body),
+}
