@@ -1,0 +1,223 @@
+"""The compose Mosquitto (deploy/mosquitto): passwords, ACLs, and the services behind it.
+
+Debian's Mosquitto runs the repository's mosquitto.conf (only paths and the port
+changed) after the image's own entrypoint script wrote the password and ACL files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.deployfiles import ROOT, interpolate, load_compose, service_environment
+from tests.deploy.test_services import BOARD, OPERATOR, build_service, get_json, wait_for_output
+from tests.support.mosquitto import free_port, wait_for_port
+from tests.support.processes import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+DEPLOY = ROOT / "deploy" / "mosquitto"
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+SERVICE_PASSWORDS = {"renderer": "r-secret", "api": "a-secret", "bridge": "b-secret"}
+
+
+@dataclass
+class ComposeBroker:
+    """The compose Mosquitto on a free port of this machine."""
+
+    port: int
+    process: ServiceProcess
+    config_dir: Path
+
+
+def broker_environment(config_dir: Path, **extra: str) -> dict[str, str]:
+    """What the mosquitto service gets from compose (plus the test's paths)."""
+    return {
+        "MOSQUITTO_CONFIG_DIR": str(config_dir),
+        "MOSQUITTO_ACL_TEMPLATE": str(DEPLOY / "acl.template"),
+        "MQTT_USERNAME": OPERATOR["MQTT_USERNAME"],
+        "MQTT_PASSWORD": OPERATOR["MQTT_PASSWORD"],
+        **{f"MQTT_{name.upper()}_PASSWORD": secret for name, secret in SERVICE_PASSWORDS.items()},
+        **extra,
+    }
+
+
+def local_config(config_dir: Path, data_dir: Path, port: int) -> Path:
+    """deploy/mosquitto/mosquitto.conf with this machine's paths and port."""
+    text = (DEPLOY / "mosquitto.conf").read_text()
+    assert "listener 1883\n" in text
+    text = text.replace("listener 1883\n", f"listener {port} 127.0.0.1\n")
+    text = text.replace("/mosquitto/config/", f"{config_dir}/")
+    text = text.replace("/mosquitto/data/", f"{data_dir}/")
+    # Debian's broker, started as root, would drop to a user that cannot read the files.
+    path = config_dir / "mosquitto.conf"
+    path.write_text("user root\n" + text)
+    return path
+
+
+@pytest.fixture
+def compose_broker(tmp_path: Path) -> Iterator[ComposeBroker]:
+    config_dir, data_dir = tmp_path / "config", tmp_path / "data"
+    config_dir.mkdir()
+    data_dir.mkdir()
+    port = free_port()
+    config = local_config(config_dir, data_dir, port)
+    # The image's command: its entrypoint script, which execs the broker.
+    process = ServiceProcess(
+        "/bin/sh",  # an absolute path: ServiceProcess does not look it up in the virtualenv
+        [str(DEPLOY / "entrypoint.sh"), MOSQUITTO, "-c", str(config)],
+        broker_environment(config_dir),
+        tmp_path / "mosquitto.log",
+    )
+    process.start()
+    try:
+        wait_for_port(port)
+    except TimeoutError:
+        pytest.fail(process.output())
+    yield ComposeBroker(port, process, config_dir)
+    process.stop()
+
+
+def client(tool: str, port: int, *credentials: str) -> list[str]:
+    """``mosquitto_pub``/``mosquitto_sub`` to the broker, with ``-u USER -P PASS`` if given."""
+    return [tool, "-h", "127.0.0.1", "-p", str(port), *credentials]
+
+
+def mosquitto_pub(port: int, *credentials: str, topic: str = "retroboard/x/cmd/stop") -> Any:
+    """Publish ``{}`` once."""
+    return subprocess.run(
+        [*client("mosquitto_pub", port, *credentials), "-t", topic, "-m", "{}"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+
+
+def test_entrypoint_refuses_to_start_without_a_password(tmp_path: Path) -> None:
+    environment = {**broker_environment(tmp_path), "MQTT_PASSWORD": "${MQTT_PASSWORD:?required}"}
+    result = subprocess.run(
+        ["/bin/sh", str(DEPLOY / "entrypoint.sh"), "true"],
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "invalid setting MQTT_PASSWORD" in result.stderr
+
+
+def test_entrypoint_writes_hashes_not_passwords(compose_broker: ComposeBroker) -> None:
+    passwd = (compose_broker.config_dir / "passwd").read_text()
+    assert sorted(line.split(":")[0] for line in passwd.splitlines()) == sorted(
+        ["retroboard", *SERVICE_PASSWORDS]
+    )
+    assert OPERATOR["MQTT_PASSWORD"] not in passwd
+    assert "user retroboard\n" in (compose_broker.config_dir / "acl").read_text()
+
+
+def test_anonymous_and_wrong_passwords_are_refused(compose_broker: ComposeBroker) -> None:
+    port = compose_broker.port
+    anonymous = mosquitto_pub(port)
+    assert anonymous.returncode != 0
+    assert "not authori" in anonymous.stderr.lower()
+    assert mosquitto_pub(port, "-u", "retroboard", "-P", "wrong").returncode != 0
+    assert mosquitto_pub(port, "-u", "retroboard", "-P", OPERATOR["MQTT_PASSWORD"]).returncode == 0
+
+
+def post_json(url: str, body: Mapping[str, Any]) -> Any:
+    """POST JSON, return the decoded answer."""
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return json.load(response)
+
+
+@pytest.mark.parametrize("accounts", ["shared", "per-service"])
+def test_the_stack_works_behind_the_compose_broker(
+    accounts: str, compose_broker: ComposeBroker, tmp_path: Path
+) -> None:
+    """Commands, replies, state and the Socket.IO queue all pass the ACL."""
+    http_port = free_port()
+    processes = {
+        name: build_service(name, "docker", compose_broker.port, tmp_path, http_port)
+        for name in ("renderer", "api", "bridge")
+    }
+    if accounts == "per-service":
+        for name, process in processes.items():
+            process.env["MQTT_URL"] = (
+                f"mqtt://{name}:{SERVICE_PASSWORDS[name]}@127.0.0.1:{compose_broker.port}"
+            )
+    try:
+        for process in processes.values():
+            process.start()
+        base = f"http://127.0.0.1:{http_port}/api"
+        deadline = time.monotonic() + 20
+        while not get_json(f"{base}/health")["boards"].get(BOARD, {}).get("online"):
+            assert time.monotonic() < deadline, processes["renderer"].output()
+            time.sleep(0.2)
+        answer = post_json(f"{base}/switch", {"app": "clock"})
+        assert answer["success"] is True, answer
+        wait_for_output(processes["bridge"], "connected to MQTT broker")
+        assert "refused" not in processes["bridge"].output()
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "delivered"),
+    [
+        ("retroboard", OPERATOR["MQTT_PASSWORD"], True),
+        ("api", SERVICE_PASSWORDS["api"], True),
+        ("renderer", SERVICE_PASSWORDS["renderer"], False),
+    ],
+)
+def test_only_command_senders_may_publish_commands(
+    compose_broker: ComposeBroker, user: str, password: str, delivered: bool
+) -> None:
+    port = compose_broker.port
+    shared = ("-u", "retroboard", "-P", OPERATOR["MQTT_PASSWORD"])
+    listener = subprocess.Popen(
+        [*client("mosquitto_sub", port, *shared), "-t", "retroboard/+/cmd/#", "-C", "1", "-W", "3"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.5)  # let the subscription settle
+    assert mosquitto_pub(port, "-u", user, "-P", password).returncode == 0
+    out, _ = listener.communicate(timeout=10)
+    assert (out.strip() == "{}") is delivered, out
+
+
+@pytest.mark.parametrize("mode", ["docker", "balena"])
+def test_entrypoint_reads_compose_environment_alike(mode: str, tmp_path: Path) -> None:
+    """The broker's accounts come out the same whether compose or balena filled them in."""
+    raw = service_environment(load_compose()["services"]["mosquitto"])
+    fleet = {"MQTT_PASSWORD": "s3cret"}
+    given = {k: interpolate(v, fleet) for k, v in raw.items()} if mode == "docker" else raw
+    environment = {
+        **given,
+        **(fleet if mode == "balena" else {}),
+        "MOSQUITTO_CONFIG_DIR": str(tmp_path),
+        "MOSQUITTO_ACL_TEMPLATE": str(DEPLOY / "acl.template"),
+    }
+    subprocess.run(
+        ["/bin/sh", str(DEPLOY / "entrypoint.sh"), "true"],
+        env={"PATH": os.environ["PATH"], **environment},
+        check=True,
+        timeout=15,
+    )
+    users = [line.split(":")[0] for line in (tmp_path / "passwd").read_text().splitlines()]
+    assert users == [interpolate(raw["MQTT_USERNAME"], {})]  # compose's default account only
