@@ -23,17 +23,23 @@ def test_round_trip(tmp_path: Path) -> None:
     assert StateStore(tmp_path).load() == state(40)
 
 
-def test_writes_are_debounced_and_only_on_change(tmp_path: Path) -> None:
+def test_a_lone_change_is_written_at_once(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, save_delay=60)
+    store.save(state(40))
+    assert json.loads((tmp_path / "state.json").read_text())["brightness"] == 40
+
+
+def test_a_burst_is_debounced_and_only_changes_are_written(tmp_path: Path) -> None:
     store = StateStore(tmp_path, save_delay=0.2)
     for brightness in range(10, 60):  # a dragged slider
         store.save(state(brightness))
-    assert store.writes == 0
+    assert store.writes == 1  # the first value, at once
     time.sleep(0.5)
-    assert store.writes == 1
+    assert store.writes == 2  # then the last one, when the interval is over
     assert json.loads((tmp_path / "state.json").read_text())["brightness"] == 59
     store.save(state(59))
     store.flush()
-    assert store.writes == 1
+    assert store.writes == 2
 
 
 def test_previous_file_is_kept_as_last_good(tmp_path: Path) -> None:

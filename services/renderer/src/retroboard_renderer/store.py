@@ -1,7 +1,9 @@
 """Saving the board's state without wearing out an SD card or losing it to a crash.
 
-Writes are atomic (temp file, fsync, rename, directory fsync), happen only when the
-state changed, and are debounced so a dragged slider costs one write. The file being
+Writes are atomic (temp file, fsync, rename, directory fsync) and happen only when the
+state changed. A lone change is written at once, so an acknowledged command survives a
+power cut; a burst (a dragged slider) costs at most one write per ``save_delay``, the
+last value written when the burst ends. The file being
 replaced is kept as the last-good copy. A corrupt file is moved aside and the last-good
 copy (or the defaults) is used instead.
 """
@@ -38,6 +40,7 @@ class StateStore:
         self._written: bytes | None = None
         self._pending: bytes | None = None
         self._timer: threading.Timer | None = None
+        self._last_write = -float("inf")
         self._lock = threading.Lock()
 
     # --- loading ------------------------------------------------------------------
@@ -80,17 +83,23 @@ class StateStore:
     # --- saving -------------------------------------------------------------------
 
     def save(self, state: SavedState) -> None:
-        """Save ``state`` after the debounce delay (nothing if it did not change)."""
+        """Save ``state``: now if nothing was written within ``save_delay``, else when
+        that interval is over (nothing at all if it did not change)."""
         data = state.model_dump_json(indent=2).encode()
         with self._lock:
             if data == self._written:
                 self._pending = None
                 return
             self._pending = data
-            if self._timer is None:
-                self._timer = threading.Timer(self.save_delay, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+            if self._timer is not None:
+                return  # a write is already scheduled and will take the newest data
+            wait = self._last_write + self.save_delay - time.monotonic()
+            if wait <= 0:
+                self._write_pending()
+                return
+            self._timer = threading.Timer(wait, self.flush)
+            self._timer.daemon = True
+            self._timer.start()
 
     def flush(self) -> None:
         """Write any pending change now."""
@@ -98,19 +107,23 @@ class StateStore:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            data, self._pending = self._pending, None
-            if data is None or data == self._written:
-                return
-            try:
-                self._write(data)
-            except OSError as exc:
-                # Keep running with the state in memory; retry on the next change.
-                self.healthy = False
-                log.error("cannot save state to %s: %s", self.path, exc)
-                return
-            self._written = data
-            self.healthy = True
-            self.writes += 1
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        data, self._pending = self._pending, None
+        if data is None or data == self._written:
+            return
+        self._last_write = time.monotonic()
+        try:
+            self._write(data)
+        except OSError as exc:
+            # Keep running with the state in memory; retry on the next change.
+            self.healthy = False
+            log.error("cannot save state to %s: %s", self.path, exc)
+            return
+        self._written = data
+        self.healthy = True
+        self.writes += 1
 
     def _write(self, data: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
