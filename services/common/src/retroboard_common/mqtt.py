@@ -106,9 +106,10 @@ class MqttClient:
 
     def stop(self) -> None:
         """Disconnect cleanly (no last will) and stop the network thread."""
+        # Cleared first: a deliberate disconnect is not a dropped connection.
+        self._connected.clear()
         self._client.disconnect()
         self._client.loop_stop()
-        self._connected.clear()
 
     @property
     def connected(self) -> bool:
