@@ -63,6 +63,7 @@ def create_app(
     actions = BoardActions(cache, gateway, settings.board_id)
 
     secured = settings.api_token is not None
+    origins = OriginPolicy(settings.cors_origin_list)
     app = RetroBoardOpenAPI(
         __name__,
         info=API_INFO,
@@ -75,17 +76,20 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep payload field order
     app.url_map.converters["spa"] = SpaPathConverter
     register_error_handlers(app)
-    register_guards(app, settings.api_token)
+    register_guards(app, settings.api_token, settings.public_reads, origins)
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origin_list}})
 
-    app.register_api(fleet_blueprint(secured=secured))
+    app.register_api(fleet_blueprint(secured=secured and not settings.public_reads))
     fleet_tag = Tag(name="board", description="Any board of the fleet")
     app.register_api(
-        board_blueprint("board", fleet_tag, secured=secured), url_prefix="/api/boards/<board>"
+        board_blueprint("board", fleet_tag, secured=secured, public_reads=settings.public_reads),
+        url_prefix="/api/boards/<board>",
     )
     default_tag = Tag(name="default board", description="The board of RETROBOARD_BOARD_ID")
     app.register_api(
-        board_blueprint("default_board", default_tag, secured=secured),
+        board_blueprint(
+            "default_board", default_tag, secured=secured, public_reads=settings.public_reads
+        ),
         url_prefix="/api",
         url_defaults={"board": settings.board_id},
     )
@@ -95,7 +99,7 @@ def create_app(
         app,
         async_mode=settings.async_mode,
         client_manager=client_manager,
-        cors_allowed_origins=OriginPolicy(settings.cors_origin_list),
+        cors_allowed_origins=origins,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=settings.max_message_bytes,
@@ -104,7 +108,9 @@ def create_app(
     )
     # Fire and forget at QoS 0: a renewal is only useful now.
     preview = PreviewKeeper(socketio, lambda topic, body: client.publish(topic, body, qos=0))
-    RealtimeEvents(socketio, cache, actions, preview, settings.api_token).register()
+    RealtimeEvents(
+        socketio, cache, actions, preview, settings.api_token, public_reads=settings.public_reads
+    ).register()
 
     app.extensions["retroboard"] = ApiRuntime(settings, client, cache, gateway, actions, preview)
     return app

@@ -1,4 +1,4 @@
-"""Checks every ``/api`` request passes before its view: token, then body format."""
+"""Checks every ``/api`` request passes before its view: origin, token, then body format."""
 
 from __future__ import annotations
 
@@ -7,26 +7,59 @@ import hmac
 from flask import Flask, request
 
 from retroboard_api.errors import ApiError
+from retroboard_api.origins import OriginPolicy
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 OPEN_PATHS = frozenset({"/api/health"})
 
 
-def register_guards(app: Flask, token: str | None) -> None:
-    """Install the checks on ``app``."""
+def register_guards(
+    app: Flask,
+    token: str | None,
+    public_reads: bool = False,
+    origins: OriginPolicy | None = None,
+) -> None:
+    """Install the checks on ``app``.
+
+    ``origins``: refuse requests a browser sends from another origin (403);
+    ``token``: require it (401), except for GETs when ``public_reads``.
+    """
+    if origins is not None:
+        policy = origins
+        app.before_request(lambda: require_allowed_origin(policy))
     if token is not None:
-        app.before_request(lambda: require_token(token))
+        secret = token
+        app.before_request(lambda: require_token(secret, public_reads))
     app.before_request(require_json_body)
 
 
-def require_token(token: str) -> None:
-    """401 unless ``Authorization: Bearer <RETROBOARD_API_TOKEN>`` (health stays open)."""
+def require_allowed_origin(policy: OriginPolicy) -> None:
+    """403 when a browser on a disallowed origin calls ``/api`` (preflights included).
+
+    Requests without an ``Origin`` header (curl, scripts, same-origin GETs) pass: the
+    header is what browsers send for cross-site requests, and the token covers the rest.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None or not request.path.startswith("/api/"):
+        return
+    if not policy(origin, request.environ):
+        raise ApiError(403, f"origin {origin!r} is not allowed (RETROBOARD_CORS_ORIGINS)")
+
+
+def require_token(token: str, public_reads: bool = False) -> None:
+    """401 unless ``Authorization: Bearer <RETROBOARD_API_TOKEN>`` (health stays open;
+    GETs too when ``public_reads``)."""
     if not request.path.startswith("/api/") or request.path in OPEN_PATHS:
         return
     if request.method == "OPTIONS":
         return  # CORS preflights carry no credentials
+    if public_reads and request.method in READ_METHODS:
+        return
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
         raise ApiError(401, "a valid bearer token is required (Authorization: Bearer …)")
 
 

@@ -45,13 +45,17 @@ class RealtimeEvents:
         actions: BoardActions,
         preview: PreviewKeeper,
         token: str | None = None,
+        *,
+        public_reads: bool = False,
     ) -> None:
         self.socketio = socketio
         self.cache = cache
         self.actions = actions
         self.preview = preview
         self.token = token
+        self.public_reads = public_reads
         self._boards: dict[str, str] = {}  # sid → board
+        self._readers: set[str] = set()  # sids let in without the token (read-only)
         self._commands: dict[str, Callable[[str, Any], Json]] = {
             "switch": self._switch,
             "stop": self._stop,
@@ -73,20 +77,31 @@ class RealtimeEvents:
     # --- connection ----------------------------------------------------------------
 
     def on_connect(self, auth: Any = None) -> None:
-        """Pick the board (``?board=`` or auth ``{"board"}``), join its room, send state."""
+        """Check the token, pick the board (``?board=`` or auth ``{"board"}``), join its
+        room, send state.
+
+        Without a valid token the connection is refused, unless reads are public: then
+        the client follows the board but its commands are refused.
+        """
         auth = auth if isinstance(auth, dict) else {}
-        self._check_token(auth)
+        authorized = self._has_token(auth)
+        if not authorized and not self.public_reads:
+            raise SocketRefused({"message": "a valid token is required"})
         board = request.args.get("board") or auth.get("board") or self.actions.default_board
         if not isinstance(board, str) or not is_valid_board_id(board):
             raise SocketRefused({"message": f"invalid board id {board!r}"})
         sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
         self._boards[sid] = board
+        if not authorized:
+            self._readers.add(sid)
         join_room(board_room(board))
         self.send_state(sid, board)
 
     def on_disconnect(self, _reason: Any = None) -> None:
         """Forget the client (rooms are left by the server)."""
-        self._boards.pop(request.sid, None)  # type: ignore[attr-defined]
+        sid: str = request.sid  # type: ignore[attr-defined]
+        self._boards.pop(sid, None)
+        self._readers.discard(sid)
 
     def on_request_state(self, _data: Any = None) -> None:
         """Send the board's state again, to this client only."""
@@ -124,7 +139,10 @@ class RealtimeEvents:
 
     def _command_handler(self, event: str) -> Callable[[Any], Json]:
         def handle(data: Any = None) -> Json:
-            board = self._board(request.sid)  # type: ignore[attr-defined]
+            sid: str = request.sid  # type: ignore[attr-defined]
+            if sid in self._readers:
+                return ApiError(401, "a valid token is required to send commands").body()
+            board = self._board(sid)
             try:
                 return self._commands[event](board, {} if data is None else data)
             except ValidationError as exc:
@@ -167,9 +185,8 @@ class RealtimeEvents:
         # The client is in this process: no need to go through the message queue.
         self.socketio.emit(event, payload, to=sid, ignore_queue=True)
 
-    def _check_token(self, auth: Json) -> None:
+    def _has_token(self, auth: Json) -> bool:
         if self.token is None:
-            return
+            return True
         given = auth.get("token") or request.args.get("token") or ""
-        if not (isinstance(given, str) and hmac.compare_digest(given, self.token)):
-            raise SocketRefused({"message": "a valid token is required"})
+        return isinstance(given, str) and hmac.compare_digest(given.encode(), self.token.encode())

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from retroboard_common.settings import ServiceSettings, env
+from retroboard_common.settings import ServiceSettings, env, mask_url
 
 WorkerClass = Literal["gevent", "gthread"]
 
@@ -54,6 +54,12 @@ class ApiSettings(ServiceSettings):
     api_token: str | None = env(
         "RETROBOARD_API_TOKEN", None, description="When set, clients must send it"
     )
+    public_reads: bool = env(
+        "RETROBOARD_API_PUBLIC_READS",
+        False,
+        description="With a token: let GET requests and read-only Socket.IO clients "
+        "in without it (commands still need it)",
+    )
     command_timeout: Annotated[float, Field(gt=0, le=60)] = env("RETROBOARD_COMMAND_TIMEOUT", 2.0)
     max_body_bytes: Annotated[int, Field(ge=256, le=10 * 1024 * 1024)] = env(
         "RETROBOARD_MAX_BODY_BYTES", 16 * 1024
@@ -91,7 +97,9 @@ class ApiSettings(ServiceSettings):
         # The same rule as retroboard_common.sio_queue.check_queue_url, which cannot be
         # imported here: it imports python-socketio, and the gunicorn master must not.
         if value not in ("", "mqtt") and urlsplit(value).scheme not in QUEUE_SCHEMES:
-            raise ValueError(f"must be 'mqtt', an mqtt:// URL or a redis:// URL, got {value!r}")
+            raise ValueError(
+                f"must be 'mqtt', an mqtt:// URL or a redis:// URL, got {mask_url(value)!r}"
+            )
         return value
 
     @property

@@ -19,6 +19,23 @@ from retroboard_common.topics import is_valid_board_id
 MQTT_SCHEMES = {"mqtt": (1883, False), "mqtts": (8883, True)}
 
 
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for logs and error messages."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        password = None
+        parts = None
+    if parts is None or "@" not in parts.netloc:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    if password is None and ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{hostinfo}").geturl()
+
+
 class MqttUrl(BaseModel):
     """A parsed ``mqtt://user:pass@host:port`` (``mqtts://`` for TLS)."""
 
@@ -33,14 +50,14 @@ class MqttUrl(BaseModel):
         """Parse and check a broker URL; raises ``ValueError`` with the reason."""
         parts = urlsplit(url)
         if parts.scheme not in MQTT_SCHEMES:
-            raise ValueError(f"scheme must be mqtt:// or mqtts://, got {url!r}")
+            raise ValueError(f"scheme must be mqtt:// or mqtts://, got {mask_url(url)!r}")
         default_port, tls = MQTT_SCHEMES[parts.scheme]
         if not parts.hostname:
-            raise ValueError(f"no host in {url!r}")
+            raise ValueError(f"no host in {mask_url(url)!r}")
         try:
             port = parts.port or default_port
-        except ValueError as exc:
-            raise ValueError(f"bad port in {url!r}") from exc
+        except ValueError:
+            raise ValueError(f"bad port in {mask_url(url)!r}") from None
         return cls(
             host=parts.hostname,
             port=port,

@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 import paho.mqtt.client as paho
 
 from retroboard_common.mqtt import MqttClient
-from retroboard_common.settings import MqttUrl
+from retroboard_common.settings import MqttUrl, mask_url
 from retroboard_common.topics import BASE
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def check_queue_url(url: str) -> str:
         return url
     if scheme in REDIS_SCHEMES:
         return url
-    raise ValueError(f"must be 'mqtt', an mqtt:// URL or a redis:// URL, got {url!r}")
+    raise ValueError(f"must be 'mqtt', an mqtt:// URL or a redis:// URL, got {mask_url(url)!r}")
 
 
 def is_redis(url: str) -> bool:

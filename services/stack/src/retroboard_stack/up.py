@@ -20,7 +20,7 @@ from typing import Annotated, Final, Literal, TextIO
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from retroboard_common.settings import MqttUrl, env
+from retroboard_common.settings import MqttUrl, env, mask_url
 from retroboard_common.topics import is_valid_board_id
 from retroboard_stack.broker import BrokerStartError, EmbeddedBroker
 from retroboard_stack.ports import accepts_connections, port_problem
@@ -107,7 +107,8 @@ def run_up(settings: UpSettings, services: list[Service], out: TextIO = sys.stdo
                 supervisor.add(name, command, environ)
             where = f"{settings.display} display, state in {stack_env.state_dir}"
             say(out, f"board {settings.board_id!r}, {where}")
-            say(out, f"MQTT broker {mqtt_url} ({origin}); watch it: retroboard monitor {mqtt_url}")
+            shown = mask_url(mqtt_url)  # an external broker's password stays out of the output
+            say(out, f"MQTT broker {shown} ({origin}); watch it: retroboard monitor {shown}")
             ready = threading.Event()
             if "api" in commands:
                 say(out, f"dashboard: {settings.dashboard_url} (Ctrl+C stops everything)")

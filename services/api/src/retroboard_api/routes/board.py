@@ -132,22 +132,29 @@ def post_carousel_next(path: BoardPath) -> Json:
     return actions().next(path.board)
 
 
-def board_blueprint(name: str, tag: Tag, *, secured: bool = False) -> APIBlueprint:
+def board_blueprint(
+    name: str, tag: Tag, *, secured: bool = False, public_reads: bool = False
+) -> APIBlueprint:
     """A blueprint with every board endpoint (register it with a ``url_prefix``).
 
-    ``secured``: RETROBOARD_API_TOKEN is set, so document the bearer token and 401.
+    ``secured``: RETROBOARD_API_TOKEN is set, so document the bearer token and 401;
+    ``public_reads``: the GET endpoints are open all the same.
     """
-    bp = APIBlueprint(name, __name__, abp_tags=[tag], abp_security=security(secured))
+    bp = APIBlueprint(name, __name__, abp_tags=[tag])
     bp.before_request(check_board)
-    auth: Responses = {401: ErrorResponse} if secured else {}
+    secured_reads = secured and not public_reads
+    read_auth: Responses = {401: ErrorResponse} if secured_reads else {}
+    command_auth: Responses = {401: ErrorResponse} if secured else {}
 
     def read(rule: str, view: Any, model: type[BaseModel]) -> None:
-        responses = {200: model, **auth, **READ_ERRORS}
-        bp.get(rule, responses=responses, summary=view.__doc__)(view)
+        responses = {200: model, **read_auth, **READ_ERRORS}
+        bp.get(rule, responses=responses, summary=view.__doc__, security=security(secured_reads))(
+            view
+        )
 
     def command(rule: str, view: Any, model: type[BaseModel]) -> None:
-        responses = {200: model, **auth, **COMMAND_ERRORS}
-        bp.post(rule, responses=responses, summary=view.__doc__)(view)
+        responses = {200: model, **command_auth, **COMMAND_ERRORS}
+        bp.post(rule, responses=responses, summary=view.__doc__, security=security(secured))(view)
 
     read("/apps", get_apps, AppsResponse)
     read("/current", get_current, CurrentResponse)

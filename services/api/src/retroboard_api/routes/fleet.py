@@ -59,7 +59,10 @@ def get_boards() -> Json:
 
 
 def fleet_blueprint(*, secured: bool = False) -> APIBlueprint:
-    """A blueprint with the fleet endpoints under ``/api`` (health is always open)."""
+    """A blueprint with the fleet endpoints under ``/api`` (health is always open).
+
+    ``secured``: these reads need the token (RETROBOARD_API_TOKEN set, reads not public).
+    """
     bp = APIBlueprint("fleet", __name__, url_prefix="/api", abp_tags=[Tag(name="fleet")])
     bp.before_request(check_board)
     auth: dict[str | int, Any] = {401: ErrorResponse} if secured else {}

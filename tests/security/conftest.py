@@ -1,0 +1,31 @@
+"""Fixtures of the security tests: the api's unit fixtures, and one secured real stack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.api.conftest import app, client, mqtt, renderer
+from tests.api.stack import Stack, start_stack, stop_stack
+
+__all__ = ["ALLOWED_ORIGIN", "TOKEN", "app", "client", "mqtt", "renderer", "secured"]
+
+TOKEN = "Zq3-real-stack-token_9"
+ALLOWED_ORIGIN = "https://dashboard.example"
+
+
+@pytest.fixture(scope="session")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Mosquitto, renderer and api with ``RETROBOARD_API_TOKEN`` and one allowed origin.
+
+    ``stack.http`` sends no token: tests add it where they mean to.
+    """
+    stack = start_stack(
+        tmp_path_factory.mktemp("secured"),
+        RETROBOARD_API_TOKEN=TOKEN,
+        RETROBOARD_CORS_ORIGINS=ALLOWED_ORIGIN,
+        RETROBOARD_LOG_LEVEL="DEBUG",
+    )
+    yield stack
+    stop_stack(stack)

@@ -1,0 +1,156 @@
+"""The api's guards on fakes: public reads with a token, origins refused, URLs masked.
+
+The real-stack tests next to this file cover the token and origins end to end; these
+cover the settings combinations that would each need another stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from retroboard_api import create_app
+from retroboard_common.settings import MqttUrl, ServiceSettings, load_settings, mask_url
+from retroboard_common.sio_queue import check_queue_url
+from tests.api.conftest import make_settings
+from tests.api.fakes import FakeMqtt, ScriptedRenderer
+
+TOKEN = "t0ken-for-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SETTINGS_OK = {"success": True, "state": {"settings": {"brightness": 5}}}
+
+
+@pytest.fixture
+def public_reads(mqtt: FakeMqtt, renderer: ScriptedRenderer) -> Any:
+    application = create_app(make_settings(api_token=TOKEN, public_reads=True), mqtt)
+    renderer.boot()
+    renderer.replies["settings"] = SETTINGS_OK
+    return application
+
+
+def test_public_reads_open_gets_but_not_commands(public_reads: Any, mqtt: FakeMqtt) -> None:
+    client = public_reads.test_client()
+    assert client.get("/api/settings").status_code == 200
+    assert client.get("/api/boards/test/apps").status_code == 200
+    assert client.get("/api/boards").status_code == 200
+    refused = client.post("/api/settings", json={"brightness": 5})
+    assert refused.status_code == 401 and refused.get_json()["success"] is False
+    assert mqtt.commands("settings") == []
+    assert client.post("/api/settings", json={"brightness": 5}, headers=AUTH).status_code == 200
+
+
+def test_public_reads_document_only_commands_as_secured(public_reads: Any) -> None:
+    paths = public_reads.test_client().get("/openapi/openapi.json").get_json()["paths"]
+    settings = paths["/api/settings"]
+    assert "security" not in settings["get"] and "401" not in settings["get"]["responses"]
+    assert settings["post"]["security"] == [{"bearer": []}]
+    assert "401" in settings["post"]["responses"]
+
+
+def test_public_reads_let_socketio_clients_follow_but_not_command(
+    public_reads: Any, mqtt: FakeMqtt
+) -> None:
+    socketio = public_reads.extensions["socketio"]
+    reader = socketio.test_client(public_reads)
+    assert reader.is_connected()
+    names = [item["name"] for item in reader.get_received()]
+    assert "settings" in names and "board_status" in names
+    answer = reader.emit("settings", {"brightness": 9}, callback=True)
+    assert answer["success"] is False and "token" in answer["error"]
+    assert mqtt.commands("settings") == []
+    writer = socketio.test_client(public_reads, auth={"token": TOKEN})
+    assert writer.emit("settings", {"brightness": 9}, callback=True)["success"] is True
+
+
+def test_without_public_reads_every_get_needs_the_token(
+    mqtt: FakeMqtt, renderer: ScriptedRenderer
+) -> None:
+    client = create_app(make_settings(api_token=TOKEN), mqtt).test_client()
+    renderer.boot()
+    for path in ("/api/settings", "/api/boards", "/api/boards/test/health"):
+        assert client.get(path).status_code == 401, path
+    assert client.get("/api/health").status_code == 200
+    paths = client.get("/openapi/openapi.json").get_json()["paths"]
+    assert paths["/api/settings"]["get"]["security"] == [{"bearer": []}]
+
+
+def test_a_non_ascii_token_is_refused_not_a_crash(
+    mqtt: FakeMqtt, renderer: ScriptedRenderer
+) -> None:
+    app = create_app(make_settings(api_token=TOKEN), mqtt)
+    renderer.boot()
+    response = app.test_client().get("/api/settings", headers={"Authorization": "Bearer tök"})
+    assert response.status_code == 401
+    client = app.extensions["socketio"].test_client(app, auth={"token": "tök"})
+    assert not client.is_connected()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS"])
+def test_a_disallowed_origin_is_refused_before_anything_runs(
+    client: Any, renderer: ScriptedRenderer, mqtt: FakeMqtt, method: str
+) -> None:
+    renderer.boot()
+    headers = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    response = client.open("/api/settings", method=method, json={"brightness": 1}, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["success"] is False
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert mqtt.commands("settings") == []
+
+
+def test_same_origin_and_listed_origins_pass(client: Any, renderer: ScriptedRenderer) -> None:
+    renderer.boot()
+    renderer.replies["settings"] = SETTINGS_OK
+    same = client.post(
+        "/api/settings", json={"brightness": 1}, headers={"Origin": "http://localhost"}
+    )
+    assert same.status_code == 200  # the test client's Host is "localhost"
+    listed = client.get("/api/settings", headers={"Origin": "http://localhost:5173"})
+    assert listed.status_code == 200
+    assert listed.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    proxied = client.get(
+        "/api/settings",
+        headers={
+            "Origin": "https://board.example",
+            "X-Forwarded-Host": "board.example",
+            "X-Forwarded-Proto": "https",
+        },
+    )
+    assert proxied.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("mqtt://user:s3cret@host:1883", "mqtt://user:***@host:1883"),
+        ("redis://:s3cret@host:6379/0", "redis://:***@host:6379/0"),
+        ("mqtts://user@host", "mqtts://user@host"),
+        ("mqtt://host", "mqtt://host"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_mask_url(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+@pytest.mark.parametrize(
+    "url", ["http://user:s3cret@host", "mqtt://user:s3cret@host:port", "mqtt://user:s3cret@"]
+)
+def test_bad_broker_urls_never_echo_the_password(url: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        MqttUrl.parse(url)
+    assert "s3cret" not in str(caught.value)
+    with pytest.raises(ValueError) as caught:
+        check_queue_url(url)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_bad_setting_line_never_shows_the_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MQTT_URL", "http://user:s3cret@broker")
+    with pytest.raises(SystemExit):
+        load_settings(ServiceSettings, "retroboard-test")
+    err = capsys.readouterr().err
+    assert "invalid setting MQTT_URL" in err and "s3cret" not in err
