@@ -73,19 +73,25 @@ class StateCache:
             except ValueError:
                 return  # never serve a payload clients cannot parse
         with self._lock:
+            if not payload:  # cleared: never resurrect a forgotten board
+                known = self._boards.get(parsed.board_id)
+                if known is not None:
+                    known.states.pop(name, None)
+                return
             record = self._record(parsed.board_id)
-            if payload:
-                record.states[name] = bytes(payload)
-            else:
-                record.states.pop(name, None)
+            record.states[name] = bytes(payload)
             record.last_seen = self._clock()
 
     def handle_status(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/status``: ``online`` or ``offline``."""
+        """Keep ``retroboard/<board>/status``: ``online`` or ``offline``; a cleared
+        status (``retroboard-bridge forget``) drops the board."""
         parsed = parse_topic(topic)
         if parsed is None or parsed.kind != "status":
             return
         with self._lock:
+            if not payload:
+                self._boards.pop(parsed.board_id, None)
+                return
             record = self._record(parsed.board_id)
             record.online = payload.strip() == b"online"
             if record.online:

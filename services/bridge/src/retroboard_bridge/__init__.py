@@ -1,18 +1,25 @@
 """RetroBoard bridge: mirrors the boards' MQTT state to Socket.IO clients."""
 
 from retroboard_bridge.events import (
+    BoardRemoved,
     BoardStatusChanged,
     BridgeEvent,
     EventBus,
     FrameReceived,
     StateChanged,
 )
-from retroboard_bridge.extensions import Emitter, Extension, SocketIOMirror
+from retroboard_bridge.extensions import (
+    Emitter,
+    Extension,
+    HomeAssistantDiscovery,
+    SocketIOMirror,
+)
 from retroboard_bridge.mirror import StateMirror
 from retroboard_bridge.service import Bridge, build_bridge
 from retroboard_bridge.settings import BridgeSettings
 
 __all__ = [
+    "BoardRemoved",
     "BoardStatusChanged",
     "Bridge",
     "BridgeEvent",
@@ -21,6 +28,7 @@ __all__ = [
     "EventBus",
     "Extension",
     "FrameReceived",
+    "HomeAssistantDiscovery",
     "SocketIOMirror",
     "StateChanged",
     "StateMirror",

@@ -1,4 +1,5 @@
-"""``retroboard-bridge``: mirror every board's MQTT state to Socket.IO until stopped."""
+"""``retroboard-bridge``: mirror every board's MQTT state to Socket.IO and Home
+Assistant until stopped; ``retroboard-bridge forget BOARD`` removes a board."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import logging
 import signal
 import threading
 
+from retroboard_bridge.forget import ForgetFailed, forget_board
 from retroboard_bridge.service import build_bridge
 from retroboard_bridge.settings import BridgeSettings
 from retroboard_common.settings import load_settings
 from retroboard_common.sio_queue import MqttManager, QueueUnavailable, create_manager
+from retroboard_common.topics import is_valid_board_id
 
 PROGRAM = "retroboard-bridge"
 log = logging.getLogger(PROGRAM)
@@ -24,6 +27,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--socketio-message-queue",
         help="'mqtt', mqtt://… or redis://… (SOCKETIO_MESSAGE_QUEUE)",
     )
+    parser.add_argument(
+        "--ha-discovery-prefix",
+        help="Home Assistant discovery prefix (RETROBOARD_HA_DISCOVERY_PREFIX)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    forget = commands.add_parser(
+        "forget",
+        help="remove a board: its Home Assistant entities and retained state",
+        description="Clear a board's Home Assistant discovery and its retained MQTT state.",
+    )
+    forget.add_argument("board", help="the board id")
     return parser.parse_args(argv)
 
 
@@ -35,10 +49,30 @@ def main(argv: list[str] | None = None) -> None:
         PROGRAM,
         mqtt_url=args.mqtt_url,
         socketio_message_queue=args.socketio_message_queue,
+        ha_discovery_prefix=args.ha_discovery_prefix,
     )
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
+    if args.command == "forget":
+        forget(settings, args.board)
+    else:
+        run(settings)
+
+
+def forget(settings: BridgeSettings, board: str) -> None:
+    """``retroboard-bridge forget BOARD``."""
+    if not is_valid_board_id(board):
+        raise SystemExit(f"{PROGRAM}: {board!r} is not a valid board id")
+    try:
+        topics = forget_board(settings.mqtt, board, settings.ha_discovery_prefix)
+    except ForgetFailed as exc:
+        raise SystemExit(f"{PROGRAM}: {exc}") from None
+    print(f"{PROGRAM}: forgot board {board!r} ({len(topics)} retained topics cleared)")
+
+
+def run(settings: BridgeSettings) -> None:
+    """Run the bridge until SIGTERM or Ctrl+C."""
     try:
         manager = create_manager(settings, write_only=True)
     except QueueUnavailable as exc:
@@ -47,9 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     bridge = build_bridge(settings, manager)
     bridge.start()
     log.info(
-        "mirroring %s to Socket.IO via %s",
+        "mirroring %s to Socket.IO via %s%s",
         settings.mqtt.redacted(),
         "MQTT" if isinstance(manager, MqttManager) else "Redis",
+        f" and to Home Assistant ({settings.ha_discovery_prefix}/…)"
+        if settings.ha_discovery
+        else "",
     )
 
     stopping = threading.Event()

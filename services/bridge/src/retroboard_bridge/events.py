@@ -36,6 +36,13 @@ class BoardStatusChanged:
 
 
 @dataclass(frozen=True)
+class BoardRemoved:
+    """A board's retained status was cleared: it left the fleet (``forget``)."""
+
+    board: str
+
+
+@dataclass(frozen=True)
 class FrameReceived:
     """A live preview frame (PNG) from a board."""
 
@@ -43,8 +50,8 @@ class FrameReceived:
     png: bytes
 
 
-BridgeEvent = StateChanged | BoardStatusChanged | FrameReceived
-E = TypeVar("E", StateChanged, BoardStatusChanged, FrameReceived)
+BridgeEvent = StateChanged | BoardStatusChanged | BoardRemoved | FrameReceived
+E = TypeVar("E", StateChanged, BoardStatusChanged, BoardRemoved, FrameReceived)
 
 
 class EventBus:

@@ -14,7 +14,13 @@ import threading
 from collections.abc import Callable
 from typing import Any, Final
 
-from retroboard_bridge.events import BoardStatusChanged, EventBus, FrameReceived, StateChanged
+from retroboard_bridge.events import (
+    BoardRemoved,
+    BoardStatusChanged,
+    EventBus,
+    FrameReceived,
+    StateChanged,
+)
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import (
     ALL_FRAMES,
@@ -101,8 +107,8 @@ class StateMirror:
         if online is None:
             if payload:
                 log.warning("board %s sent status %r; expected online/offline", board, payload[:40])
-            else:
-                self._forget(board, STATUS_KEY)
+            elif self._forget(board, STATUS_KEY):
+                self.bus.emit(BoardRemoved(board))
             return
         if self._changed(board, STATUS_KEY, online):
             self.bus.emit(BoardStatusChanged(board, online))
@@ -122,6 +128,7 @@ class StateMirror:
             self._last[(board, key)] = value
             return True
 
-    def _forget(self, board: str, key: str) -> None:
+    def _forget(self, board: str, key: str) -> bool:
+        """Drop a remembered payload; ``True`` when there was one."""
         with self._lock:
-            self._last.pop((board, key), None)
+            return self._last.pop((board, key), None) is not None

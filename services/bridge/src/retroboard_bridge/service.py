@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from retroboard_bridge.events import EventBus
-from retroboard_bridge.extensions import Emitter, Extension, SocketIOMirror
+from retroboard_bridge.extensions import (
+    Emitter,
+    Extension,
+    HomeAssistantDiscovery,
+    SocketIOMirror,
+)
 from retroboard_bridge.mirror import StateMirror
 from retroboard_bridge.settings import BridgeSettings
 from retroboard_common.mqtt import MqttClient
@@ -38,6 +43,11 @@ class Bridge:
 
 def build_bridge(settings: BridgeSettings, emitter: Emitter) -> Bridge:
     """Wire a bridge for ``settings`` that emits Socket.IO events through ``emitter``."""
-    mqtt = MqttClient(settings.mqtt, f"retroboard-bridge-{settings.board_id}")
+    mqtt = MqttClient(
+        settings.mqtt, f"retroboard-bridge-{settings.board_id}", keepalive=settings.mqtt_keepalive
+    )
     bus = EventBus()
-    return Bridge(mqtt, StateMirror(mqtt, bus), [SocketIOMirror(bus, emitter)])
+    extensions: list[Extension] = [SocketIOMirror(bus, emitter)]
+    if settings.ha_discovery:
+        extensions.append(HomeAssistantDiscovery(bus, mqtt, settings.ha_discovery_prefix))
+    return Bridge(mqtt, StateMirror(mqtt, bus), extensions)

@@ -1,11 +1,16 @@
-"""The bridge's settings: the common ones plus the Socket.IO message queue."""
+"""The bridge's settings: the common ones, the Socket.IO message queue, Home Assistant."""
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from typing import Annotated
+
+from pydantic import Field, field_validator
 
 from retroboard_common.settings import ServiceSettings, env
 from retroboard_common.sio_queue import check_queue_url
+
+# One or more topic levels, no wildcards, no empty level.
+DISCOVERY_PREFIX_PATTERN = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$"
 
 
 class BridgeSettings(ServiceSettings):
@@ -15,6 +20,16 @@ class BridgeSettings(ServiceSettings):
         "SOCKETIO_MESSAGE_QUEUE",
         "mqtt",
         description="Socket.IO message queue: 'mqtt' (the MQTT_URL broker), mqtt://… or redis://…",
+    )
+    ha_discovery: bool = env(
+        "RETROBOARD_HA_DISCOVERY",
+        True,
+        description="Announce every board to Home Assistant by MQTT discovery",
+    )
+    ha_discovery_prefix: Annotated[str, Field(pattern=DISCOVERY_PREFIX_PATTERN)] = env(
+        "RETROBOARD_HA_DISCOVERY_PREFIX",
+        "homeassistant",
+        description="Home Assistant's MQTT discovery prefix (its birth message is <prefix>/status)",
     )
 
     @field_validator("socketio_message_queue")

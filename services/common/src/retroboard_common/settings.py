@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import sys
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -100,6 +100,12 @@ class ServiceSettings(BaseSettings):
         description="This board's id: letters, digits, '_', '-', '.'",
     )
     log_level: str = env("RETROBOARD_LOG_LEVEL", "INFO")
+    mqtt_keepalive: Annotated[int, Field(ge=2, le=3600)] = env(
+        "MQTT_KEEPALIVE",
+        30,
+        description="Seconds between MQTT pings; the broker declares a silent client gone "
+        "(and publishes its last will) after 1.5 times this",
+    )
 
     @field_validator("mqtt_url")
     @classmethod

@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> None:
 
     topics = BoardTopics(settings.board_id)
     mqtt = MqttClient(
-        settings.mqtt, f"{PROGRAM}-{settings.board_id}", will=RendererService.last_will(topics)
+        settings.mqtt,
+        f"{PROGRAM}-{settings.board_id}",
+        will=RendererService.last_will(topics),
+        keepalive=settings.mqtt_keepalive,
     )
     engine = RenderEngine(driver)
     store = StateStore(settings.state_dir, settings.save_delay)

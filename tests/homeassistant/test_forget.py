@@ -1,0 +1,64 @@
+"""A configurable discovery prefix, and removing a board that left the fleet."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from retroboard_bridge.settings import BridgeSettings
+from tests.homeassistant.conftest import HomeAssistant, bridge, renderer
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.mqtt_probe import MqttProbe
+from tests.support.processes import ServiceProcess
+
+BOARD = "attic"
+PREFIX = "ha_test"
+
+
+def retained(broker: MosquittoBroker, pattern: str, settle: float = 0.5) -> list[str]:
+    """Topics holding a non-empty retained message under ``pattern``."""
+    late = MqttProbe(broker.url, pattern=pattern)
+    late.start()
+    time.sleep(settle)
+    late.stop()
+    return [m.topic for m in late.messages if m.retain and m.payload]
+
+
+@pytest.mark.integration
+def test_forget_removes_the_board_everywhere(
+    broker: MosquittoBroker, tmp_path: Path, ha_probe: MqttProbe, processes: list[ServiceProcess]
+) -> None:
+    board = renderer(broker, tmp_path, BOARD).start()
+    processes.append(board)
+    processes.append(bridge(broker, tmp_path, RETROBOARD_HA_DISCOVERY_PREFIX=PREFIX).start())
+    ha = HomeAssistant(ha_probe, prefix=PREFIX)
+    select = ha.discovery("select", "app", board=BOARD)
+    ha.state(select["state_topic"], lambda _s: True)
+    assert not [m for m in ha_probe.messages if m.topic.startswith("homeassistant/")]
+
+    board.stop()  # the board leaves the fleet
+    forget = bridge(
+        broker, tmp_path, "forget", BOARD, RETROBOARD_HA_DISCOVERY_PREFIX=PREFIX
+    ).start()
+    assert forget.process is not None and forget.process.wait(15) == 0, forget.output()
+    assert f"forgot board '{BOARD}'" in forget.output()
+
+    assert retained(broker, f"{PREFIX}/#") == []
+    assert retained(broker, f"retroboard/{BOARD}/#") == []
+
+    # the running bridge forgot it too: HA's next start does not bring it back
+    ha_probe.clear()
+    ha.restart()
+    time.sleep(0.5)
+    assert not [m for m in ha_probe.messages if m.topic.endswith("/config") and m.payload]
+
+
+def test_discovery_prefix_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETROBOARD_HA_DISCOVERY_PREFIX", "home/assistant")
+    assert BridgeSettings().ha_discovery_prefix == "home/assistant"
+    for bad in ("ha/#", "/ha", "ha/", "ha/+/x", ""):
+        monkeypatch.setenv("RETROBOARD_HA_DISCOVERY_PREFIX", bad)
+        with pytest.raises(ValueError):
+            BridgeSettings()

@@ -1,0 +1,201 @@
+"""Home Assistant over MQTT, end to end: a real renderer and bridge on Mosquitto, and a
+test client that does what Home Assistant does with discovery payloads."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.homeassistant.conftest import BOARD, HomeAssistant, bridge, renderer
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.mqtt_probe import MqttProbe
+from tests.support.processes import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+ENTITIES = {
+    "light": "display",
+    "select": "app",
+    "text": "message",
+    "switch": "carousel",
+    "button": "next",
+    "sensor": "current_app",
+}
+COMMANDABLE = {"light", "select", "text", "switch", "button"}
+STATEFUL = {"light", "select", "text", "switch", "sensor"}
+
+
+@pytest.fixture
+def ha(
+    broker: MosquittoBroker, tmp_path: Path, ha_probe: MqttProbe, processes: list[ServiceProcess]
+) -> HomeAssistant:
+    """Renderer + bridge running; HA has seen every discovery config."""
+    processes.append(renderer(broker, tmp_path, BOARD, RETROBOARD_LOG_LEVEL="INFO").start())
+    processes.append(bridge(broker, tmp_path).start())
+    assistant = HomeAssistant(ha_probe)
+    for component, entity in ENTITIES.items():
+        assistant.discovery(component, entity)
+    return assistant
+
+
+def configs(ha: HomeAssistant) -> dict[str, dict[str, Any]]:
+    return {c: ha.discovery(c, e) for c, e in ENTITIES.items()}
+
+
+def light_state(ha: HomeAssistant, light: dict[str, Any], **expected: Any) -> dict[str, Any]:
+    def fits(payload: str) -> bool:
+        state = json.loads(payload)
+        return all(state.get(key) == value for key, value in expected.items())
+
+    state: dict[str, Any] = json.loads(ha.state(light["state_topic"], fits))
+    return state
+
+
+def test_discovery_has_what_home_assistant_requires(
+    ha: HomeAssistant, broker: MosquittoBroker
+) -> None:
+    found = configs(ha)
+    apps = ha.probe.wait_for(f"retroboard/{BOARD}/state/apps_list").json()["apps"]
+    assert {"clock", "scroll_text", "stars"} <= set(apps)
+    unique_ids = set()
+    for component, config in found.items():
+        unique_ids.add(config["unique_id"])
+        assert config["availability_topic"] == f"retroboard/{BOARD}/status"
+        assert config["device"]["identifiers"] == [f"retroboard_{BOARD}"]
+        assert config["device"]["name"] == f"RetroBoard {BOARD}"
+        assert config["origin"]["name"] == "retroboard-bridge"
+        assert "sw_version" in config["origin"]
+        assert ("command_topic" in config) == (component in COMMANDABLE), component
+        assert ("state_topic" in config) == (component in STATEFUL), component
+    assert len(unique_ids) == len(ENTITIES)
+
+    light = found["light"]
+    assert light["schema"] == "json"
+    assert light["brightness"] is True and light["brightness_scale"] == 100
+    assert light["supported_color_modes"] == ["brightness"]
+    assert light["effect"] is True and light["effect_list"] == apps
+    assert found["select"]["options"] == apps
+    assert 0 < found["text"]["max"] <= 255
+    # the discovery configs and states are retained: a Home Assistant starting later
+    # gets them from the broker
+    late = MqttProbe(broker.url, pattern="#")
+    late.start()
+    try:
+        for component, entity in ENTITIES.items():
+            topic = f"homeassistant/{component}/retroboard_{BOARD}/{entity}/config"
+            assert late.wait_for(topic, lambda m: m.retain)
+        assert late.wait_for(found["sensor"]["state_topic"], lambda m: m.retain)
+    finally:
+        late.stop()
+    # availability comes from the renderer itself
+    assert ha.probe.wait_for(light["availability_topic"]).payload == b"online"
+
+
+def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> None:
+    found = configs(ha)
+    light, select, sensor = found["light"], found["select"], found["sensor"]
+
+    ha.send(select["command_topic"], "stars")
+    assert ha.state(select["state_topic"], lambda s: s == "stars") == "stars"
+    ha.state(sensor["state_topic"], lambda s: s == "stars")
+    light_state(ha, light, state="ON", effect="stars")
+
+    ha.send(light["command_topic"], json.dumps({"state": "OFF"}))
+    ha.state(sensor["state_topic"], lambda s: s == "stopped")
+    ha.state(select["state_topic"], lambda s: s == "None")
+    light_state(ha, light, state="OFF")
+
+    ha.send(light["command_topic"], json.dumps({"state": "ON"}))  # resumes the last app
+    light_state(ha, light, state="ON", effect="stars")
+
+    ha.send(light["command_topic"], json.dumps({"state": "ON", "brightness": 30}))
+    light_state(ha, light, state="ON", brightness=30, effect="stars")
+    settings = ha.probe.wait_for(
+        f"retroboard/{BOARD}/state/settings", lambda m: m.json()["brightness"] == 30
+    )
+    assert settings.json() == {"brightness": 30}
+
+    ha.send(light["command_topic"], json.dumps({"state": "ON", "effect": "clock"}))
+    light_state(ha, light, state="ON", effect="clock", brightness=30)
+
+    text = found["text"]
+    ha.send(text["command_topic"], "Ding dong")
+    ha.state(text["state_topic"], lambda s: s == "Ding dong")
+    apps_list = ha.probe.wait_for(
+        f"retroboard/{BOARD}/state/apps_list",
+        lambda m: m.json()["catalog"]["scroll_text"]["config"]["text"] == "Ding dong",
+    )
+    assert apps_list.json()["current"] == "clock"  # the text alone does not switch
+
+
+def test_carousel_switch_and_next_button(ha: HomeAssistant) -> None:
+    found = configs(ha)
+    switch, button, sensor = found["switch"], found["button"], found["sensor"]
+    reply = ha.probe.request(
+        BOARD,
+        "carousel",
+        {"apps": [{"app": "clock", "duration": 600}, {"app": "stars", "duration": 600}]},
+    )
+    assert reply["success"], reply
+
+    ha.send(switch["command_topic"], "ON")
+    ha.state(switch["state_topic"], lambda s: s == "ON")
+    ha.state(sensor["state_topic"], lambda s: s == "clock")
+    ha.send(button["command_topic"], button["payload_press"])
+    ha.state(sensor["state_topic"], lambda s: s == "stars")
+    ha.send(switch["command_topic"], "OFF")
+    ha.state(switch["state_topic"], lambda s: s == "OFF")
+
+
+def test_changes_from_elsewhere_reach_the_state_topics(ha: HomeAssistant) -> None:
+    light = ha.discovery("light", "display")
+    assert ha.probe.request(BOARD, "settings", {"brightness": 12})["success"]
+    light_state(ha, light, brightness=12)
+    assert ha.probe.request(BOARD, "stop", {})["success"]
+    light_state(ha, light, state="OFF", brightness=12)
+
+
+def test_bad_payloads_are_answered_and_nothing_breaks(ha: HomeAssistant) -> None:
+    light, select = ha.discovery("light", "display"), ha.discovery("select", "app")
+    response = f"retroboard/{BOARD}/ha/display/response"
+    ha.probe.clear()
+
+    ha.send(light["command_topic"], "not json")
+    assert ha.probe.wait_for(response).json()["code"] == "malformed"
+    ha.probe.clear()
+    ha.send(light["command_topic"], json.dumps({"state": "ON", "brightness": 500}))
+    refused = ha.probe.wait_for(response).json()
+    assert refused["success"] is False and refused["code"] == "invalid"
+    assert refused["details"][0]["loc"] == ["brightness"]
+    ha.send(f"retroboard/{BOARD}/ha/switch/set", "ON")  # not an entity of ours
+    ha.send(select["command_topic"], "no_such_app")  # the renderer refuses it
+    no_app = ha.probe.wait_for(
+        f"retroboard/{BOARD}/response/switch", lambda m: not m.json()["success"]
+    )
+    assert no_app.json()["code"] == "unknown_app"
+    ha.send(select["command_topic"], "\u00ff\u00fe" * 40)  # not an app name
+    assert ha.probe.wait_for(f"retroboard/{BOARD}/ha/app/response").json()["code"] == "invalid"
+
+    time.sleep(0.3)
+    assert not [m for m in ha.probe.messages if m.topic.endswith("/cmd/settings")]
+    # still alive, still obeying
+    ha.send(select["command_topic"], "scroll_text")
+    ha.state(select["state_topic"], lambda s: s == "scroll_text")
+
+
+def test_home_assistant_restart_brings_discovery_back(ha: HomeAssistant) -> None:
+    select = ha.discovery("select", "app")
+    ha.probe.clear()
+    ha.restart()
+    for component, entity in ENTITIES.items():
+        again = ha.discovery(component, entity)
+        assert again["unique_id"] == f"retroboard_{BOARD}_{entity}"
+    ha.state(select["state_topic"], lambda s: s in ("clock", "scroll_text", "stars", "None"))
+    ha.probe.clear()
+    ha.probe.publish("homeassistant/status", "offline")  # HA's last will: nothing to do
+    time.sleep(0.3)
+    assert not [m for m in ha.probe.messages if m.topic.endswith("/config")]

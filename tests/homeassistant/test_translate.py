@@ -1,0 +1,81 @@
+"""Home Assistant payloads → RetroBoard commands, without a broker."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from retroboard_bridge.homeassistant import BoardView, translate
+from retroboard_bridge.homeassistant.commands import verb_of
+from retroboard_common.commands import CommandError
+
+
+def view(app: str | None = "clock", last: str | None = None) -> BoardView:
+    board = BoardView()
+    board.update("apps_list", {"apps": ["clock", "stars"], "current": app, "catalog": {}})
+    board.update("current_app", {"app": last, "config": {}})
+    board.update("current_app", {"app": app, "config": {}})
+    return board
+
+
+def sent(entity: str, payload: Any, board: BoardView) -> list[tuple[str, dict[str, Any]]]:
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return [(verb_of(c), c.model_dump(exclude_none=True)) for c in translate(entity, raw, board)]
+
+
+def test_light() -> None:
+    assert sent("display", {"state": "OFF"}, view()) == [("stop", {})]
+    assert sent("display", {"state": "ON"}, view(None, last="stars")) == [
+        ("switch", {"app": "stars"})
+    ]
+    assert sent("display", {"state": "ON"}, view(None)) == [("switch", {"app": "clock"})]
+    assert sent("display", {"state": "ON"}, view("clock")) == []
+    assert sent("display", {"state": "ON", "brightness": 40, "transition": 2}, view()) == [
+        ("settings", {"brightness": 40})
+    ]
+    assert sent("display", {"state": "ON", "brightness": 40}, view(None, last="stars")) == [
+        ("settings", {"brightness": 40}),
+        ("switch", {"app": "stars"}),
+    ]
+    assert sent("display", {"state": "ON", "effect": "clock"}, view("clock")) == [
+        ("switch", {"app": "clock"})
+    ]
+
+
+def test_other_entities() -> None:
+    assert sent("app", b"stars", view()) == [("switch", {"app": "stars"})]
+    assert sent("message", "Ding ♪".encode(), view()) == [
+        ("config", {"app": "scroll_text", "config": {"text": "Ding ♪"}})
+    ]
+    assert sent("carousel", b"ON", view()) == [("carousel", {"enabled": True})]
+    assert sent("carousel", b"OFF", view()) == [("carousel", {"enabled": False})]
+    assert sent("next", b"PRESS", view()) == [("next", {})]
+
+
+@pytest.mark.parametrize(
+    ("entity", "payload", "code"),
+    [
+        ("display", b"{", "malformed"),
+        ("display", b"[1]", "invalid"),
+        ("display", b'{"state": "DIM"}', "invalid"),
+        ("display", b'{"state": "ON", "brightness": -1}', "invalid"),
+        ("display", b'{"state": "ON", "effect": "Not An App"}', "invalid"),
+        ("app", b"", "invalid"),
+        ("app", b"\xff", "malformed"),
+        ("carousel", b"maybe", "invalid"),
+        ("next", b"HOLD", "invalid"),
+        ("message", b"x" * 20000, "too_large"),
+        ("volume", b"11", "unknown_verb"),
+    ],
+)
+def test_refusals(entity: str, payload: bytes, code: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        translate(entity, payload, view())
+    assert refused.value.code == code
+
+
+def test_light_with_nothing_to_resume() -> None:
+    with pytest.raises(CommandError):
+        translate("display", b'{"state": "ON"}', BoardView())
