@@ -65,6 +65,8 @@ class HomeAssistantDiscovery(Extension):
         self.bus.on(self, BoardRemoved, self._on_removed)
         self.mqtt.subscribe(birth_topic(self.prefix), self._on_birth)
         self.mqtt.subscribe(ALL_HA_COMMANDS, self._on_command)
+        # after a broker restart that lost retained messages, announce again
+        self.mqtt.on_connect(self._announce_all)
 
     def stop(self) -> None:
         """Stop listening on the bus (MQTT handlers end with the connection)."""
@@ -80,10 +82,15 @@ class HomeAssistantDiscovery(Extension):
                 self._sync(event.board, view, force=False)
 
     def _on_birth(self, _topic: str, payload: bytes) -> None:
-        if self._stopped or payload.strip() != ONLINE:
+        if payload.strip() == ONLINE:
+            log.info("Home Assistant is online: announcing %d board(s)", len(self._boards))
+            self._announce_all()
+
+    def _announce_all(self) -> None:
+        """Publish every known board's discovery and state again."""
+        if self._stopped:
             return
         with self._lock:
-            log.info("Home Assistant is online: announcing %d board(s)", len(self._boards))
             for board, view in self._boards.items():
                 self._sync(board, view, force=True)
 

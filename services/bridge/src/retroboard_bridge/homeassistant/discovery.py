@@ -46,7 +46,6 @@ def device_block(board_id: str) -> Config:
         "name": f"RetroBoard {board_id}",
         "manufacturer": "RetroBoard",
         "model": "RGB LED matrix",
-        "sw_version": bridge_version(),
     }
 
 
