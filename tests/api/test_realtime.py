@@ -36,6 +36,24 @@ def test_connect_sends_the_board_state_to_that_client(app: Any, renderer: Script
     assert [name for name, _ in events(client)] == STATE_EVENTS
 
 
+def test_a_client_early_for_its_board_gets_the_state_once_complete(
+    app: Any, renderer: ScriptedRenderer
+) -> None:
+    # e.g. a dashboard reconnecting to an api that restarted and has not read MQTT yet
+    client = connect(app, query_string="board=test")
+    assert events(client) == [("board_status", {"board": "test", "online": False})]
+    renderer.boot()
+    assert events(client) == [
+        ("apps_list", APPS_LIST),
+        ("current_app", CURRENT_APP),
+        ("settings", SETTINGS),
+        ("carousel_config", CAROUSEL),
+        ("board_status", {"board": "test", "online": True}),
+    ]
+    renderer.publish_state("settings", {"brightness": 1})  # changes come from the bridge
+    assert events(client) == []
+
+
 def test_board_from_auth_and_default(app: Any, mqtt: FakeMqtt) -> None:
     kitchen = ScriptedRenderer(mqtt, "kitchen")
     kitchen.mqtt.deliver("retroboard/kitchen/status", b"online")

@@ -26,12 +26,21 @@ def test_health_ok_and_degraded(
 ) -> None:
     body = client.get("/api/health").get_json()
     assert body["status"] == "degraded"  # the default board never said online
-    assert body["boards"] == {"test": {"online": False, "last_seen": None}}
+    assert body["boards"] == {
+        "test": {"online": False, "last_seen": None, "store": None, "store_error": None}
+    }
     renderer.boot()
     body = client.get("/api/health").get_json()
     assert body["success"] is True and body["status"] == "ok"
     assert body["mqtt"] == {"connected": True, "broker": "mqtt://127.0.0.1:1883"}
     assert body["boards"]["test"]["online"] is True
+    mqtt.deliver("retroboard/test/health", b'{"store":"degraded","error":"disk full"}')
+    body = client.get("/api/health").get_json()
+    assert body["status"] == "degraded"
+    assert body["boards"]["test"]["store"] == "degraded"
+    assert body["boards"]["test"]["store_error"] == "disk full"
+    mqtt.deliver("retroboard/test/health", b'{"store":"ok","error":null}')
+    assert client.get("/api/health").get_json()["status"] == "ok"
     mqtt.connected = False
     response = client.get("/api/health")
     assert response.status_code == 200 and response.get_json()["status"] == "degraded"

@@ -93,3 +93,30 @@ def test_unwritable_folder_keeps_running_and_reports_unhealthy(tmp_path: Path) -
     store.flush()
     assert store.healthy is False
     assert store.writes == 0
+
+
+def test_failed_write_is_retried_and_health_heard(tmp_path: Path) -> None:
+    heard: list[str | None] = []
+    store = StateStore(tmp_path / "state", save_delay=0, retry_delay=0.05)
+    store.on_health_change(lambda: heard.append(store.problem))
+    (tmp_path / "state").write_text("")  # the folder is a file: every write fails
+    store.save(state(10))
+    assert store.healthy is False and store.problem and "cannot save state" in store.problem
+    (tmp_path / "state").unlink()  # the disk is writable again: the retry saves
+    deadline = time.monotonic() + 5
+    while store.writes == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert store.healthy and store.problem is None
+    assert StateStore(tmp_path / "state").load() == state(10)
+    assert heard == [heard[0], None] and heard[0]
+
+
+def test_unusable_file_at_start_is_reported(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, save_delay=0)
+    store.save(state(10))
+    store.save(state(20))
+    (tmp_path / "state.json").write_text('{"brightn')
+    reloaded = StateStore(tmp_path)
+    loaded = reloaded.load()
+    assert loaded is not None and loaded.brightness == 10
+    assert reloaded.healthy and reloaded.problem and "last-good" in reloaded.problem

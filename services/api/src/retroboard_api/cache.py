@@ -1,4 +1,4 @@
-"""Read cache of every board, fed by the retained MQTT state and status topics.
+"""Read cache of every board, fed by the retained MQTT state, status and health topics.
 
 The renderer owns the state; the api only mirrors what it last published, so reads
 never wait on MQTT. Payloads are kept as the raw bytes the renderer sent.
@@ -14,9 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from retroboard_common.topics import ALL_STATE, ALL_STATUS, STATE_NAMES, StateName, parse_topic
+from pydantic import ValidationError
+
+from retroboard_common.models import RendererHealth
+from retroboard_common.topics import (
+    ALL_HEALTH,
+    ALL_STATE,
+    ALL_STATUS,
+    STATE_NAMES,
+    StateName,
+    parse_topic,
+)
 
 MessageHandler = Callable[[str, bytes], None]
+UpdateListener = Callable[[str], None]
 
 
 class Subscriber(Protocol):
@@ -34,6 +45,15 @@ class BoardRecord:
     states: dict[StateName, bytes] = field(default_factory=dict)
     online: bool = False
     last_seen: float | None = None
+    health: RendererHealth | None = None
+    """The renderer's own health (``None`` until it published one)."""
+    status_known: bool = False
+    """Whether ``status`` was received (else ``online`` is only a default)."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether every state payload and the status are known."""
+        return self.status_known and all(name in self.states for name in STATE_NAMES)
 
     def state(self, name: StateName) -> Any | None:
         """The parsed payload of ``state/<name>``, or ``None`` if never received."""
@@ -55,11 +75,21 @@ class StateCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._boards: dict[str, BoardRecord] = {}
+        self._listeners: list[UpdateListener] = []
+
+    def on_update(self, listener: UpdateListener) -> None:
+        """Call ``listener(board_id)`` after every state or status message of a board."""
+        self._listeners.append(listener)
+
+    def _notify(self, board_id: str) -> None:
+        for listener in self._listeners:
+            listener(board_id)
 
     def attach(self, mqtt: Subscriber) -> None:
         """Subscribe to the state and status of every board."""
         mqtt.subscribe(ALL_STATE, self.handle_state)
         mqtt.subscribe(ALL_STATUS, self.handle_status)
+        mqtt.subscribe(ALL_HEALTH, self.handle_health)
 
     def handle_state(self, topic: str, payload: bytes) -> None:
         """Keep ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
@@ -81,6 +111,7 @@ class StateCache:
             record = self._record(parsed.board_id)
             record.states[name] = bytes(payload)
             record.last_seen = self._clock()
+        self._notify(parsed.board_id)
 
     def handle_status(self, topic: str, payload: bytes) -> None:
         """Keep ``retroboard/<board>/status``: ``online`` or ``offline``; a cleared
@@ -94,8 +125,24 @@ class StateCache:
                 return
             record = self._record(parsed.board_id)
             record.online = payload.strip() == b"online"
+            record.status_known = True
             if record.online:
                 record.last_seen = self._clock()
+        self._notify(parsed.board_id)
+
+    def handle_health(self, topic: str, payload: bytes) -> None:
+        """Keep ``retroboard/<board>/health`` (an empty or unknown payload clears it)."""
+        parsed = parse_topic(topic)
+        if parsed is None or parsed.kind != "health":
+            return
+        try:
+            health = RendererHealth.model_validate_json(payload) if payload else None
+        except ValidationError:
+            health = None
+        with self._lock:
+            record = self._boards.get(parsed.board_id)  # never resurrect a forgotten board
+            if record is not None:
+                record.health = health
 
     def get(self, board_id: str) -> BoardRecord | None:
         """A snapshot of one board (``None`` if it never published anything)."""
@@ -122,4 +169,11 @@ class StateCache:
 
 
 def _copy(record: BoardRecord) -> BoardRecord:
-    return BoardRecord(record.board_id, dict(record.states), record.online, record.last_seen)
+    return BoardRecord(
+        record.board_id,
+        dict(record.states),
+        record.online,
+        record.last_seen,
+        record.health,
+        record.status_known,
+    )

@@ -9,6 +9,7 @@ message queue.
 from __future__ import annotations
 
 import hmac
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,10 @@ class RealtimeEvents:
             "carousel": self._carousel,
             "next": self._next,
         }
+        # Clients that connected before this process had their board's whole state
+        # (e.g. right after an api restart): they get it as soon as it is complete.
+        self._unsynced: dict[str, set[str]] = {}  # board → sids
+        self._sync_lock = threading.Lock()
 
     def register(self) -> None:
         """Attach every handler to the Socket.IO server."""
@@ -73,6 +78,7 @@ class RealtimeEvents:
         self.socketio.on_event("preview", self.on_preview)
         for event in self._commands:
             self.socketio.on_event(event, self._command_handler(event))
+        self.cache.on_update(self._on_cache_update)
 
     # --- connection ----------------------------------------------------------------
 
@@ -109,14 +115,35 @@ class RealtimeEvents:
         self.send_state(sid, self._board(sid))
 
     def send_state(self, sid: str, board: str) -> None:
-        """Emit the four state events and ``board_status`` to one client."""
-        record = self.cache.get(board)
+        """Emit the four state events and ``board_status`` to one client.
+
+        If the board's state is not all known yet, the client gets it again once it is.
+        """
+        with self._sync_lock:
+            record = self.cache.get(board)
+            if record is None or not record.complete:
+                waiting = {s for s in self._unsynced.get(board, set()) if s in self._boards}
+                self._unsynced[board] = waiting | {sid}
         for name in STATE_NAMES:
             payload = record.state(name) if record else None
             if payload is not None:
                 self._emit_to(sid, name, payload)
         online = record is not None and record.online
         self._emit_to(sid, BOARD_STATUS_EVENT, {"board": board, "online": online})
+
+    def _on_cache_update(self, board: str) -> None:
+        """Send the whole state to the clients that got an incomplete one, once it is
+        complete."""
+        with self._sync_lock:
+            if board not in self._unsynced:
+                return
+            record = self.cache.get(board)
+            if record is None or not record.complete:
+                return
+            waiting = self._unsynced.pop(board)
+        for sid in waiting:
+            if self._boards.get(sid) == board:
+                self.send_state(sid, board)
 
     # --- preview -------------------------------------------------------------------
 

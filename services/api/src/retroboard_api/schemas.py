@@ -167,14 +167,20 @@ class MqttHealth(BaseModel):
 
 
 class BoardHealth(BaseModel):
-    """A board's renderer availability."""
+    """A board's renderer availability and whether it can save its state."""
 
     online: bool
     last_seen: str | None
+    store: Literal["ok", "degraded"] | None = Field(
+        description="``degraded`` while the renderer cannot save its state (read-only or "
+        "full disk) or found its state file unusable at start; null before it reported"
+    )
+    store_error: str | None = Field(description="What is wrong with saving, when degraded")
 
 
 class HealthResponse(Success):
-    """``ok`` when the broker is connected and every board's renderer is online."""
+    """``ok`` when the broker is connected and every board's renderer is online and can
+    save its state."""
 
     status: Literal["ok", "degraded"]
     mqtt: MqttHealth

@@ -76,6 +76,17 @@ class CarouselState(Payload):
     current_index: int
 
 
+class RendererHealth(Payload):
+    """``health``: what the renderer knows is wrong with itself (retained).
+
+    ``store`` is ``degraded`` while the state cannot be saved (read-only or full disk)
+    or when the state file was unusable at start; the display keeps running either way.
+    """
+
+    store: Literal["ok", "degraded"]
+    error: str | None = None
+
+
 # --- commands (cmd/<verb>) --------------------------------------------------
 
 

@@ -41,6 +41,11 @@ class BoardTopics:
         return f"{self.base}/status"
 
     @property
+    def health(self) -> str:
+        """The renderer's own health, e.g. whether it can save its state (retained)."""
+        return f"{self.base}/health"
+
+    @property
     def frame(self) -> str:
         """Live preview frames (PNG)."""
         return f"{self.base}/frame"
@@ -65,6 +70,7 @@ class BoardTopics:
 
 # Wildcard subscriptions over every board (used by the api and the bridge).
 ALL_STATUS: Final = f"{BASE}/+/status"
+ALL_HEALTH: Final = f"{BASE}/+/health"
 ALL_STATE: Final = f"{BASE}/+/state/+"
 ALL_RESPONSES: Final = f"{BASE}/+/response/+"
 ALL_FRAMES: Final = f"{BASE}/+/frame"

@@ -16,6 +16,7 @@ from retroboard_common.models import (
     CommandResponse,
     ConfigCommand,
     PreviewCommand,
+    RendererHealth,
     SettingsCommand,
     SwitchCommand,
     payload_dict,
@@ -60,6 +61,7 @@ class RendererService:
     def start(self) -> None:
         """Subscribe to commands and connect; state is published on every connect."""
         self.board.on_change(self._publish_changes)
+        self.board.store.on_health_change(self.publish_health)
         self.mqtt.subscribe(self.topics.all_commands, self.handle_command)
         self.mqtt.on_connect(self._announce)
         self.mqtt.start()
@@ -72,7 +74,14 @@ class RendererService:
 
     def _announce(self) -> None:
         self.mqtt.publish(self.topics.status, ONLINE, retain=True)
+        self.publish_health()
         self.publish_state(STATE_NAMES)
+
+    def publish_health(self) -> None:
+        """Publish the retained ``health`` topic (whether the state can be saved)."""
+        problem = self.board.store.problem
+        health = RendererHealth(store="degraded" if problem else "ok", error=problem)
+        self.mqtt.publish_model(self.topics.health, health, retain=True)
 
     def _publish_changes(self, names: set[StateName]) -> None:
         self.publish_state(names)

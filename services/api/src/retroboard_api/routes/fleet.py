@@ -27,13 +27,21 @@ def _records() -> list[BoardRecord]:
 
 def _health(records: list[BoardRecord]) -> Json:
     mqtt = current_runtime().mqtt
-    healthy = mqtt.connected and all(record.online for record in records)
+    healthy = mqtt.connected and all(
+        record.online and (record.health is None or record.health.store == "ok")
+        for record in records
+    )
     return {
         "success": True,
         "status": "ok" if healthy else "degraded",
         "mqtt": {"connected": mqtt.connected, "broker": mqtt.url.redacted()},
         "boards": {
-            record.board_id: {"online": record.online, "last_seen": record.last_seen_iso}
+            record.board_id: {
+                "online": record.online,
+                "last_seen": record.last_seen_iso,
+                "store": record.health.store if record.health else None,
+                "store_error": record.health.error if record.health else None,
+            }
             for record in records
         },
     }

@@ -1,0 +1,77 @@
+"""The renderer is ``kill -9``-ed: the broker says ``offline`` for it, commands are
+refused with 503 (and never replayed), and the restart shows the saved state."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+
+from retroboard_common.mqtt import MqttClient
+from tests.faults.stack import (
+    BOARD,
+    RECOVERY,
+    Dashboard,
+    FaultStack,
+    in_rest_shape,
+    wait_until,
+)
+
+pytestmark = pytest.mark.integration
+
+Dashboards = Callable[[str, int], list[Dashboard]]
+
+KEEPALIVE_BOUND = 1.5 * inspect.signature(MqttClient).parameters["keepalive"].default
+"""The broker declares a silent client gone after 1.5 keepalive periods (MQTT 3.1.1)."""
+
+
+def test_renderer_kill_9(faults: FaultStack, dashboards: Dashboards) -> None:
+    stack = faults.stack
+    (client,) = dashboards(stack.url, 1)
+    carousel = {"enabled": True, "apps": [{"app": "stars", "duration": 600}]}
+    assert stack.post("/api/carousel", json=carousel).status_code == 200
+    time.sleep(1.2)  # a change after a quiet second is written at once (bursts: 1 s later)
+    assert stack.post("/api/settings", json={"brightness": 21}).status_code == 200
+    acknowledged = faults.rest_state()
+    assert acknowledged["current"]["app"] == "stars"
+
+    stack.probe.clear()
+    stack.renderer.kill()
+    stack.probe.wait_for(
+        f"retroboard/{BOARD}/status", lambda m: m.payload == b"offline", KEEPALIVE_BOUND
+    )
+    wait_until(lambda: not stack.board_online(), timeout=KEEPALIVE_BOUND, what="api sees offline")
+    client.wait(lambda d: d.latest["board_status"]["online"] is False, RECOVERY, "offline")
+    assert faults.health()["status"] == "degraded"
+
+    for path, body in [
+        ("/api/settings", {"brightness": 99}),
+        ("/api/switch", {"app": "clock"}),
+        ("/api/stop", {}),
+    ]:
+        response = stack.post(path, json=body)
+        assert response.status_code == 503, response.text
+        assert response.json()["success"] is False and "offline" in response.json()["error"]
+    assert faults.rest_state() == acknowledged  # the last known state, still readable
+
+    stack.renderer.start()
+    started = time.monotonic()
+    wait_until(faults.healthy, timeout=RECOVERY, what="renderer back")
+    assert time.monotonic() - started < RECOVERY
+    saved = json.loads((stack.workdir / f"state-{BOARD}" / "state.json").read_text())
+    assert saved["brightness"] == 21 and saved["current_app"] == "stars"
+    wait_until(lambda: faults.rest_state() == acknowledged, timeout=RECOVERY, what="same state")
+    client.wait(
+        lambda d: (
+            d.latest["board_status"]["online"] is True and in_rest_shape(d.state()) == acknowledged
+        ),
+        RECOVERY,
+        "back online with the saved state",
+    )
+    # The refused commands were never sent, so nothing stale can be replayed later.
+    assert not [m for m in stack.probe.messages if "/cmd/" in m.topic]
+    time.sleep(1)
+    assert faults.rest_state() == acknowledged
