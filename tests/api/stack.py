@@ -100,8 +100,12 @@ class Stack:
         return f"--- api ---\n{api}\n--- renderer ---\n{renderer}"
 
 
-def start_stack(workdir: Path, **api_env: str) -> Stack:
-    """Start broker, renderer and api; wait until the api serves the renderer's state."""
+def start_stack(workdir: Path, token: str | None = None, **api_env: str) -> Stack:
+    """Start broker, renderer and api; wait until the api serves the renderer's state.
+
+    ``token``: sent as the bearer token while waiting (``RETROBOARD_API_TOKEN`` in
+    ``api_env`` makes the reads need it); ``stack.http`` sends none afterwards.
+    """
     dist = workdir / "dist"
     (dist / "assets").mkdir(parents=True, exist_ok=True)
     (dist / "index.html").write_text("<!doctype html><title>RetroBoard</title><div id=app></div>")
@@ -114,11 +118,14 @@ def start_stack(workdir: Path, **api_env: str) -> Stack:
     port = free_port()
     api = api_process(broker, workdir, port, **api_env).start()
     stack = Stack(workdir, broker, probe, renderer, api, port)
+    if token is not None:
+        stack.http.headers["Authorization"] = f"Bearer {token}"
     try:
         stack.wait_ready()
     except TimeoutError:
         stop_stack(stack)
         raise AssertionError(f"stack did not start\n{stack.logs()}") from None
+    stack.http.headers.pop("Authorization", None)
     return stack
 
 

@@ -23,9 +23,11 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """
     stack = start_stack(
         tmp_path_factory.mktemp("secured"),
+        TOKEN,
         RETROBOARD_API_TOKEN=TOKEN,
         RETROBOARD_CORS_ORIGINS=ALLOWED_ORIGIN,
         RETROBOARD_LOG_LEVEL="DEBUG",
+        RETROBOARD_COMMAND_TIMEOUT="5",  # a busy machine must not turn a test into a 504
     )
     yield stack
     stop_stack(stack)
