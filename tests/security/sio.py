@@ -56,5 +56,6 @@ def engineio_open_packet(stack: Stack, origin: str) -> str:
         first = ""
     finally:
         ws.close()
-        ws.shutdown()  # close() leaves the socket open once the server has closed it
+        # close() leaves the socket open once the server has closed it.
+        ws.shutdown()  # type: ignore[no-untyped-call]
     return first if isinstance(first, str) else first.decode()
