@@ -57,6 +57,7 @@ class MqttClient:
         self._connect_listeners: list[ConnectListener] = []
         self._disconnect_listeners: list[ConnectListener] = []
         self._connected = threading.Event()
+        self._unreachable = False  # a failed attempt was logged since the last success
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
@@ -71,6 +72,7 @@ class MqttClient:
             self._client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
         self._client.reconnect_delay_set(min_delay=1, max_delay=reconnect_max_delay)
         self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
 
     # --- wiring (before or after start) ---------------------------------------
@@ -146,11 +148,20 @@ class MqttClient:
             log.warning("MQTT broker %s refused us: %s", self.url.redacted(), reason)
             return
         log.info("connected to MQTT broker %s", self.url.redacted())
+        self._unreachable = False
         for pattern, qos in self._subscriptions.items():
             client.subscribe(pattern, qos)
         self._connected.set()
         for listener in self._connect_listeners:
             self._run_listener(listener)
+
+    def _on_connect_fail(self, _client: paho.Client, _userdata: object) -> None:
+        # Once per outage: paho retries quietly, and the reason (refused connection, TLS
+        # certificate not trusted, …) is not handed to us.
+        if not self._unreachable:
+            self._unreachable = True
+            hint = " (is its TLS certificate trusted?)" if self.url.tls else ""
+            log.warning("cannot connect to MQTT broker %s%s; retrying", self.url.redacted(), hint)
 
     def _on_disconnect(
         self,
