@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
+from operator import contains
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +196,7 @@ def test_renderer_api_and_bridge_work_over_tls_and_keep_secrets(
             )
             assert answer.json() == {"success": True, "brightness": brightness}
             with arrived:
-                if arrived.wait_for(lambda value=brightness: value in seen, timeout=0.5):
+                if arrived.wait_for(partial(contains, seen, brightness), timeout=0.5):
                     break
         else:
             pytest.fail(f"no settings event over the TLS queue; saw {seen}")
