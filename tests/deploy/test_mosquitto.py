@@ -221,3 +221,26 @@ def test_entrypoint_reads_compose_environment_alike(mode: str, tmp_path: Path) -
     )
     users = [line.split(":")[0] for line in (tmp_path / "passwd").read_text().splitlines()]
     assert users == [interpolate(raw["MQTT_USERNAME"], {})]  # compose's default account only
+
+
+@pytest.mark.parametrize(("size", "delivered"), [(200_000, True), (2_000_000, False)])
+def test_oversized_messages_are_dropped(
+    compose_broker: ComposeBroker, size: int, delivered: bool
+) -> None:
+    port = compose_broker.port
+    shared = ("-u", "retroboard", "-P", OPERATOR["MQTT_PASSWORD"])
+    topic = "retroboard/x/frame"
+    listener = subprocess.Popen(
+        [*client("mosquitto_sub", port, *shared), "-t", topic, "-C", "1", "-W", "3", "-N"],
+        stdout=subprocess.PIPE,
+    )
+    time.sleep(0.5)  # let the subscription settle
+    subprocess.run(
+        [*client("mosquitto_pub", port, *shared), "-t", topic, "-s"],
+        input=b"x" * size,
+        capture_output=True,
+        timeout=15,
+        check=False,
+    )
+    out, _ = listener.communicate(timeout=10)
+    assert (len(out) == size) is delivered, len(out)
