@@ -23,7 +23,7 @@ import requests
 import socketio
 
 from tests.api.stack import BOARD, api_process, renderer_process, wait_until
-from tests.proxy.nginx import Nginx, session_from
+from tests.proxy.nginx import SITE_CONFIG, Nginx, session_from
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.processes import ServiceProcess
 from tests.support.redis_server import RedisServer
@@ -245,3 +245,8 @@ def test_proxy_without_any_api_answers_json_503(tmp_path: Path) -> None:
         }
     finally:
         proxy.stop()
+
+
+def test_the_documented_config_is_the_tested_one() -> None:
+    deploy_md = (SITE_CONFIG.parents[2] / "docs" / "deploy.md").read_text()
+    assert f"```nginx\n{SITE_CONFIG.read_text()}```\n" in deploy_md
