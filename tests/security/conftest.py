@@ -8,8 +8,19 @@ import pytest
 
 from tests.api.conftest import app, client, mqtt, renderer
 from tests.api.stack import Stack, start_stack, stop_stack
+from tests.web.conftest import browser, playwright
 
-__all__ = ["ALLOWED_ORIGIN", "TOKEN", "app", "client", "mqtt", "renderer", "secured"]
+__all__ = [
+    "ALLOWED_ORIGIN",
+    "TOKEN",
+    "app",
+    "browser",
+    "client",
+    "mqtt",
+    "playwright",
+    "renderer",
+    "secured",
+]
 
 TOKEN = "Zq3-real-stack-token_9"
 ALLOWED_ORIGIN = "https://dashboard.example"

@@ -1,0 +1,85 @@
+"""The dashboard with RETROBOARD_API_TOKEN set, in Debian's Chromium: it asks for the
+token once, then uses it for Socket.IO and REST, and remembers it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, expect
+
+from tests.api.stack import BOARD, Stack, api_process, wait_until
+from tests.security.conftest import TOKEN
+from tests.support.mosquitto import free_port
+from tests.web.stack import ensure_web_build
+
+pytestmark = pytest.mark.integration
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PROMPT = "This board needs an access token"
+
+
+@pytest.fixture
+def dashboard_url(secured: Stack, tmp_path: Path) -> Iterator[str]:
+    """An api with the token serving the real dashboard, on the secured stack's broker."""
+    port = free_port()
+    api = api_process(
+        secured.broker,
+        tmp_path,
+        port,
+        RETROBOARD_API_TOKEN=TOKEN,
+        RETROBOARD_WEB_DIST=str(ensure_web_build()),
+        RETROBOARD_COMMAND_TIMEOUT="5",
+    ).start()
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        health = requests.get(f"{url}/api/health", timeout=5).json()
+        return bool(health["boards"].get(BOARD, {}).get("online"))
+
+    try:
+        wait_until(ready, what="dashboard api ready")
+        yield url
+    finally:
+        api.stop()
+
+
+def test_the_dashboard_asks_for_the_token_once(
+    browser: Browser, dashboard_url: str, secured: Stack
+) -> None:
+    assert secured.post("/api/switch", json={"app": "clock"}, headers=AUTH).ok
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(dashboard_url + "/")
+        prompt = page.get_by_label(PROMPT)
+        expect(prompt).to_be_visible()
+        connection = page.get_by_test_id("connection")
+        expect(connection).not_to_have_attribute("data-status", "connected")
+
+        prompt.fill("not-the-token")
+        page.get_by_role("button", name="Connect").click()
+        expect(prompt).to_be_visible()
+        expect(connection).not_to_have_attribute("data-status", "connected")
+
+        prompt.fill(TOKEN)
+        page.get_by_role("button", name="Connect").click()
+        expect(connection).to_have_attribute("data-status", "connected")
+        expect(prompt).to_be_hidden()
+
+        # REST commands from the page carry the token too.
+        page.get_by_test_id("app-card-stars").click()
+        wait_until(
+            lambda: secured.get("/api/current", headers=AUTH).json()["app"] == "stars",
+            what="the dashboard's switch to stars",
+        )
+
+        # Remembered in this browser: no prompt after a reload.
+        page.reload()
+        expect(connection).to_have_attribute("data-status", "connected")
+        expect(page.get_by_label(PROMPT)).to_have_count(0)
+    finally:
+        context.close()
