@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from bench.machine import describe_machine
@@ -94,6 +95,44 @@ def cpu_share(
     return result
 
 
+@dataclass
+class RenderRow:
+    """One app at one size."""
+
+    app: str
+    size: str
+    mean_ms: float
+    worst_ms: float
+    fps: float = 0.0
+    cpu_off: float = 0.0
+    cpu_on: float = 0.0
+
+
+def run(seconds: float, sizes: list[tuple[int, int]] | None = None) -> list[RenderRow]:
+    """Frame times and CPU shares of every app at every size; prints as it goes."""
+    rows = []
+    print("\nframe time (render + show), ms")
+    print(f"{'app':<12} {'size':>8} {'mean':>8} {'worst':>8}")
+    for app_name in APPS:
+        for width, height in sizes or SIZES:
+            mean, worst = frame_time_ms(app_name, width, height)
+            rows.append(RenderRow(app_name, f"{width}x{height}", mean, worst))
+            print(f"{app_name:<12} {f'{width}x{height}':>8} {mean:8.3f} {worst:8.3f}")
+
+    print(f"\nrender loop CPU share at the app's default fps, % of one core ({seconds:g} s each)")
+    print(f"{'app':<12} {'size':>8} {'fps':>6} {'preview off':>12} {'preview on':>12}")
+    for row in rows:
+        width, height = (int(n) for n in row.size.split("x"))
+        off = cpu_share(row.app, width, height, False, seconds)
+        on = cpu_share(row.app, width, height, True, seconds)
+        row.fps, row.cpu_off, row.cpu_on = off["fps"], off["cpu_percent"], on["cpu_percent"]
+        print(
+            f"{row.app:<12} {row.size:>8} {row.fps:6.1f} {row.cpu_off:11.2f}% {row.cpu_on:11.2f}%",
+            flush=True,
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -107,25 +146,7 @@ def main() -> None:
         return
 
     print(f"machine: {describe_machine()}")
-    print("\nframe time (render + show), ms")
-    print(f"{'app':<12} {'size':>8} {'mean':>8} {'worst':>8}")
-    for app_name in APPS:
-        for width, height in SIZES:
-            mean, worst = frame_time_ms(app_name, width, height)
-            print(f"{app_name:<12} {f'{width}x{height}':>8} {mean:8.3f} {worst:8.3f}")
-
-    print(
-        f"\nrender loop CPU share at the app's default fps, % of one core ({args.seconds:g} s each)"
-    )
-    print(f"{'app':<12} {'size':>8} {'fps':>6} {'preview off':>12} {'preview on':>12}")
-    for app_name in APPS:
-        for width, height in SIZES:
-            off = cpu_share(app_name, width, height, False, args.seconds)
-            on = cpu_share(app_name, width, height, True, args.seconds)
-            print(
-                f"{app_name:<12} {f'{width}x{height}':>8} {off['fps']:6.1f} "
-                f"{off['cpu_percent']:11.2f}% {on['cpu_percent']:11.2f}%"
-            )
+    run(args.seconds)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,173 @@
+"""Every benchmark, one after the other, and one table at the end.
+
+    .venv/bin/python -m bench            # the full figures (about 15 minutes)
+    .venv/bin/python -m bench --quick    # a short version to check that all runs
+    .venv/bin/python -m bench --json bench.json
+
+Runs ``bench.render``, ``bench.latency`` and ``bench.soak`` (each also runs alone, see
+its ``--help``) and prints a Markdown table with the machine, ready for
+``docs/performance.md``. Run it on a quiet machine: anything else using the CPU shows
+up in the latencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+from dataclasses import asdict
+from typing import Any
+
+from bench import latency, render, soak
+from bench.machine import describe_machine
+from bench.stack import SERVICES
+
+FULL = {
+    "render_seconds": 5.0,
+    "clients": [1, 100, 1000],
+    "rounds": 100,
+    "idle_seconds": 60.0,
+    "soak_clients": 1000,
+    "soak_rate": 50.0,
+    "soak_seconds": 60.0,
+}
+QUICK = {
+    "render_seconds": 1.0,
+    "clients": [1, 100],
+    "rounds": 30,
+    "idle_seconds": 10.0,
+    "soak_clients": 200,
+    "soak_rate": 50.0,
+    "soak_seconds": 15.0,
+}
+
+
+def ms(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.1f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def table(
+    rows: list[render.RenderRow],
+    lat: latency.LatencyReport,
+    sk: soak.SoakReport,
+    when: str,
+) -> str:
+    """The Markdown table of docs/performance.md."""
+    lines = [
+        f"Measured {when} on: {lat.machine}; api worker class `{lat.worker_class}`, "
+        f"{lat.api_workers} worker.",
+        "",
+        "| measure | figure | target | verdict |",
+        "|---|---|---|---|",
+    ]
+    add = lines.append
+    for count in sorted({s.clients for s in lat.series}):
+        base = lat.find("baseline", "rest", count)
+        for path in ("rest", "mqtt"):
+            series = lat.find("stack", path, count)
+            if series is None:
+                continue
+            what = "REST `POST /api/settings`" if path == "rest" else "MQTT `cmd/settings`"
+            ratio = lat.ratio(path, count, "p99")
+            target, judged = "", ""
+            if count == 100:
+                target = "p99 ≤ 1.5× baseline"
+                judged = verdict(ratio <= 1.5)
+            if count == max(s.clients for s in lat.series):
+                target = (target + "; " if target else "") + "every event, one api process"
+                ok = series.lost == 0 and series.connected == count and lat.api_workers == 1
+                judged = verdict(ok and (count != 100 or ratio <= 1.5))
+            add(
+                f"| {what} → every client, {count} client{'s' if count > 1 else ''} | "
+                f"p50 {ms(series.p50)}, p99 {ms(series.p99)} "
+                f"(×{lat.ratio(path, count, 'p50'):.2f} / ×{ratio:.2f} baseline); "
+                f"lost {series.lost} of {series.rounds * series.connected} | {target} | {judged} |"
+            )
+        if base is not None:
+            add(
+                f"| baseline: bare Flask-SocketIO emit, {count} client"
+                f"{'s' if count > 1 else ''} | p50 {ms(base.p50)}, p99 {ms(base.p99)}; "
+                f"lost {base.lost} | | |"
+            )
+    if not math.isnan(lat.idle_cpu_percent):
+        add(
+            f"| idle CPU, api+bridge, 10 clients, {lat.idle_seconds:g} s | "
+            f"{lat.idle_cpu_percent:.2f} % of a core (renderer with the clock: "
+            f"{lat.idle_renderer_cpu_percent:.2f} %) | ≤ 0.3 % | "
+            f"{verdict(lat.idle_cpu_percent <= 0.3)} |"
+        )
+    add(
+        f"| soak: {sk.clients} clients, {sk.achieved_rate:.0f} commands/s for {sk.seconds:g} s | "
+        f"{sk.changes} changes; lost {sk.lost}; wrong sequence {sk.wrong_sequence}; "
+        f"final state on {sk.final_state_clients}/{sk.clients}; disconnects {sk.disconnects}; "
+        f"caught up {sk.drain_seconds:.1f} s after; REST p50 {ms(sk.command_p50_ms)}, "
+        f"p99 {ms(sk.command_p99_ms)}, {sk.command_errors} errors; api "
+        f"{sk.api_us_per_delivery:.0f} µs CPU per delivery | 0 lost, all final | "
+        f"{verdict(sk.ok)} |"
+    )
+    for name in SERVICES:
+        add(
+            f"| RSS {name}: rest / start / peak / end | "
+            f"{sk.rss_rest.get(name, math.nan):.1f} / {sk.rss_start.get(name, math.nan):.1f} / "
+            f"{sk.rss_peak.get(name, math.nan):.1f} / {sk.rss_end.get(name, math.nan):.1f} MB "
+            f"| flat | |"
+        )
+    add(
+        f"| memory, all services, broker excluded | at rest {sk.total_rss_rest:.1f} MB RSS "
+        f"({sk.total_pss_rest:.1f} PSS), under load {sk.total_rss_peak:.1f} MB RSS "
+        f"({sk.total_pss_peak:.1f} PSS) | ≤ 150 MB | "
+        f"{verdict(max(sk.total_rss_rest, sk.total_rss_peak) <= soak.BUDGET_MB)} |"
+    )
+    for row in rows:
+        if row.size == "64x32":
+            add(
+                f"| renderer {row.app} 64x32 at {row.fps:.0f} fps | frame {row.mean_ms:.2f} ms "
+                f"(worst {row.worst_ms:.2f}); CPU {row.cpu_off:.2f} % of a core, "
+                f"{row.cpu_on:.2f} % with live preview | | |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="short runs, fewer clients")
+    parser.add_argument("--json", help="also write every figure to this file")
+    args = parser.parse_args()
+    plan: dict[str, Any] = QUICK if args.quick else FULL
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"machine: {describe_machine()}\n{'quick run' if args.quick else 'full run'}")
+
+    print("\n== render ==")
+    rows = render.run(plan["render_seconds"])
+    print("\n== latency ==", flush=True)
+    lat = latency.run(plan["clients"], plan["rounds"], plan["idle_seconds"])
+    print("\n== soak ==", flush=True)
+    sk = soak.run(plan["soak_clients"], plan["soak_rate"], plan["soak_seconds"])
+    soak.print_report(sk)
+
+    print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")
+    print(table(rows, lat, sk, when))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(
+                {
+                    "when": when,
+                    "quick": args.quick,
+                    "render": [asdict(row) for row in rows],
+                    "latency": lat.to_json(),
+                    "soak": sk.to_json(),
+                },
+                out,
+                indent=2,
+            )
+
+
+if __name__ == "__main__":
+    main()

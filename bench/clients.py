@@ -1,0 +1,247 @@
+"""Many Socket.IO websocket clients, spread over several processes.
+
+Each process runs up to a few hundred python-socketio ``AsyncClient``s (websocket
+transport; the asyncio client needs aiohttp) on one event loop: threaded clients would
+make the client side the bottleneck. Times are ``time.monotonic()``, which on Linux is
+one clock for every process of the machine, so a send time taken in the benchmark and
+an arrival time taken in a client process can be subtracted.
+
+Two kinds of recording:
+
+``latency``
+    every ``settings`` event as ``(brightness, arrival)`` per client; when all clients
+    of a process have a brightness, the process reports it at once so the benchmark can
+    send the next command.
+``state``
+    per client and state event, the changes that arrived after ``since``: how many, a
+    hash chain over their payloads (so order and content are compared, not only the
+    count) and the last payload. Consecutive equal payloads count once, as the bridge
+    emits a change only when the payload differs. The first carousel app's duration is
+    reported like a brightness in ``latency`` mode: a marker sent after a load tells
+    when every client has caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import multiprocessing as mp
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+
+from bench.stack import BOARD
+
+STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config")
+CONNECT_BATCH = 50
+
+
+def canonical(payload: Any) -> bytes:
+    """Bytes of a JSON payload independent of key order and spacing."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass
+class StateLog:
+    """What one receiver saw of one state event after ``since``."""
+
+    count: int = 0
+    chain: str = ""
+    last: Any = None
+    seen: bool = False
+
+    def add(self, payload: Any, counted: bool) -> None:
+        if self.seen and payload == self.last:
+            return  # not a change
+        self.seen, self.last = True, payload
+        if counted:
+            self.count += 1
+            self.chain = hashlib.sha1(self.chain.encode() + canonical(payload)).hexdigest()
+
+
+@dataclass
+class GroupResult:
+    """What one client process hands back."""
+
+    connected: int = 0
+    failed: int = 0
+    disconnects: int = 0
+    latency: list[list[tuple[int, float]]] = field(default_factory=list)
+    state: list[dict[str, StateLog]] = field(default_factory=list)
+
+
+def _group_main(
+    url: str,
+    count: int,
+    mode: str,
+    since: Any,
+    ready: Any,
+    reports: Any,
+    stop: Any,
+    results: Any,
+) -> None:
+    asyncio.run(_group(url, count, mode, since, ready, reports, stop, results))
+
+
+async def _group(
+    url: str,
+    count: int,
+    mode: str,
+    since: Any,
+    ready: Any,
+    reports: Any,
+    stop: Any,
+    results: Any,
+) -> None:
+    result = GroupResult()
+    pending: dict[int, int] = {}  # marker → clients of this process that have it
+    clients: list[Any] = []
+
+    def reached(key: int, now: float) -> None:
+        """One more client has ``key``; report it when every client of the process has."""
+        have = pending.get(key, 0) + 1
+        if have >= count:
+            pending.pop(key, None)
+            reports.put((key, now))
+        else:
+            pending[key] = have
+
+    def add_client(index: int) -> Any:
+        client = socketio.AsyncClient(reconnection=False)
+        arrivals: list[tuple[int, float]] = []
+        logs = {name: StateLog() for name in STATE_EVENTS}
+        result.latency.append(arrivals)
+        result.state.append(logs)
+
+        async def on_disconnect(*_args: Any) -> None:
+            result.disconnects += 1
+
+        client.on("disconnect", on_disconnect)
+        if mode == "latency":
+
+            async def on_settings(data: dict[str, Any]) -> None:
+                now = time.monotonic()
+                brightness = int(data["brightness"])
+                arrivals.append((brightness, now))
+                reached(brightness, now)
+
+            client.on("settings", on_settings)
+        else:
+            for name in STATE_EVENTS:
+
+                def handler(name: str) -> Any:
+                    async def on_state(data: Any) -> None:
+                        logs[name].add(data, time.monotonic() >= since.value)
+                        if name == "carousel_config" and data.get("apps"):
+                            reached(int(data["apps"][0]["duration"]), time.monotonic())
+
+                    return on_state
+
+                client.on(name, handler(name))
+        clients.append(client)
+        return client
+
+    async def connect(client: Any) -> bool:
+        try:
+            await client.connect(f"{url}?board={BOARD}", transports=["websocket"], wait_timeout=60)
+            return True
+        except Exception:  # any failure counts; the benchmark reports it
+            return False
+
+    for batch in range(0, count, CONNECT_BATCH):
+        group = [add_client(i) for i in range(batch, min(count, batch + CONNECT_BATCH))]
+        outcomes = await asyncio.gather(*(connect(c) for c in group))
+        result.connected += sum(outcomes)
+        result.failed += len(outcomes) - sum(outcomes)
+    result.disconnects = 0  # failed connects may have reported one
+    ready.put((result.connected, result.failed))
+    while not stop.is_set():
+        await asyncio.sleep(0.05)
+    unexpected = result.disconnects  # before we hang up ourselves
+    await asyncio.gather(*(c.disconnect() for c in clients if c.connected))
+    result.disconnects = unexpected
+    results.put(result)
+
+
+class ClientFleet:
+    """``count`` clients over ``procs`` processes, recording as ``mode`` says."""
+
+    def __init__(self, url: str, count: int, mode: str, procs: int | None = None) -> None:
+        self.context = mp.get_context("spawn")
+        self.url, self.count, self.mode = url, count, mode
+        self.procs = procs or max(1, min(4, math.ceil(count / 100)))
+        self.procs = min(self.procs, count)
+        self.since = self.context.Value("d", math.inf)
+        self.ready: Any = self.context.Queue()
+        self.reports: Any = self.context.Queue()
+        self.results: Any = self.context.Queue()
+        self.stop_event = self.context.Event()
+        self.processes: list[Any] = []
+        self.connected = 0
+        self.failed = 0
+        self.connect_seconds = 0.0
+
+    def start(self, timeout: float = 300.0) -> ClientFleet:
+        """Start the processes and wait until every client tried to connect."""
+        started = time.monotonic()
+        share = [
+            self.count // self.procs + (1 if i < self.count % self.procs else 0)
+            for i in range(self.procs)
+        ]
+        for count in share:
+            process = self.context.Process(
+                target=_group_main,
+                args=(
+                    self.url,
+                    count,
+                    self.mode,
+                    self.since,
+                    self.ready,
+                    self.reports,
+                    self.stop_event,
+                    self.results,
+                ),
+                daemon=True,
+            )
+            process.start()
+            self.processes.append(process)
+        for _ in self.processes:
+            connected, failed = self.ready.get(timeout=timeout)
+            self.connected += connected
+            self.failed += failed
+        self.connect_seconds = time.monotonic() - started
+        return self
+
+    def count_from_now(self) -> None:
+        """State mode: count changes arriving from now on."""
+        self.since.value = time.monotonic()
+
+    def wait_all(self, key: int, timeout: float) -> float | None:
+        """When the last process had ``key`` (a brightness or marker) on every client."""
+        deadline = time.monotonic() + timeout
+        done: list[float] = []
+        while len(done) < len(self.processes):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                value, at = self.reports.get(timeout=remaining)
+            except Exception:  # queue.Empty
+                return None
+            if value == key:
+                done.append(at)
+        return max(done)
+
+    def stop(self) -> list[GroupResult]:
+        """Disconnect every client; return what each process recorded."""
+        self.stop_event.set()
+        results = [self.results.get(timeout=120) for _ in self.processes]
+        for process in self.processes:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+        return results

@@ -1,0 +1,403 @@
+"""Soak: many Socket.IO clients under a steady stream of REST commands, and memory.
+
+    .venv/bin/python -m bench.soak                          # 1,000 clients, 50/s, 60 s
+    .venv/bin/python -m bench.soak --clients 100 --rate 20 --seconds 15
+
+It starts its own Mosquitto and the real stack (renderer on the emulator, api under
+gunicorn with its defaults, bridge), connects the clients, then sends ``--rate``
+commands a second for ``--seconds``: a mix of ``POST /api/settings`` (half),
+``POST /api/switch`` (a quarter) and ``POST /api/apps/<app>/config`` (a quarter). The
+animated apps are first set to 10 fps so that the renderer does not take the CPU the
+fan-out is measured with. After the load, one marker change (the carousel) tells when
+every client has caught up.
+
+Checked: every client's sequence of state changes equals the sequence the renderer
+published on MQTT (count, order and content, through a hash chain), every client ends
+with the final state, no client was disconnected. Memory: RSS of each service
+(renderer, api with its gunicorn worker, bridge) at rest, with the clients connected
+before the load, at its peak under load and at the end; the total (broker excluded)
+against the 150 MB budget of a Pi Zero 2 W's share. RSS counts the pages gunicorn's
+master and worker share twice; PSS (shared pages split) is printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import paho.mqtt.client as paho
+import requests
+from paho.mqtt.enums import CallbackAPIVersion
+
+from bench.clients import STATE_EVENTS, ClientFleet, StateLog
+from bench.latency import percentile
+from bench.machine import describe_machine
+from bench.stack import BOARD, SERVICES, BenchStack, Workdir, cpu_seconds
+from retroboard_common.settings import MqttUrl
+
+BUDGET_MB = 150.0
+APPS = ("clock", "scroll_text", "stars")
+DRAIN_TIMEOUT = 300.0
+
+
+@dataclass
+class SoakReport:
+    """Everything :func:`run` measured."""
+
+    machine: str
+    clients: int
+    rate: float
+    seconds: float
+    connected: int = 0
+    connect_seconds: float = 0.0
+    commands: int = 0
+    command_errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)  # "POST /api/… 504": n
+    achieved_rate: float = 0.0
+    command_p50_ms: float = math.nan
+    command_p99_ms: float = math.nan
+    changes: int = 0  # state changes the renderer published during the load
+    lost: int = 0
+    wrong_sequence: int = 0  # clients whose changes differ in order or content
+    final_state_clients: int = 0  # clients that ended with the final state
+    disconnects: int = 0
+    drain_seconds: float = math.nan  # after the load, until every client had the marker
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # load start → caught up
+    api_us_per_delivery: float = math.nan  # api CPU per event delivered to one client
+    rss_rest: dict[str, float] = field(default_factory=dict)
+    rss_start: dict[str, float] = field(default_factory=dict)
+    rss_peak: dict[str, float] = field(default_factory=dict)
+    rss_end: dict[str, float] = field(default_factory=dict)
+    pss_rest: dict[str, float] = field(default_factory=dict)
+    pss_end: dict[str, float] = field(default_factory=dict)
+    total_rss_rest: float = math.nan
+    total_rss_peak: float = math.nan
+    total_pss_rest: float = math.nan
+    total_pss_peak: float = math.nan
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.connected == self.clients
+            and self.lost == 0
+            and self.wrong_sequence == 0
+            and self.final_state_clients == self.clients
+            and self.disconnects == 0
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+class StateProbe:
+    """Records the renderer's state changes on MQTT the way the clients record events."""
+
+    def __init__(self, mqtt_url: str) -> None:
+        parsed = MqttUrl.parse(mqtt_url)
+        self.since = math.inf
+        self.logs = {name: StateLog() for name in STATE_EVENTS}
+        self.last_change = time.monotonic()
+        self.lock = threading.Lock()
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-soak-probe")
+        self.client.on_connect = lambda c, *_: c.subscribe(f"retroboard/{BOARD}/state/+", 1)
+        self.client.on_message = self._on_message
+        self.client.connect(parsed.host, parsed.port, keepalive=30)
+        self.client.loop_start()
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        name = msg.topic.rsplit("/", 1)[1]
+        if name not in self.logs:
+            return
+        with self.lock:
+            self.logs[name].add(json.loads(msg.payload), time.monotonic() >= self.since)
+            self.last_change = time.monotonic()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+class MemorySampler(threading.Thread):
+    """Samples each service's RSS and PSS once a second; keeps the peaks."""
+
+    def __init__(self, stack: BenchStack) -> None:
+        super().__init__(daemon=True)
+        self.stack = stack
+        self.stopped = threading.Event()
+        self.peak: dict[str, float] = dict.fromkeys(SERVICES, 0.0)
+        self.total_rss = 0.0
+        self.total_pss = 0.0
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            self.sample()
+
+    def sample(self) -> None:
+        rss = self.stack.rss()
+        for name, value in rss.items():
+            self.peak[name] = max(self.peak[name], value)
+        self.total_rss = max(self.total_rss, sum(rss.values()))
+        self.total_pss = max(self.total_pss, sum(self.stack.pss().values()))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(5)
+        self.sample()
+
+
+class CommandLoad:
+    """``rate`` REST commands a second, on a schedule, from a small thread pool."""
+
+    def __init__(self, url: str, rate: float, seconds: float) -> None:
+        self.url, self.rate, self.seconds = url, rate, seconds
+        self.local = threading.local()
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+        self.random = random.Random(7)
+
+    def session(self) -> requests.Session:
+        if not hasattr(self.local, "http"):
+            self.local.http = requests.Session()
+        http: requests.Session = self.local.http
+        return http
+
+    def command(self) -> tuple[str, dict[str, Any]]:
+        pick = self.random.random()
+        if pick < 0.5:
+            return "/api/settings", {"brightness": self.random.randint(0, 100)}
+        if pick < 0.75:
+            return "/api/switch", {"app": self.random.choice(APPS)}
+        app = self.random.choice(APPS)
+        if app == "stars":
+            config: dict[str, Any] = {"spawn_rate": self.random.randint(1, 4)}
+        else:
+            config = {"color": [self.random.randint(0, 255) for _ in range(3)]}
+        return f"/api/apps/{app}/config", config
+
+    def send(self, path: str, body: dict[str, Any]) -> None:
+        started = time.monotonic()
+        try:
+            status = str(self.session().post(self.url + path, json=body, timeout=30).status_code)
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        with self.lock:
+            self.latencies.append((time.monotonic() - started) * 1000)
+            if status != "200":
+                self.errors.append(f"{path} {status}")
+
+    def run(self) -> tuple[int, float]:
+        """Send everything; returns (commands, achieved rate)."""
+        total = int(self.rate * self.seconds)
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for k in range(total):
+                delay = started + k / self.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(self.send, *self.command())
+        elapsed = time.monotonic() - started
+        return total, total / elapsed
+
+
+def slow_down_animations(url: str) -> None:
+    """10 fps for the animated apps (their defaults are 30 and 60)."""
+    for app in ("scroll_text", "stars"):
+        response = requests.post(f"{url}/api/apps/{app}/config", json={"fps": 10}, timeout=10)
+        response.raise_for_status()
+
+
+def send_marker(url: str, marker: int) -> None:
+    """Set the carousel's first duration to ``marker`` (again after a 504: an overloaded
+    api may answer late; commands are absolute, so a repeat is harmless)."""
+    body: dict[str, Any] = {"enabled": False, "apps": [{"app": "clock", "duration": marker}]}
+    for _ in range(30):
+        response = requests.post(f"{url}/api/carousel", json=body, timeout=30)
+        if response.status_code == 200:
+            return
+        if response.status_code != 504:
+            response.raise_for_status()
+        time.sleep(2.0)
+    raise TimeoutError("the marker command was never acknowledged")
+
+
+def total(values: dict[str, float]) -> float:
+    return sum(values.values())
+
+
+def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> SoakReport:
+    """Run the soak; prints progress as it goes."""
+    report = SoakReport(describe_machine(), clients, rate, seconds)
+    workdir = Workdir("rb-soak-")
+    stack = BenchStack(workdir.path)
+    failed = True
+    fleet: ClientFleet | None = None
+    probe: StateProbe | None = None
+    try:
+        stack.start()
+        slow_down_animations(stack.url)
+        time.sleep(5.0)  # settle: imports done, first frames drawn
+        report.rss_rest, report.pss_rest = stack.rss(), stack.pss()
+        report.total_rss_rest = total(report.rss_rest)
+        report.total_pss_rest = total(report.pss_rest)
+        print(
+            f"  at rest: {fmt_mb(report.rss_rest)}  total RSS {report.total_rss_rest:.1f} MB"
+            f" (PSS {report.total_pss_rest:.1f} MB)",
+            flush=True,
+        )
+
+        probe = StateProbe(stack.mqtt_url)
+        fleet = ClientFleet(stack.url, clients, "state", procs).start()
+        report.connected, report.connect_seconds = fleet.connected, fleet.connect_seconds
+        print(
+            f"  {fleet.connected}/{clients} clients connected in {fleet.connect_seconds:.1f} s"
+            f" over {fleet.procs} processes",
+            flush=True,
+        )
+        time.sleep(2.0)
+        report.rss_start = stack.rss()
+        print(f"  start: {fmt_mb(report.rss_start)}", flush=True)
+
+        sampler = MemorySampler(stack)
+        sampler.start()
+        cpu_before = {name: cpu_seconds([stack.pid(name)]) for name in SERVICES}
+        now = time.monotonic()
+        fleet.since.value = now
+        probe.since = now
+        load = CommandLoad(stack.url, rate, seconds)
+        report.commands, report.achieved_rate = load.run()
+        load_end = time.monotonic()
+        report.command_errors = len(load.errors)
+        report.error_kinds = dict(Counter(load.errors))
+        report.command_p50_ms = percentile(load.latencies, 50)
+        report.command_p99_ms = percentile(load.latencies, 99)
+
+        marker = random.randint(1000, 3600)
+        send_marker(stack.url, marker)
+        caught_up = fleet.wait_all(marker, DRAIN_TIMEOUT)
+        report.drain_seconds = (caught_up - load_end) if caught_up else math.inf
+        report.cpu_seconds = {
+            name: cpu_seconds([stack.pid(name)]) - cpu_before[name] for name in SERVICES
+        }
+        time.sleep(1.0)
+        sampler.stop()
+        report.rss_peak = sampler.peak
+        report.total_rss_peak = sampler.total_rss
+        report.total_pss_peak = sampler.total_pss
+        report.rss_end, report.pss_end = stack.rss(), stack.pss()
+
+        final = {name: probe.logs[name].last for name in STATE_EVENTS}
+        groups = fleet.stop()
+        fleet = None
+        score(report, probe, groups, final)
+        if report.changes:
+            deliveries = report.changes * report.connected
+            report.api_us_per_delivery = report.cpu_seconds["api"] / deliveries * 1e6
+        check_api_state(stack.url, final)
+        failed = False
+    finally:
+        if fleet is not None:
+            fleet.stop()
+        if probe is not None:
+            probe.close()
+        stack.stop()
+        workdir.close(failed)
+    return report
+
+
+def score(report: SoakReport, probe: StateProbe, groups: list[Any], final: dict[str, Any]) -> None:
+    """Compare every client's changes with what the renderer published."""
+    expected = probe.logs
+    report.changes = sum(log.count for log in expected.values())
+    for group in groups:
+        report.disconnects += group.disconnects
+        for logs in group.state:
+            wrong = False
+            for name in STATE_EVENTS:
+                got, want = logs[name], expected[name]
+                report.lost += max(0, want.count - got.count)
+                wrong = wrong or got.chain != want.chain
+            report.wrong_sequence += wrong
+            report.final_state_clients += all(
+                logs[name].last == final[name] for name in STATE_EVENTS
+            )
+
+
+def check_api_state(url: str, final: dict[str, Any]) -> None:
+    """The api's read cache agrees with the last MQTT state (a sanity check)."""
+    settings = requests.get(f"{url}/api/settings", timeout=10).json()
+    if settings.get("brightness") != final["settings"].get("brightness"):
+        print(f"  warning: api says {settings}, MQTT said {final['settings']}")
+
+
+def fmt_mb(values: dict[str, float]) -> str:
+    return "  ".join(f"{name} {value:.1f}" for name, value in values.items()) + " MB"
+
+
+def print_report(report: SoakReport) -> None:
+    r = report
+    print(
+        f"\nsoak: {r.connected}/{r.clients} clients, {r.commands} commands at "
+        f"{r.achieved_rate:.1f}/s for {r.seconds:g} s (REST p50 {r.command_p50_ms:.0f} ms, "
+        f"p99 {r.command_p99_ms:.0f} ms, {r.command_errors} errors)"
+    )
+    if r.error_kinds:
+        print(f"  errors: {r.error_kinds}")
+    print(
+        f"  {r.changes} state changes × {r.connected} clients: lost {r.lost}, "
+        f"wrong order/content {r.wrong_sequence} clients, final state on "
+        f"{r.final_state_clients}/{r.clients} clients, disconnects {r.disconnects}, "
+        f"caught up {r.drain_seconds:.1f} s after the load"
+    )
+    cpu = "  ".join(f"{name} {value:.1f} s" for name, value in r.cpu_seconds.items())
+    print(
+        f"  CPU from the load's start until caught up: {cpu}; api "
+        f"{r.api_us_per_delivery:.0f} µs per event delivered to one client"
+    )
+    print(f"  {'RSS MB':<10} {'rest':>8} {'start':>8} {'peak':>8} {'end':>8}")
+    for name in SERVICES:
+        print(
+            f"  {name:<10} {r.rss_rest.get(name, math.nan):8.1f} "
+            f"{r.rss_start.get(name, math.nan):8.1f} {r.rss_peak.get(name, math.nan):8.1f} "
+            f"{r.rss_end.get(name, math.nan):8.1f}"
+        )
+    print(
+        f"  memory, all services (broker excluded): at rest RSS {r.total_rss_rest:.1f} MB "
+        f"(PSS {r.total_pss_rest:.1f}), under load RSS {r.total_rss_peak:.1f} MB "
+        f"(PSS {r.total_pss_peak:.1f}); budget {BUDGET_MB:g} MB"
+    )
+    print(f"  {'OK' if r.ok else 'NOT OK'}: every client ended with the final state, 0 lost")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=50.0, help="commands a second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the load")
+    parser.add_argument("--procs", type=int, default=None, help="client processes")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 2000 or not 0 < args.rate <= 500 or not 0 < args.seconds <= 3600:
+        parser.error("keep it bounded: 1–2000 clients, rate ≤ 500/s, ≤ 3600 s")
+    print(f"machine: {describe_machine()}")
+    report = run(args.clients, args.rate, args.seconds, args.procs)
+    print_report(report)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(report.to_json(), out, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Start what a benchmark measures: a private Mosquitto, the real services, the baseline.
+
+No pytest: the broker and the process wrapper come from ``tests/support`` (plain
+classes), everything else is here. Every process logs to a file in a temporary folder
+that is removed on a clean stop and kept (and printed) when something failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]
+import requests
+
+from tests.support.mosquitto import MosquittoBroker, free_port
+from tests.support.processes import ServiceProcess
+
+BOARD = "bench"
+SERVICES = ("renderer", "api", "bridge")
+ROOT = Path(__file__).resolve().parent.parent
+# Services see no aiohttp (see bench/hidden/aiohttp.py), as in their images.
+SERVICE_ENV = {"PYTHONPATH": f"{ROOT / 'bench' / 'hidden'}:{ROOT}"}
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``check`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except requests.RequestException:
+            result = None  # not listening yet, or the worker is still booting
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached within {timeout} s")
+        time.sleep(0.05)
+
+
+def process_tree(pid: int) -> list[Any]:
+    """``pid`` and its children (gunicorn: master and workers) as psutil processes."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children, MiB."""
+    total = 0
+    for proc in process_tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return total / 2**20
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of ``pid`` and its children, MiB (shared pages split)."""
+    total = 0
+    for proc in process_tree(pid):
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+            return float("nan")
+    return total / 2**20
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds used so far by ``pids`` and their children."""
+    total = 0.0
+    for pid in pids:
+        for proc in process_tree(pid):
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    return total
+
+
+class Workdir:
+    """A temporary folder, removed unless the benchmark failed."""
+
+    def __init__(self, prefix: str) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix=prefix))
+
+    def close(self, failed: bool) -> None:
+        if failed:
+            print(f"logs kept in {self.path}", file=sys.stderr)
+            for log in sorted(self.path.glob("*.log")):
+                text = log.read_text(errors="replace")[-2000:]
+                print(f"--- {log.name} ---\n{text}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+class BenchStack:
+    """Mosquitto, ``retroboard-renderer`` (emulator), ``retroboard-api``, ``retroboard-bridge``.
+
+    The api runs with its defaults (gunicorn, one worker of the default class); only
+    the address, board id and log level are set.
+    """
+
+    def __init__(self, workdir: Path, **api_env: str) -> None:
+        self.workdir = workdir
+        self.broker = MosquittoBroker(workdir / "mosquitto")
+        self.port = free_port()
+        common = {**SERVICE_ENV, "MQTT_URL": self.broker.url, "RETROBOARD_BOARD_ID": BOARD}
+        quiet = {"RETROBOARD_LOG_LEVEL": "WARNING"}
+        self.services: dict[str, ServiceProcess] = {
+            "renderer": ServiceProcess(
+                "retroboard-renderer",
+                [],
+                {
+                    **common,
+                    **quiet,
+                    "RETROBOARD_STATE_DIR": str(workdir / "state"),
+                    "RETROBOARD_DISPLAY": "emulator",
+                },
+                workdir / "renderer.log",
+            ),
+            "api": ServiceProcess(
+                "retroboard-api",
+                [],
+                {
+                    **common,
+                    **quiet,
+                    "RETROBOARD_API_HOST": "127.0.0.1",
+                    "RETROBOARD_API_PORT": str(self.port),
+                    **api_env,
+                },
+                workdir / "api.log",
+            ),
+            "bridge": ServiceProcess(
+                "retroboard-bridge", [], {**common, **quiet}, workdir / "bridge.log"
+            ),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def mqtt_url(self) -> str:
+        return self.broker.url
+
+    def pid(self, service: str) -> int:
+        process = self.services[service].process
+        assert process is not None, f"{service} not started"
+        return process.pid
+
+    def start(self) -> BenchStack:
+        """Start everything; return once the api serves the renderer's state."""
+        self.broker.start()
+        for service in self.services.values():
+            service.start()
+
+        def ready() -> bool:
+            for name, service in self.services.items():
+                if not service.running:
+                    raise RuntimeError(f"{name} exited at start")
+            health = requests.get(f"{self.url}/api/health", timeout=5).json()
+            online = health.get("boards", {}).get(BOARD, {}).get("online")
+            return bool(online) and requests.get(f"{self.url}/api/settings", timeout=5).ok
+
+        wait_until(ready, 30, "stack ready")
+        # The bridge is up when its process lives; give it a moment to subscribe.
+        time.sleep(1.0)
+        return self
+
+    def stop(self) -> None:
+        """Stop the services (api first), then the broker."""
+        for name in ("api", "bridge", "renderer"):
+            self.services[name].stop()
+        self.broker.kill()
+
+    def rss(self) -> dict[str, float]:
+        """RSS of each service in MiB (the api with its gunicorn workers)."""
+        return {name: rss_mb(self.pid(name)) for name in SERVICES}
+
+    def pss(self) -> dict[str, float]:
+        """PSS of each service in MiB (pages shared by gunicorn's fork counted once)."""
+        return {name: pss_mb(self.pid(name)) for name in SERVICES}
+
+
+class Baseline:
+    """The bare Flask-SocketIO app of :mod:`bench.baseline` under the api's gunicorn."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.process = ServiceProcess(
+            "python",
+            ["-m", "bench.baseline", "--port", str(self.port)],
+            SERVICE_ENV,
+            workdir / "baseline.log",
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Baseline:
+        self.process.start()
+
+        def ready() -> bool:
+            if not self.process.running:
+                raise RuntimeError("baseline exited at start")
+            return requests.get(f"{self.url}/api/health", timeout=5).ok
+
+        wait_until(ready, 30, "baseline ready")
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
