@@ -54,6 +54,20 @@ def test_a_client_early_for_its_board_gets_the_state_once_complete(
     assert events(client) == []
 
 
+def test_events_with_more_than_one_argument_are_refused(
+    app: Any, mqtt: FakeMqtt, renderer: ScriptedRenderer
+) -> None:
+    renderer.boot()
+    client = connect(app)
+    client.get_received()
+    for event in ("settings", "preview"):
+        reply = client.emit(event, {"brightness": 5}, {"extra": 1}, callback=True)
+        assert reply["success"] is False and "one argument" in reply["error"]
+    client.emit("request_state", 1, 2)
+    assert [name for name, _ in events(client)] == STATE_EVENTS
+    assert mqtt.commands() == []
+
+
 def test_board_from_auth_and_default(app: Any, mqtt: FakeMqtt) -> None:
     kitchen = ScriptedRenderer(mqtt, "kitchen")
     kitchen.mqtt.deliver("retroboard/kitchen/status", b"online")

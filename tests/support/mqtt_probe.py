@@ -65,10 +65,10 @@ class MqttProbe:
         with self._cond:
             self.messages.clear()
 
-    def publish(self, topic: str, payload: Any, *, retain: bool = False) -> None:
+    def publish(self, topic: str, payload: Any, *, retain: bool = False, qos: int = 1) -> None:
         """Publish ``payload`` (dicts as JSON, bytes as they are)."""
         data = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
-        self._client.publish(topic, data, qos=1, retain=retain).wait_for_publish(5)
+        self._client.publish(topic, data, qos=qos, retain=retain).wait_for_publish(5)
 
     def wait_for(
         self,

@@ -36,6 +36,11 @@ from retroboard_common.topics import STATE_NAMES, is_valid_board_id
 Json = dict[str, Any]
 
 
+def _too_many_arguments() -> Json:
+    """The ack of an event sent with more than one argument (a client bug)."""
+    return ApiError(400, "an event carries at most one argument, a JSON object").body()
+
+
 class RealtimeEvents:
     """The Socket.IO event handlers of one app."""
 
@@ -109,7 +114,7 @@ class RealtimeEvents:
         self._boards.pop(sid, None)
         self._readers.discard(sid)
 
-    def on_request_state(self, _data: Any = None) -> None:
+    def on_request_state(self, *_args: Any) -> None:
         """Send the board's state again, to this client only."""
         sid: str = request.sid  # type: ignore[attr-defined]
         self.send_state(sid, self._board(sid))
@@ -147,10 +152,12 @@ class RealtimeEvents:
 
     # --- preview -------------------------------------------------------------------
 
-    def on_preview(self, data: Any = None) -> Json:
+    def on_preview(self, *args: Any) -> Json:
         """``{"enabled": true}`` joins the board's preview room, ``false`` leaves it."""
+        if len(args) > 1:
+            return _too_many_arguments()
         try:
-            event = PreviewEvent.model_validate(data)
+            event = PreviewEvent.model_validate(args[0] if args else None)
         except ValidationError as exc:
             return from_validation(exc).body()
         sid: str = request.sid  # type: ignore[attr-defined]
@@ -164,8 +171,11 @@ class RealtimeEvents:
 
     # --- commands ------------------------------------------------------------------
 
-    def _command_handler(self, event: str) -> Callable[[Any], Json]:
-        def handle(data: Any = None) -> Json:
+    def _command_handler(self, event: str) -> Callable[..., Json]:
+        def handle(*args: Any) -> Json:
+            if len(args) > 1:
+                return _too_many_arguments()
+            data = args[0] if args else None
             sid: str = request.sid  # type: ignore[attr-defined]
             if sid in self._readers:
                 return ApiError(401, "a valid token is required to send commands").body()
