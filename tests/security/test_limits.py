@@ -97,4 +97,6 @@ def test_an_oversized_socketio_message_closes_that_connection(stack: Stack) -> N
         assert gone.wait(10), "still connected after a message over SOCKETIO_MAX_MESSAGE_BYTES"
     finally:
         client.disconnect()
+        if client.eio.ws is not None:  # closed by the server: websocket-client keeps the socket
+            client.eio.ws.shutdown()
     assert state(stack) == before
