@@ -13,7 +13,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 import socketio
 
-from tests.api.stack import BOARD, Stack, api_process, renderer_process, wait_until
+from tests.api.stack import BOARD, Stack, api_process, renderer_process
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
@@ -200,6 +200,3 @@ def usage(pid: int) -> Usage:
         fds=sum(p.num_fds() for p in processes),
         rss=sum(p.memory_info().rss for p in processes),
     )
-
-
-__all__ = ["BOARD", "RECOVERY", "wait_until"]

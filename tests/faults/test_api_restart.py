@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.faults.stack import (
-    BOARD,
-    Dashboard,
-    FaultStack,
-    in_rest_shape,
-    usage,
-    wait_until,
-)
+from tests.api.stack import BOARD, wait_until
+from tests.faults.stack import Dashboard, FaultStack, in_rest_shape, usage
 
 pytestmark = pytest.mark.integration
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.stack import wait_until
 from tests.faults.stack import (
     RECOVERY,
     Dashboard,
@@ -19,7 +20,6 @@ from tests.faults.stack import (
     launch,
     retained,
     shutdown,
-    wait_until,
 )
 
 pytestmark = pytest.mark.integration

@@ -3,29 +3,23 @@ refused with 503 (and never replayed), and the restart shows the saved state."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Callable
 
 import pytest
 
-from retroboard_common.mqtt import MqttClient
-from tests.faults.stack import (
-    BOARD,
-    RECOVERY,
-    Dashboard,
-    FaultStack,
-    in_rest_shape,
-    wait_until,
-)
+from retroboard_common.settings import ServiceSettings
+from tests.api.stack import BOARD, wait_until
+from tests.faults.stack import RECOVERY, Dashboard, FaultStack, in_rest_shape
 
 pytestmark = pytest.mark.integration
 
 Dashboards = Callable[[str, int], list[Dashboard]]
 
-KEEPALIVE_BOUND = 1.5 * inspect.signature(MqttClient).parameters["keepalive"].default
-"""The broker declares a silent client gone after 1.5 keepalive periods (MQTT 3.1.1)."""
+KEEPALIVE_BOUND = 1.5 * ServiceSettings.model_fields["mqtt_keepalive"].default
+"""The broker declares a silent client gone after 1.5 keepalive periods (MQTT 3.1.1);
+``kill -9`` closes the socket, so the last will comes at once in practice."""
 
 
 def test_renderer_kill_9(faults: FaultStack, dashboards: Dashboards) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.faults.stack import BOARD, RECOVERY, FaultStack, launch, shutdown, wait_until
+from tests.api.stack import BOARD, wait_until
+from tests.faults.stack import RECOVERY, FaultStack, launch, shutdown
 
 pytestmark = pytest.mark.integration
 

@@ -73,9 +73,10 @@ class RendererService:
         self.mqtt.stop()
 
     def _announce(self) -> None:
-        self.mqtt.publish(self.topics.status, ONLINE, retain=True)
-        self.publish_health()
+        # State first: whoever sees ``online`` finds the whole state retained already.
         self.publish_state(STATE_NAMES)
+        self.publish_health()
+        self.mqtt.publish(self.topics.status, ONLINE, retain=True)
 
     def publish_health(self) -> None:
         """Publish the retained ``health`` topic (whether the state can be saved)."""
