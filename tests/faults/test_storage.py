@@ -111,7 +111,7 @@ def test_corrupt_state_file_at_boot(tmp_path: Path, damage: Any) -> None:
         shutdown(faults)
 
 
-@pytest.mark.parametrize("fault", ["read-only", "full"])
+@pytest.mark.parametrize("fault", ["read-only", "read-only at boot", "full"])
 def test_unwritable_state_folder(tmp_path: Path, fault: str) -> None:
     state_dir = tmp_path / f"state-{BOARD}"
     with tmpfs(state_dir):
@@ -122,10 +122,20 @@ def test_unwritable_state_folder(tmp_path: Path, fault: str) -> None:
             wait_until(lambda: saved(state_dir)["current_app"] == "scroll_text", what="saved")
             before = (state_dir / "state.json").read_bytes()
             filler: Path | None = None
-            if fault == "read-only":
-                subprocess.run(["mount", "-o", "remount,ro", str(state_dir)], check=True)
-            else:
+            if fault == "full":
                 filler = fill(state_dir)
+            else:
+                if fault == "read-only at boot":
+                    stack.renderer.stop()
+                subprocess.run(["mount", "-o", "remount,ro", str(state_dir)], check=True)
+                if fault == "read-only at boot":
+                    stack.renderer.start()
+                    wait_until(
+                        lambda: board_health(faults)["online"], timeout=RECOVERY, what="online"
+                    )
+                    # It boots on the saved state; nothing to save, nothing to report yet.
+                    assert stack.get("/api/current").json()["app"] == "scroll_text"
+                    assert board_health(faults)["store"] == "ok"
 
             # The change is acknowledged and shown even though it cannot be saved.
             response = stack.post("/api/settings", json={"brightness": 17})
@@ -137,7 +147,7 @@ def test_unwritable_state_folder(tmp_path: Path, fault: str) -> None:
             )
             health = board_health(faults)
             assert health["status"] == "degraded" and health["online"] is True
-            expected = "Read-only file system" if fault == "read-only" else "No space left"
+            expected = "No space left" if fault == "full" else "Read-only file system"
             assert expected in health["store_error"]
             assert stack.get("/api/settings").json()["brightness"] == 17
             display_running(faults)
