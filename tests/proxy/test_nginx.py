@@ -147,7 +147,10 @@ def addresses_per_api(proxy: Nginx) -> dict[str, str]:
     for address in CLIENT_ADDRESSES:
         with session_from(address) as http:
             assert http.get(f"{proxy.url}/api/health", timeout=5).ok
-        [upstream] = proxy.upstreams_of(address)
+        # nginx writes the log line just after the response: wait for it.
+        [upstream] = wait_until(
+            partial(proxy.upstreams_of, address), timeout=5, what=f"log line of {address}"
+        )
         chosen.setdefault(upstream, address)
         if len(chosen) == 2:
             break

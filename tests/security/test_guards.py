@@ -6,11 +6,13 @@ cover the settings combinations that would each need another stack.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 
 from retroboard_api import create_app
+from retroboard_common.logs import RedactingFilter, redact
 from retroboard_common.settings import MqttUrl, ServiceSettings, load_settings, mask_url
 from retroboard_common.sio_queue import check_queue_url
 from tests.api.conftest import make_settings
@@ -154,3 +156,28 @@ def test_bad_setting_line_never_shows_the_password(
         load_settings(ServiceSettings, "retroboard-test")
     err = capsys.readouterr().err
     assert "invalid setting MQTT_URL" in err and "s3cret" not in err
+
+
+@pytest.mark.parametrize(
+    ("line", "clean"),
+    [
+        (
+            '"GET /socket.io/?token=abc123&EIO=4 HTTP/1.1" 200',
+            '"GET /socket.io/?token=***&EIO=4 HTTP/1.1" 200',
+        ),
+        ("broker mqtts://user:pw@host:8883 up", "broker mqtts://user:***@host:8883 up"),
+        ("queue redis://:pw@redis:6379/0", "queue redis://:***@redis:6379/0"),
+        ("the token is s3cret-value", "the token is ***"),
+        ("mqtt://host:1883 and /api/settings", "mqtt://host:1883 and /api/settings"),
+    ],
+)
+def test_log_lines_are_redacted(line: str, clean: str) -> None:
+    assert redact(line, ["s3cret-value"]) == clean
+
+
+def test_the_redacting_filter_masks_formatted_records() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "auth %s at %s", ("s3cret", "?token=abc"), None
+    )
+    assert RedactingFilter(["s3cret", None]).filter(record) is True
+    assert record.getMessage() == "auth *** at ?token=***"

@@ -91,3 +91,15 @@ def test_socketio_with_the_token_gets_state_and_may_command(secured: Stack, tran
     by_query = try_connect(secured, transport, query=f"?token={TOKEN}")
     assert isinstance(by_query, socketio.Client)
     by_query.disconnect()
+
+
+def test_the_token_never_reaches_the_api_log(secured: Stack) -> None:
+    for transport in TRANSPORTS:
+        client = try_connect(secured, transport, query=f"?token={TOKEN}")
+        assert isinstance(client, socketio.Client)
+        client.disconnect()
+    secured.get("/api/settings", headers=AUTH)
+    time.sleep(0.3)  # the access lines are written as the requests end
+    log = secured.api.output()
+    assert "token=***" in log  # the query-string token was there, masked
+    assert TOKEN not in log

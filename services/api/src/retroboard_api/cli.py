@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib.util
-import logging
 import socket
 import sys
 
 from retroboard_api.settings import ApiSettings
+from retroboard_common.logs import configure_logging
 from retroboard_common.settings import load_settings
 
 PROGRAM = "retroboard-api"
@@ -65,9 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         worker_class=args.worker_class,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(settings.log_level, [settings.mqtt.password, settings.api_token])
     problem = queue_problem(settings) or port_problem(settings.host, settings.port)
     if problem:
         print(f"{PROGRAM}: {problem}", file=sys.stderr)

@@ -11,6 +11,7 @@ import threading
 from retroboard_bridge.forget import ForgetFailed, forget_board
 from retroboard_bridge.service import build_bridge
 from retroboard_bridge.settings import BridgeSettings
+from retroboard_common.logs import configure_logging
 from retroboard_common.settings import load_settings
 from retroboard_common.sio_queue import MqttManager, QueueUnavailable, create_manager
 from retroboard_common.topics import is_valid_board_id
@@ -51,9 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         socketio_message_queue=args.socketio_message_queue,
         ha_discovery_prefix=args.ha_discovery_prefix,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(settings.log_level, [settings.mqtt.password])
     if args.command == "forget":
         forget(settings, args.board)
     else:

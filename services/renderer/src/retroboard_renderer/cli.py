@@ -8,6 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
+from retroboard_common.logs import configure_logging
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import load_settings
 from retroboard_common.topics import BoardTopics
@@ -52,9 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         state_dir=args.state_dir,
         display=args.display,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(settings.log_level, [settings.mqtt.password])
     try:
         driver = create_driver(settings)
     except DriverUnavailable as exc:
