@@ -38,6 +38,7 @@ from bench.stack import BOARD
 
 STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config")
 CONNECT_BATCH = 50
+DISCONNECTED = -1  # reported instead of a key when a client lost its connection
 
 
 def canonical(payload: Any) -> bytes:
@@ -99,6 +100,7 @@ async def _group(
 ) -> None:
     result = GroupResult()
     pending: dict[int, int] = {}  # marker → clients of this process that have it
+    running = {"now": False}  # all connections made
     clients: list[Any] = []
 
     def reached(key: int, now: float) -> None:
@@ -119,6 +121,8 @@ async def _group(
 
         async def on_disconnect(*_args: Any) -> None:
             result.disconnects += 1
+            if running["now"] and not stop.is_set():
+                reports.put((DISCONNECTED, time.monotonic()))  # it will never catch up
 
         client.on("disconnect", on_disconnect)
         if mode == "latency":
@@ -158,6 +162,7 @@ async def _group(
         result.connected += sum(outcomes)
         result.failed += len(outcomes) - sum(outcomes)
     result.disconnects = 0  # failed connects may have reported one
+    running["now"] = True
     ready.put((result.connected, result.failed))
     while not stop.is_set():
         await asyncio.sleep(0.05)
@@ -183,6 +188,7 @@ class ClientFleet:
         self.processes: list[Any] = []
         self.connected = 0
         self.failed = 0
+        self.lost_clients = 0  # disconnects seen while waiting
         self.connect_seconds = 0.0
 
     def start(self, timeout: float = 300.0) -> ClientFleet:
@@ -221,7 +227,10 @@ class ClientFleet:
         self.since.value = time.monotonic()
 
     def wait_all(self, key: int, timeout: float) -> float | None:
-        """When the last process had ``key`` (a brightness or marker) on every client."""
+        """When the last process had ``key`` (a brightness or marker) on every client;
+        ``None`` after ``timeout`` or as soon as a client was disconnected."""
+        if self.lost_clients:
+            return None
         deadline = time.monotonic() + timeout
         done: list[float] = []
         while len(done) < len(self.processes):
@@ -232,6 +241,9 @@ class ClientFleet:
                 value, at = self.reports.get(timeout=remaining)
             except Exception:  # queue.Empty
                 return None
+            if value == DISCONNECTED:
+                self.lost_clients += 1
+                return None  # that process can never report the key
             if value == key:
                 done.append(at)
         return max(done)

@@ -275,7 +275,7 @@ def idle_cpu(stack: BenchStack, seconds: float) -> tuple[float, float]:
     """% of one core used by api+bridge, and by the renderer, with 10 idle clients."""
     fleet = ClientFleet(stack.url, IDLE_CLIENTS, "latency", 1).start()
     try:
-        time.sleep(3.0)  # connection work done
+        time.sleep(10.0)  # connection work done, and whatever the last run left behind
         services = [stack.pid("api"), stack.pid("bridge")]
         renderer = [stack.pid("renderer")]
         started = time.monotonic()
