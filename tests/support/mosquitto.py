@@ -50,6 +50,7 @@ class MosquittoBroker:
                     "user root",
                     f"listener {self.port} 127.0.0.1",
                     "allow_anonymous true",
+                    "set_tcp_nodelay true",  # as deploy/mosquitto/mosquitto.conf
                     "persistence true",
                     f"persistence_location {workdir}/",
                     "log_dest stderr",

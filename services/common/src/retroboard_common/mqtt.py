@@ -7,7 +7,9 @@ handler so one failing handler is logged instead of killing the network thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import ssl
 import threading
 import uuid
@@ -66,6 +68,14 @@ class Will:
     qos: int = 1
 
 
+def _no_delay(_client: paho.Client, _userdata: object, sock: object) -> None:
+    """Send each packet at once. With Nagle's algorithm a small publish written while an
+    earlier one is unacknowledged waits for the peer's delayed ACK: ~40 ms per command."""
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # not TCP: nothing to tune
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class MqttClient:
     """Background MQTT connection with resubscription and guarded handlers."""
 
@@ -102,6 +112,7 @@ class MqttClient:
         self._client.on_connect = self._on_connect
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_socket_open = _no_delay
 
     # --- wiring (before or after start) ---------------------------------------
 
