@@ -1,7 +1,7 @@
 """Every benchmark, one after the other, and one table at the end.
 
     .venv/bin/python -m bench            # the full figures (about 15 minutes)
-    .venv/bin/python -m bench --quick    # a short version to check that all runs
+    .venv/bin/python -m bench --quick    # a short version (about 4 minutes)
     .venv/bin/python -m bench --json bench.json
 
 Runs ``bench.render``, ``bench.latency`` and ``bench.soak`` (each also runs alone, see
@@ -38,7 +38,7 @@ QUICK = {
     "rounds": 30,
     "idle_seconds": 10.0,
     "soak_clients": 200,
-    "soak_rate": 50.0,
+    "soak_rate": 20.0,
     "soak_seconds": 15.0,
 }
 
