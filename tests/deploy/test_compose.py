@@ -48,7 +48,7 @@ OPERATOR_SETTINGS = {
 CONTAINER_DEFAULTS = {
     "RETROBOARD_DISPLAY": "hzeller",  # the image is for a Pi with a panel
     "RETROBOARD_STATE_DIR": "/data",  # the named volume
-    "RETROBOARD_CORS_ORIGINS": "",  # production: the dashboard's own origin only
+    "RETROBOARD_CORS_ORIGINS": "none",  # production: the dashboard's own origin only
     "RETROBOARD_BOARD_ID": "",  # the entrypoint picks it (device name, else a fixed id)
     "RETROBOARD_API_PORT": "5000",  # published as port 80
 }

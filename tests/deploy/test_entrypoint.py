@@ -106,7 +106,8 @@ def test_empty_settings_are_removed_so_the_code_default_applies() -> None:
     raw = service_environment(load_compose()["services"]["api"])
     settled = under_balena(raw, OPERATOR_CASES["empty values"])
     assert "RETROBOARD_API_TOKEN" not in settled
-    assert "RETROBOARD_CORS_ORIGINS" not in settled
+    # Empty means compose's own default here: the dashboard's origin only.
+    assert settled["RETROBOARD_CORS_ORIGINS"] == "none"
 
 
 def test_a_missing_password_stops_both_with_a_clear_line() -> None:

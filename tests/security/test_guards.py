@@ -181,3 +181,16 @@ def test_the_redacting_filter_masks_formatted_records() -> None:
     )
     assert RedactingFilter(["s3cret", None]).filter(record) is True
     assert record.getMessage() == "auth *** at ?token=***"
+
+
+def test_none_allows_only_the_api_s_own_origin(mqtt: FakeMqtt, renderer: ScriptedRenderer) -> None:
+    app = create_app(make_settings(cors_origins="none"), mqtt)
+    renderer.boot()
+    client = app.test_client()
+    assert client.get("/api/settings", headers={"Origin": "http://localhost"}).status_code == 200
+    dev = client.get("/api/settings", headers={"Origin": "http://localhost:5173"})
+    assert dev.status_code == 403
+    # Socket.IO's handshake asks the same policy (its test client skips the check).
+    policy = app.extensions["socketio"].server.eio.cors_allowed_origins
+    assert policy("http://localhost:5173", {"HTTP_HOST": "localhost"}) is False
+    assert policy("http://localhost", {"HTTP_HOST": "localhost"}) is True

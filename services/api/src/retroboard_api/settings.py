@@ -15,6 +15,7 @@ WorkerClass = Literal["gevent", "gthread"]
 QUEUE_SCHEMES = ("mqtt", "mqtts", "redis", "rediss", "redis+sentinel", "unix")
 REDIS_SCHEMES = QUEUE_SCHEMES[2:]
 DEV_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173"
+NO_ORIGINS = "none"  # only the api's own origin (an empty variable means the default)
 
 
 def default_web_dist() -> Path | None:
@@ -49,7 +50,8 @@ class ApiSettings(ServiceSettings):
     cors_origins: str = env(
         "RETROBOARD_CORS_ORIGINS",
         DEV_ORIGINS,
-        description="Comma-separated origins allowed besides the api's own; '*' for any",
+        description="Comma-separated origins allowed besides the api's own; '*' for any, "
+        "'none' for the api's own only",
     )
     api_token: str | None = env(
         "RETROBOARD_API_TOKEN", None, description="When set, clients must send it"
@@ -119,5 +121,7 @@ class ApiSettings(ServiceSettings):
 
 
 def split_origins(value: str) -> list[str]:
-    """``"a, b"`` → ``["a", "b"]`` (trailing slashes dropped)."""
+    """``"a, b"`` → ``["a", "b"]`` (trailing slashes dropped); ``"none"`` → ``[]``."""
+    if value.strip().lower() == NO_ORIGINS:
+        return []
     return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
