@@ -1,6 +1,6 @@
 // Commands over REST. Answers are not written into the store: the resulting state comes
 // back as socket events to every open dashboard, this one included.
-import { getToken } from './auth'
+import { getToken, tokenRefused } from './auth'
 import type {
   AppConfig,
   BoardInfo,
@@ -65,6 +65,7 @@ async function request<T>(method: 'GET' | 'POST', url: string, body?: unknown): 
     (T & { success?: boolean; error?: string; details?: ErrorDetail[] }) | null
   if (!response.ok || !data || data.success === false) {
     const message = data?.error ?? `The api answered ${response.status} ${response.statusText}.`
+    if (response.status === 401) tokenRefused(message)
     throw new ApiError(response.status, message, Array.isArray(data?.details) ? data.details : [])
   }
   return data

@@ -17,3 +17,15 @@ export function setToken(token: string | null): void {
     /* not remembered, still used for this page through the socket's auth callback */
   }
 }
+
+// Who to tell when the api refuses the token on REST (with RETROBOARD_API_PUBLIC_READS the
+// socket connects without one, so only a command reveals that the token is needed).
+let refusedListener: ((message: string) => void) | null = null
+
+export function onTokenRefused(listener: (message: string) => void): void {
+  refusedListener = listener
+}
+
+export function tokenRefused(message: string): void {
+  refusedListener?.(message)
+}

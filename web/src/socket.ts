@@ -2,7 +2,7 @@
 // listener is registered here too (never in components), so a component re-render can
 // neither open a second connection nor add a duplicate listener.
 import { io, type Socket } from 'socket.io-client'
-import { getToken } from './auth'
+import { getToken, onTokenRefused } from './auth'
 import { useBoardsStore } from './stores/boards'
 import { useBoardStore } from './stores/board'
 import { useConnectionStore } from './stores/connection'
@@ -81,6 +81,8 @@ function wire(s: BoardSocket): void {
   const boards = useBoardsStore()
   const connection = useConnectionStore()
   let connectedBefore = false
+  // A command refused for want of the token shows the token prompt, like a refused socket.
+  onTokenRefused((message) => connection.setError(message))
 
   s.on('apps_list', board.applyAppsList)
   s.on('current_app', board.applyCurrentApp)
