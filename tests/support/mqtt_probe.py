@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -29,6 +30,11 @@ class Received:
         return json.loads(self.payload)
 
 
+def _no_delay(_client: paho.Client, _userdata: object, sock: object) -> None:
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class MqttProbe:
     """Subscribes to ``pattern`` and keeps every message for assertions."""
 
@@ -42,6 +48,7 @@ class MqttProbe:
         )
         self._client.on_connect = lambda c, *_: c.subscribe(self.pattern, 1)
         self._client.on_message = self._on_message
+        self._client.on_socket_open = _no_delay  # as the services: no Nagle delay
         self._client.reconnect_delay_set(1, 2)
         self._host, self._port = parsed.host, parsed.port
 
