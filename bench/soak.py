@@ -65,6 +65,7 @@ class SoakReport:
     command_p50_ms: float = math.nan
     command_p99_ms: float = math.nan
     changes: int = 0  # state changes the renderer published during the load
+    delivered: int = 0  # changes that reached a client, summed over the clients
     lost: int = 0
     wrong_sequence: int = 0  # clients whose changes differ in order or content
     final_state_clients: int = 0  # clients that ended with the final state
@@ -298,9 +299,8 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         groups = fleet.stop()
         fleet = None
         score(report, probe, groups, final)
-        if report.changes:
-            deliveries = report.changes * report.connected
-            report.api_us_per_delivery = report.cpu_seconds["api"] / deliveries * 1e6
+        if report.delivered:
+            report.api_us_per_delivery = report.cpu_seconds["api"] / report.delivered * 1e6
         check_api_state(stack.url, final)
         failed = False
     finally:
@@ -323,6 +323,7 @@ def score(report: SoakReport, probe: StateProbe, groups: list[Any], final: dict[
             wrong = False
             for name in STATE_EVENTS:
                 got, want = logs[name], expected[name]
+                report.delivered += got.count
                 report.lost += max(0, want.count - got.count)
                 wrong = wrong or got.chain != want.chain
             report.wrong_sequence += wrong
