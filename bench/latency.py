@@ -275,7 +275,7 @@ def idle_cpu(stack: BenchStack, seconds: float) -> tuple[float, float]:
     """% of one core used by api+bridge, and by the renderer, with 10 idle clients."""
     fleet = ClientFleet(stack.url, IDLE_CLIENTS, "latency", 1).start()
     try:
-        time.sleep(10.0)  # connection work done, and whatever the last run left behind
+        time.sleep(5.0)  # connection work done
         services = [stack.pid("api"), stack.pid("bridge")]
         renderer = [stack.pid("renderer")]
         started = time.monotonic()
@@ -327,15 +327,7 @@ def run(
         if baseline:
             bare.start()
         report.api_workers = len(process_tree(stack.pid("api"))) - 1
-        for count in clients:
-            if baseline:
-                for series in measure("baseline", bare.url, count, rounds, None, procs):
-                    report.series.append(series)
-                    print_series(series)
-            for series in measure("stack", stack.url, count, rounds, stack.mqtt_url, procs):
-                report.series.append(series)
-                print_series(series, report)
-        if idle_seconds > 0:
+        if idle_seconds > 0:  # first: nothing left over from the fan-out runs
             report.idle_cpu_percent, report.idle_renderer_cpu_percent = idle_cpu(
                 stack, idle_seconds
             )
@@ -345,6 +337,14 @@ def run(
                 f"(renderer with the clock: {report.idle_renderer_cpu_percent:.2f} %)",
                 flush=True,
             )
+        for count in clients:
+            if baseline:
+                for series in measure("baseline", bare.url, count, rounds, None, procs):
+                    report.series.append(series)
+                    print_series(series)
+            for series in measure("stack", stack.url, count, rounds, stack.mqtt_url, procs):
+                report.series.append(series)
+                print_series(series, report)
         failed = False
     finally:
         bare.stop()
