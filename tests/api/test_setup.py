@@ -143,3 +143,28 @@ def test_openapi_documents_error_responses(spec: dict[str, Any]) -> None:
     assert error.endswith("/ErrorResponse")
     get = spec["paths"]["/api/settings"]["get"]
     assert set(get["responses"]) == {"200", "404", "503"}
+
+
+def test_the_gunicorn_master_imports_no_settings_nor_app() -> None:
+    """``retroboard_api.master`` and the server class stay clear of pydantic, paho and
+    Flask: the worker imports them, the master would only double the RSS."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import retroboard_api.master, retroboard_api.server\n"
+        "heavy = {'pydantic', 'paho', 'flask', 'socketio', 'retroboard_api.settings'}\n"
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+
+
+def test_master_options_are_json() -> None:
+    import json
+
+    from retroboard_api.master import master_options
+
+    options = master_options(make_settings(worker_class="gevent", port=5001))
+    assert json.loads(json.dumps(options)) == options
+    assert "worker_exit" not in options and options["worker_class"] == GEVENT_WORKER

@@ -52,10 +52,10 @@ def queue_problem(settings: ApiSettings) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``retroboard-api``."""
+def load_api_settings(argv: list[str] | None = None) -> ApiSettings:
+    """The settings from the environment and the command line (exits 2 if invalid)."""
     args = parse_args(argv)
-    settings = load_settings(
+    return load_settings(
         ApiSettings,
         PROGRAM,
         host=args.host,
@@ -65,12 +65,17 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         worker_class=args.worker_class,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``retroboard-api``: check, then become the gunicorn master."""
+    settings = load_api_settings(argv)
     configure_logging(settings.log_level, [settings.mqtt.password, settings.api_token])
     problem = queue_problem(settings) or port_problem(settings.host, settings.port)
     if problem:
         print(f"{PROGRAM}: {problem}", file=sys.stderr)
         raise SystemExit(2)
 
-    from retroboard_api.server import ApiServer
+    from retroboard_api.master import exec_master
 
-    ApiServer(settings).run()
+    exec_master(settings, sys.argv[1:] if argv is None else argv)

@@ -2,16 +2,19 @@
 
 The Flask app is created in ``load``, which gunicorn calls in the worker process
 (after the gevent worker monkey-patched), so the MQTT connection and background
-tasks never live in the master.
+tasks never live in the master. ``retroboard-api`` runs :class:`SlimApiServer` (see
+:mod:`retroboard_api.master`): its master does not even import the settings.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
-from retroboard_api.settings import ApiSettings
+if TYPE_CHECKING:
+    from retroboard_api.settings import ApiSettings
 
 GEVENT_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 
@@ -52,8 +55,16 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
 
     def load_config(self) -> None:
         """Apply :func:`gunicorn_options`."""
-        for key, value in gunicorn_options(self.settings).items():
+        for key, value in self.options().items():
             self.cfg.set(key, value)
+
+    def options(self) -> dict[str, Any]:
+        """The gunicorn settings to apply."""
+        return gunicorn_options(self.settings)
+
+    def worker_settings(self) -> ApiSettings:
+        """The api's settings, in the worker."""
+        return self.settings
 
     def load(self) -> Any:
         """Create and start the app (runs in the worker)."""
@@ -61,9 +72,37 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         from retroboard_api.app import create_app
         from retroboard_api.sio_manager import create_client_manager
 
-        app = create_app(self.settings, client_manager=create_client_manager(self.settings))
+        settings = self.worker_settings()
+        app = create_app(settings, client_manager=create_client_manager(settings))
         app.extensions["retroboard"].start()
         return app
+
+
+class SlimApiServer(ApiServer):
+    """:class:`ApiServer` whose master holds only gunicorn's options, not the settings.
+
+    ``options`` are :func:`gunicorn_options` as checked by ``retroboard-api`` (without
+    the hooks, which are added back here); each worker loads the settings again from
+    the same environment and ``argv``, as ``retroboard-api`` did.
+    """
+
+    def __init__(self, options: dict[str, Any], argv: Sequence[str]) -> None:
+        self._options = options
+        self.argv = list(argv)
+        BaseApplication.__init__(self, prog="retroboard-api")
+
+    def options(self) -> dict[str, Any]:
+        """The options given, with the hooks."""
+        return {**self._options, "worker_exit": _worker_exit}
+
+    def worker_settings(self) -> ApiSettings:
+        """Load the settings and set up logging as ``retroboard-api`` did."""
+        from retroboard_api.cli import load_api_settings
+        from retroboard_common.logs import configure_logging
+
+        settings = load_api_settings(self.argv)
+        configure_logging(settings.log_level, [settings.mqtt.password, settings.api_token])
+        return settings
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:
