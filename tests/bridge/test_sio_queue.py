@@ -153,3 +153,18 @@ def test_redis_queue_round_trip(redis_url: str) -> None:
     finally:
         client.disconnect()
         server.stop()
+
+
+def test_the_queue_imports_only_what_it_needs() -> None:
+    """An emitter (the bridge) gets the pub/sub manager without python-socketio's
+    clients and other managers; a later ``import socketio`` exports the same classes."""
+    script = (
+        "import sys\n"
+        "from retroboard_common import sio_queue\n"
+        "heavy = {'requests', 'websocket', 'redis', 'socketio.client', 'engineio.client'}\n"
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
+        "import socketio\n"
+        "assert socketio.PubSubManager is sio_queue.PubSubManager\n"
+        "assert issubclass(sio_queue.MqttManager, socketio.Manager)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
