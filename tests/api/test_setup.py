@@ -168,3 +168,24 @@ def test_master_options_are_json() -> None:
     options = master_options(make_settings(worker_class="gevent", port=5001))
     assert json.loads(json.dumps(options)) == options
     assert "worker_exit" not in options and options["worker_class"] == GEVENT_WORKER
+
+
+@pytest.mark.parametrize("redis_queue", [False, True])
+def test_the_worker_imports_socketio_without_its_clients(redis_queue: bool) -> None:
+    """python-socketio loads without requests, websocket-client and (unless the queue
+    is Redis) redis; they stay importable for anything else."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from retroboard_api.server import _import_socketio_lean\n"
+        f"_import_socketio_lean(redis_queue={redis_queue})\n"
+        "import socketio.redis_manager, engineio.client\n"
+        "assert engineio.client.requests is None and engineio.client.websocket is None\n"
+        f"assert (socketio.redis_manager.redis is not None) is {redis_queue}\n"
+        f"assert ('redis' in sys.modules) is {redis_queue}\n"
+        "assert not {'requests', 'websocket'} & set(sys.modules)\n"
+        "import requests, redis, websocket\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

@@ -8,6 +8,7 @@ tasks never live in the master. ``retroboard-api`` runs :class:`SlimApiServer` (
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -69,10 +70,11 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
     def load(self) -> Any:
         """Create and start the app (runs in the worker)."""
         # Imported here: the master never builds the app nor imports Flask.
+        settings = self.worker_settings()
+        _import_socketio_lean(redis_queue=settings.redis_queue)
         from retroboard_api.app import create_app
         from retroboard_api.sio_manager import create_client_manager
 
-        settings = self.worker_settings()
         app = create_app(settings, client_manager=create_client_manager(settings))
         app.extensions["retroboard"].start()
         return app
@@ -103,6 +105,31 @@ class SlimApiServer(ApiServer):
         settings = load_api_settings(self.argv)
         configure_logging(settings.log_level, [settings.mqtt.password, settings.api_token])
         return settings
+
+
+def _import_socketio_lean(redis_queue: bool) -> None:
+    """Import python-socketio without the libraries the api worker never uses.
+
+    ``socketio/__init__`` imports its clients (``engineio.client``: requests and
+    websocket-client) and its Redis manager (redis) whenever they are installed. The
+    api only serves Socket.IO, and uses Redis only as the queue that
+    ``SOCKETIO_MESSAGE_QUEUE`` names. Those libraries are hidden while the package
+    loads (its modules keep ``None`` for them, as when they are not installed) and are
+    importable again right after. Measured: the worker's RSS 11 MB lower (redis 5.7 MB,
+    requests and websocket-client 5.2 MB).
+    """
+    if "socketio" in sys.modules:
+        return
+    unused = ("requests", "websocket") if redis_queue else ("requests", "websocket", "redis")
+    hidden = [name for name in unused if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import" raises ImportError
+    try:
+        import socketio  # noqa: F401
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:
