@@ -31,7 +31,7 @@ BOARDS = [f"b{n:02d}" for n in range(20)]
 KEEPALIVE = 2  # seconds (MQTT_KEEPALIVE of the renderers)
 # MQTT lets the broker wait 1.5 × keepalive after a client's last packet; Mosquitto 2.0
 # checks that coarsely (measured: up to 2 × keepalive + 1.5 s). Plus slack for a busy box.
-OFFLINE_BOUND = 2 * KEEPALIVE + 3.0
+OFFLINE_BOUND = 2 * KEEPALIVE + 5.0
 
 
 @dataclass
