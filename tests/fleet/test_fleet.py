@@ -8,6 +8,7 @@ bound and online again once it is back.
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -146,6 +147,10 @@ def test_fleet(fleet: Fleet) -> None:
             assert {s["board"] for s in client.received("board_status")} == {board}
 
         killed, frozen = BOARDS[3], BOARDS[4]
+        # Two changes within RETROBOARD_SAVE_DELAY: the second reaches the disk when the
+        # delay is over (a power cut before that loses it); kill only once it has.
+        state_file = Path(fleet.renderers[killed].env["RETROBOARD_STATE_DIR"]) / "state.json"
+        wait_until(lambda: json.loads(state_file.read_text())["brightness"] == 53, 5, "saved")
         fleet.renderers[killed].kill()  # kill -9: the broker publishes the last will
         frozen_process = fleet.renderers[frozen].process
         assert frozen_process is not None

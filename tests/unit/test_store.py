@@ -120,17 +120,3 @@ def test_unusable_file_at_start_is_reported(tmp_path: Path) -> None:
     loaded = reloaded.load()
     assert loaded is not None and loaded.brightness == 10
     assert reloaded.healthy and reloaded.problem and "last-good" in reloaded.problem
-
-
-def test_after_save_waits_for_the_write_that_holds_the_change(tmp_path: Path) -> None:
-    store = StateStore(tmp_path, save_delay=0.2)
-    acknowledged: list[int] = []
-    store.save(state(10))
-    store.after_save(lambda: acknowledged.append(10))
-    assert acknowledged == [10]  # a lone change is on disk at once
-    store.save(state(20))  # within the delay: written when it is over
-    store.after_save(lambda: acknowledged.append(20))
-    assert acknowledged == [10]
-    time.sleep(0.5)
-    assert acknowledged == [10, 20]
-    assert json.loads((tmp_path / "state.json").read_text())["brightness"] == 20

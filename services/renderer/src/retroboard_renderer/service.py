@@ -123,13 +123,7 @@ class RendererService:
             response = CommandError("internal", "internal error; see the renderer log").response(
                 transaction
             )
-        topic = self.topics.response(verb or "unknown")
-
-        def answer() -> None:
-            self.mqtt.publish_model(topic, response)
-
-        # Acknowledged only once saved: a success then survives kill -9 or a power cut.
-        self.board.store.after_save(answer)
+        self.mqtt.publish_model(self.topics.response(verb or "unknown"), response)
 
     # --- handlers: one per verb, each a thin call into the board ---------------------
 

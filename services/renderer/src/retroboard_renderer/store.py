@@ -1,9 +1,9 @@
 """Saving the board's state without wearing out an SD card or losing it to a crash.
 
 Writes are atomic (temp file, fsync, rename, directory fsync) and happen only when the
-state changed. A lone change is written at once; a burst (a dragged slider) costs at
-most one write per ``save_delay``, the last value written when the burst ends. Commands
-are acknowledged only once their change is on disk (:meth:`StateStore.after_save`). The file being
+state changed. A lone change is written at once, so an acknowledged command survives a
+power cut; a burst (a dragged slider) costs at most one write per ``save_delay``, the
+last value written when the burst ends. The file being
 replaced is kept as the last-good copy. A corrupt file is moved aside and the last-good
 copy (or the defaults) is used instead.
 
@@ -32,7 +32,6 @@ STATE_FILE = "state.json"
 LAST_GOOD_FILE = "state.last-good.json"
 
 HealthListener = Callable[[], None]
-SavedCallback = Callable[[], None]
 
 
 class StateStore:
@@ -53,7 +52,6 @@ class StateStore:
         self._written: bytes | None = None
         self._pending: bytes | None = None
         self._timer: threading.Timer | None = None
-        self._after_write: list[SavedCallback] = []
         self._last_write = -float("inf")
         self._lock = threading.Lock()
 
@@ -147,18 +145,6 @@ class StateStore:
             self._timer.daemon = True
             self._timer.start()
 
-    def after_save(self, callback: SavedCallback) -> None:
-        """Call ``callback()`` once everything handed to :meth:`save` is on disk: at once
-        when nothing waits, else after the scheduled write. The renderer answers a
-        command this way, so an acknowledged change survives a crash or power cut.
-        While writes fail (read-only or full disk) it is called at once: the change is
-        kept in memory and health says degraded."""
-        with self._lock:
-            if self._pending is not None and self.healthy:
-                self._after_write.append(callback)
-                return
-        callback()
-
     def flush(self) -> None:
         """Write any pending change now."""
         with self._lock:
@@ -166,12 +152,6 @@ class StateStore:
                 self._timer.cancel()
                 self._timer = None
             self._write_pending()
-            waiting, self._after_write = self._after_write, []
-        for callback in waiting:
-            try:
-                callback()
-            except Exception:
-                log.exception("after-save callback failed")
 
     def _write_pending(self) -> None:
         data, self._pending = self._pending, None
