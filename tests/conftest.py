@@ -10,6 +10,9 @@ import pytest
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 
+# Playwright and Chromium fixtures, shared by every package's browser tests.
+pytest_plugins = ["tests.support.browser"]
+
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:

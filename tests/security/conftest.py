@@ -8,16 +8,13 @@ import pytest
 
 from tests.api.conftest import app, client, mqtt, renderer
 from tests.api.stack import Stack, start_stack, stop_stack
-from tests.web.conftest import browser, playwright
 
 __all__ = [
     "ALLOWED_ORIGIN",
     "TOKEN",
     "app",
-    "browser",
     "client",
     "mqtt",
-    "playwright",
     "renderer",
     "secured",
 ]

@@ -1,30 +1,16 @@
-"""Fixtures of the browser tests: the real stack once per session, Debian's Chromium
-driven by Playwright, and a fresh page (and board state) per test."""
+"""Fixtures of the browser tests: the real stack once per session and a fresh page (and
+board state) per test; the browser itself comes from ``tests/support/browser.py``."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack, start_web_stack, stop_web_stack
 
-CHROMIUM = Path(os.environ.get("RETROBOARD_CHROMIUM", "/usr/bin/chromium"))
-# Debian's Chromium, headless; no downloads of Playwright's own browser builds.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 
@@ -35,21 +21,6 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
     stack = start_web_stack(tmp_path_factory.mktemp("web-stack"))
     yield stack
     stop_web_stack(stack)
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: scripts/setup installs Debian's chromium package")
-    instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield instance
-    instance.close()
 
 
 @pytest.fixture(autouse=True)
