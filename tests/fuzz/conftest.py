@@ -10,6 +10,15 @@ from tests.api.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.integration
 
+# hypothesis flags any change of the global `random` state while it draws an example,
+# also one made by another thread: here the network threads of MQTT and Socket.IO
+# clients (python-socketio's reconnection jitter) run beside the draws. The strategies
+# themselves use no `random`.
+BACKGROUND_RANDOM = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+    ":hypothesis.errors.HypothesisDeprecationWarning"
+)
+
 
 @pytest.fixture(scope="session")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from retroboard_common.commands import CommandError, decode_command, parse_command
 from retroboard_common.models import COMMANDS
 from retroboard_common.topics import STATE_NAMES
+from tests.fuzz.conftest import BACKGROUND_RANDOM
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BACKGROUND_RANDOM]
 
 BOARD = "fuzz"
 BASE = f"retroboard/{BOARD}"

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.stack import BOARD, Stack, wait_until
+from tests.fuzz.conftest import BACKGROUND_RANDOM
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BACKGROUND_RANDOM]
 
 EXAMPLES = 400
 COMMAND_EVENTS = ["switch", "stop", "config", "settings", "carousel", "next", "preview"]
