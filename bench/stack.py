@@ -12,13 +12,13 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 import requests
 
+from tests.api.stack import wait_until
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.processes import ServiceProcess
 
@@ -27,21 +27,6 @@ SERVICES = ("renderer", "api", "bridge")
 ROOT = Path(__file__).resolve().parent.parent
 # Services see no aiohttp (see bench/hidden/aiohttp.py), as in their images.
 SERVICE_ENV = {"PYTHONPATH": f"{ROOT / 'bench' / 'hidden'}:{ROOT}"}
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except requests.RequestException:
-            result = None  # not listening yet, or the worker is still booting
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached within {timeout} s")
-        time.sleep(0.05)
 
 
 def process_tree(pid: int) -> list[Any]:
