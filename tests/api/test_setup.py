@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from retroboard_api import ApiSettings
-from retroboard_api.cli import port_problem
 from retroboard_api.origins import OriginPolicy
 from retroboard_api.server import GEVENT_WORKER, bind_address, gunicorn_options
+from retroboard_common.ports import port_problem
 from retroboard_common.settings import load_settings
 from tests.api.conftest import make_settings
 
@@ -82,9 +82,9 @@ def test_port_problem_names_a_busy_port() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        problem = port_problem("127.0.0.1", port)
+        problem = port_problem("127.0.0.1", port, "change it")
     assert problem is not None and f"port {port}" in problem and "in use" in problem
-    assert port_problem("127.0.0.1", port) is None
+    assert port_problem("127.0.0.1", port, "change it") is None
 
 
 def test_origin_policy() -> None:

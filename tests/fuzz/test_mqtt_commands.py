@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from retroboard_common.commands import CommandError, decode_command, parse_command
 from retroboard_common.models import COMMANDS
 from retroboard_common.topics import STATE_NAMES
-from tests.fuzz.conftest import BACKGROUND_RANDOM
+from tests.fuzz.conftest import BACKGROUND_RANDOM, json_values
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
@@ -28,17 +28,6 @@ BASE = f"retroboard/{BOARD}"
 VERBS = [*COMMANDS, "dance"]
 EXAMPLES = 1000
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
 app_names = st.sampled_from(
     ["clock", "scroll_text", "stars", "nope", "", "Clock", "../etc", "a" * 80]
 )

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.stack import BOARD, Stack, wait_until
-from tests.fuzz.conftest import BACKGROUND_RANDOM
+from tests.fuzz.conftest import BACKGROUND_RANDOM, json_values
 
 pytestmark = [pytest.mark.integration, BACKGROUND_RANDOM]
 
@@ -23,17 +23,6 @@ EXAMPLES = 400
 COMMAND_EVENTS = ["switch", "stop", "config", "settings", "carousel", "next", "preview"]
 RESERVED = {"connect", "connect_error", "disconnect", "disconnecting", "message"}
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
 near_miss = st.fixed_dictionaries(
     {},
     optional={

@@ -96,7 +96,7 @@ def test_busy_port_is_one_line_and_exit_2(retroboard: Callable[..., StackRun]) -
         assert run.process is not None
         assert run.process.wait(15) == 2
     assert run.output().strip().splitlines() == [
-        f"retroboard: port {port} is already in use; choose another with --port"
+        f"retroboard: port {port} on 127.0.0.1 is already in use (choose another with --port)"
     ]
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib.util
-import socket
 import sys
 
 from retroboard_api.settings import ApiSettings
 from retroboard_common.logs import configure_logging
+from retroboard_common.ports import port_problem
 from retroboard_common.settings import load_settings
 
 PROGRAM = "retroboard-api"
@@ -27,22 +26,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--worker-class", choices=["gevent", "gthread"], help="(RETROBOARD_API_WORKER_CLASS)"
     )
     return parser.parse_args(argv)
-
-
-def port_problem(host: str, port: int) -> str | None:
-    """Why ``host:port`` cannot be listened on, or ``None`` if it can."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return f"port {port} on {host} is already in use (change RETROBOARD_API_PORT)"
-            if exc.errno == errno.EACCES:
-                return f"no permission to listen on port {port} (use a port above 1023)"
-            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-    return None
 
 
 def queue_problem(settings: ApiSettings) -> str | None:
@@ -71,7 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of ``retroboard-api``: check, then become the gunicorn master."""
     settings = load_api_settings(argv)
     configure_logging(settings.log_level, [settings.mqtt.password, settings.api_token])
-    problem = queue_problem(settings) or port_problem(settings.host, settings.port)
+    problem = queue_problem(settings) or port_problem(
+        settings.host, settings.port, "change RETROBOARD_API_PORT"
+    )
     if problem:
         print(f"{PROGRAM}: {problem}", file=sys.stderr)
         raise SystemExit(2)

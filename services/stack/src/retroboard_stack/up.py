@@ -20,10 +20,11 @@ from typing import Annotated, Final, Literal, TextIO
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from retroboard_common.ports import port_problem
 from retroboard_common.settings import MqttUrl, env, mask_url
 from retroboard_common.topics import is_valid_board_id
 from retroboard_stack.broker import BrokerStartError, EmbeddedBroker
-from retroboard_stack.ports import accepts_connections, port_problem
+from retroboard_stack.ports import accepts_connections
 from retroboard_stack.services import Service, StackEnv, find_script
 from retroboard_stack.supervisor import Outcome, Supervisor
 
@@ -130,7 +131,7 @@ def preflight(settings: UpSettings, services: list[Service]) -> dict[str, list[s
             raise Refused(f"{service.script} is not installed (pip install {service.script})")
         commands[service.name] = [path]
     if "api" in commands:
-        problem = port_problem(settings.host, settings.port)
+        problem = port_problem(settings.host, settings.port, "choose another with --port")
         if problem:
             raise Refused(problem)
     return commands
