@@ -81,7 +81,9 @@ def test_discovery_has_what_home_assistant_requires(
     assert found["select"]["options"] == apps
     assert 0 < found["text"]["max"] <= 255
     # the discovery configs and states are retained: a Home Assistant starting later
-    # gets them from the broker
+    # gets them from the broker (once published: a message that arrives after the
+    # subscription comes live, without the retain flag)
+    ha.probe.wait_for(found["sensor"]["state_topic"])
     late = MqttProbe(broker.url, pattern="#")
     late.start()
     try:
