@@ -15,6 +15,7 @@ import numpy as np
 
 from retroboard_renderer.apps import App
 from retroboard_renderer.drivers.base import DisplayDriver, Frame
+from retroboard_renderer.wake import Wake
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class RenderEngine:
         self._app: App[Any] | None = None
         self._blank: Frame = np.zeros((driver.height, driver.width, 3), dtype=np.uint8)
         self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._wake = Wake()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._tickers: list[Ticker] = []
