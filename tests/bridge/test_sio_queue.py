@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -22,8 +21,8 @@ from retroboard_common.sio_queue import (
     preview_room,
 )
 from tests.bridge.sio_support import SioRecorder, SioServer, wait_until_listening
-from tests.support.mosquitto import free_port, wait_for_port
 from tests.support.mqtt_probe import MqttProbe
+from tests.support.redis_server import RedisServer
 
 
 def test_events_and_binary_cross_the_queue(
@@ -101,32 +100,11 @@ def test_missing_redis_package_gives_install_hint(monkeypatch: pytest.MonkeyPatc
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A Redis server of our own on a free port (the system one is left alone)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    server = RedisServer(tmp_path / "redis").start()
     try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()
 
 
 def quiet_logger(name: str) -> logging.Logger:
