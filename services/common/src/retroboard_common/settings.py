@@ -11,7 +11,7 @@ import sys
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.topics import is_valid_board_id
@@ -84,6 +84,16 @@ def env(name: str, default: Any = ..., **kwargs: Any) -> Any:
     return Field(default, validation_alias=name, **kwargs)
 
 
+def _check_board_id(value: str) -> str:
+    if not is_valid_board_id(value):
+        raise ValueError(f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')")
+    return value
+
+
+BoardId = Annotated[str, AfterValidator(_check_board_id)]
+"""A board id setting: letters, digits, ``_``, ``-``, ``.`` (it becomes a topic level)."""
+
+
 class ServiceSettings(BaseSettings):
     """What every RetroBoard service needs: the broker and the board id."""
 
@@ -94,7 +104,7 @@ class ServiceSettings(BaseSettings):
         "mqtt://127.0.0.1:1883",
         description="Broker URL, mqtt://user:pass@host:1883 or mqtts://… for TLS",
     )
-    board_id: str = env(
+    board_id: BoardId = env(
         "RETROBOARD_BOARD_ID",
         default_factory=lambda: socket.gethostname().split(".")[0],
         description="This board's id: letters, digits, '_', '-', '.'",
@@ -111,13 +121,6 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _check_mqtt_url(cls, value: str) -> str:
         MqttUrl.parse(value)
-        return value
-
-    @field_validator("board_id")
-    @classmethod
-    def _check_board_id(cls, value: str) -> str:
-        if not is_valid_board_id(value):
-            raise ValueError(f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')")
         return value
 
     @property

@@ -21,8 +21,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.ports import port_problem
-from retroboard_common.settings import MqttUrl, env, mask_url
-from retroboard_common.topics import is_valid_board_id
+from retroboard_common.settings import BoardId, MqttUrl, env, mask_url
 from retroboard_stack.broker import BrokerStartError, EmbeddedBroker
 from retroboard_stack.ports import accepts_connections
 from retroboard_stack.services import Service, StackEnv, find_script
@@ -49,7 +48,7 @@ class UpSettings(BaseSettings):
     mqtt_url: str | None = env(
         "MQTT_URL", None, description="External broker; unset: start an embedded one"
     )
-    board_id: str = env(
+    board_id: BoardId = env(
         "RETROBOARD_BOARD_ID", default_factory=lambda: socket.gethostname().split(".")[0]
     )
     state_dir: Path = env("RETROBOARD_STATE_DIR", default_factory=default_state_dir)
@@ -63,13 +62,6 @@ class UpSettings(BaseSettings):
         if value:
             MqttUrl.parse(value)
         return value or None
-
-    @field_validator("board_id")
-    @classmethod
-    def _check_board_id(cls, value: str) -> str:
-        if not is_valid_board_id(value):
-            raise ValueError(f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')")
-        return value
 
     @property
     def dashboard_url(self) -> str:
