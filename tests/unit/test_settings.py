@@ -1,0 +1,33 @@
+"""Settings every service shares: one clear line and exit 2 for a bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from retroboard_common.settings import ServiceSettings, load_settings
+
+
+def test_a_bad_board_id_stops_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(ServiceSettings, "retroboard-x", board_id="no/slash")
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "retroboard-x: invalid setting RETROBOARD_BOARD_ID: "
+        "'no/slash' is not a valid board id (letters, digits, '_', '-', '.')\n"
+    )
+
+
+def test_a_bad_broker_url_stops_without_echoing_its_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        load_settings(ServiceSettings, "retroboard-x", mqtt_url="http://user:s3cret@host")
+    error = capsys.readouterr().err
+    assert error.startswith("retroboard-x: invalid setting MQTT_URL: ")
+    assert "s3cret" not in error
+
+
+def test_a_good_board_id_is_kept() -> None:
+    assert load_settings(ServiceSettings, "retroboard-x", board_id="hall-2.b_1").board_id == (
+        "hall-2.b_1"
+    )
