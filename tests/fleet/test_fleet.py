@@ -88,7 +88,14 @@ def fleet(broker: MosquittoBroker, tmp_path: Path) -> Iterator[Fleet]:
     bridge_process = bridge(broker, tmp_path).start()
     running = Fleet(broker, probe, renderers, api, bridge_process, port, requests.Session())
     try:
-        wait_until(lambda: running.online() == set(BOARDS), 40, "every board online")
+        # 22 Python services starting on two cores: a generous budget, and a clear
+        # message naming what did not come up.
+        try:
+            wait_until(lambda: running.online() == set(BOARDS), 90, "every board online")
+        except TimeoutError:
+            missing = sorted(set(BOARDS) - running.online())
+            logs = {board: renderers[board].output()[-500:] for board in missing[:2]}
+            raise AssertionError(f"offline: {missing}\n{logs}\n{running.logs()}") from None
         yield running
     finally:
         running.http.close()
