@@ -107,7 +107,8 @@ def table(
         f"final state on {sk.final_state_clients}/{sk.clients}; disconnects {sk.disconnects}; "
         f"caught up {sk.drain_seconds:.1f} s after; REST p50 {ms(sk.command_p50_ms)}, "
         f"p99 {ms(sk.command_p99_ms)}, {sk.command_errors} errors; api "
-        f"{sk.api_us_per_delivery:.0f} µs CPU per delivery | 0 lost, all final | "
+        f"{sk.api_us_per_delivery:.0f} µs CPU per delivery, the clients "
+        f"{sk.client_us_per_delivery:.0f} µs | 0 lost, all final | "
         f"{verdict(sk.ok)} |"
     )
     for name in SERVICES:

@@ -73,6 +73,8 @@ class SoakReport:
     drain_seconds: float = math.nan  # after the load, until every client had the marker
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # load start → caught up
     api_us_per_delivery: float = math.nan  # api CPU per event delivered to one client
+    client_cpu_seconds: float = 0.0  # the benchmark's client processes, same interval
+    client_us_per_delivery: float = math.nan  # their CPU per event received
     rss_rest: dict[str, float] = field(default_factory=dict)
     rss_start: dict[str, float] = field(default_factory=dict)
     rss_peak: dict[str, float] = field(default_factory=dict)
@@ -270,6 +272,8 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         sampler = MemorySampler(stack)
         sampler.start()
         cpu_before = {name: cpu_seconds([stack.pid(name)]) for name in SERVICES}
+        client_pids = [process.pid for process in fleet.processes]
+        client_cpu_before = cpu_seconds(client_pids)
         now = time.monotonic()
         fleet.since.value = now
         probe.since = now
@@ -288,6 +292,7 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         report.cpu_seconds = {
             name: cpu_seconds([stack.pid(name)]) - cpu_before[name] for name in SERVICES
         }
+        report.client_cpu_seconds = cpu_seconds(client_pids) - client_cpu_before
         time.sleep(1.0)
         sampler.stop()
         report.rss_peak = sampler.peak
@@ -301,6 +306,7 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         score(report, probe, groups, final)
         if report.delivered:
             report.api_us_per_delivery = report.cpu_seconds["api"] / report.delivered * 1e6
+            report.client_us_per_delivery = report.client_cpu_seconds / report.delivered * 1e6
         check_api_state(stack.url, final)
         failed = False
     finally:
@@ -360,8 +366,9 @@ def print_report(report: SoakReport) -> None:
     )
     cpu = "  ".join(f"{name} {value:.1f} s" for name, value in r.cpu_seconds.items())
     print(
-        f"  CPU from the load's start until caught up: {cpu}; api "
-        f"{r.api_us_per_delivery:.0f} µs per event delivered to one client"
+        f"  CPU from the load's start until caught up: {cpu}, clients "
+        f"{r.client_cpu_seconds:.1f} s; per event delivered to one client: api "
+        f"{r.api_us_per_delivery:.0f} µs, clients {r.client_us_per_delivery:.0f} µs"
     )
     print(f"  {'RSS MB':<10} {'rest':>8} {'start':>8} {'peak':>8} {'end':>8}")
     for name in SERVICES:
