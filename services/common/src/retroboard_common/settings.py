@@ -114,7 +114,8 @@ class ServiceSettings(BaseSettings):
         "MQTT_KEEPALIVE",
         30,
         description="Seconds between MQTT pings; the broker declares a silent client gone "
-        "(and publishes its last will) after 1.5 times this",
+        "(and publishes its last will) after 1.5 times this (Mosquitto 2.0: about twice "
+        "this plus 1.5 s)",
     )
 
     @field_validator("mqtt_url")
