@@ -76,31 +76,25 @@ class GroupResult:
     state: list[dict[str, StateLog]] = field(default_factory=list)
 
 
-def _group_main(
-    url: str,
-    count: int,
-    mode: str,
-    since: Any,
-    ready: Any,
-    reports: Any,
-    stop: Any,
-    results: Any,
-) -> None:
+@dataclass
+class Channels:
+    """How the benchmark and its client processes talk (multiprocessing objects)."""
+
+    since: Any  # Value: count state changes arriving from this monotonic time on
+    ready: Any  # Queue: (connected, failed) from each process once it tried every client
+    reports: Any  # Queue: (key, time) when every client of a process has a key
+    stop: Any  # Event: disconnect and hand back the results
+    results: Any  # Queue: each process's GroupResult
+
+
+def _group_main(url: str, count: int, mode: str, channels: Channels) -> None:
     # A client that loses its connection logs an error line; the benchmark counts them.
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
-    asyncio.run(_group(url, count, mode, since, ready, reports, stop, results))
+    asyncio.run(_group(url, count, mode, channels))
 
 
-async def _group(
-    url: str,
-    count: int,
-    mode: str,
-    since: Any,
-    ready: Any,
-    reports: Any,
-    stop: Any,
-    results: Any,
-) -> None:
+async def _group(url: str, count: int, mode: str, channels: Channels) -> None:
+    since, ready, reports, stop = channels.since, channels.ready, channels.reports, channels.stop
     result = GroupResult()
     pending: dict[int, int] = {}  # marker → clients of this process that have it
     running = {"now": False}  # all connections made
@@ -172,7 +166,7 @@ async def _group(
     unexpected = result.disconnects  # before we hang up ourselves
     await asyncio.gather(*(c.disconnect() for c in clients if c.connected))
     result.disconnects = unexpected
-    results.put(result)
+    channels.results.put(result)
 
 
 class ClientFleet:
@@ -183,11 +177,13 @@ class ClientFleet:
         self.url, self.count, self.mode = url, count, mode
         self.procs = procs or max(1, min(4, math.ceil(count / 100)))
         self.procs = min(self.procs, count)
-        self.since = self.context.Value("d", math.inf)
-        self.ready: Any = self.context.Queue()
-        self.reports: Any = self.context.Queue()
-        self.results: Any = self.context.Queue()
-        self.stop_event = self.context.Event()
+        self.channels = Channels(
+            since=self.context.Value("d", math.inf),
+            ready=self.context.Queue(),
+            reports=self.context.Queue(),
+            stop=self.context.Event(),
+            results=self.context.Queue(),
+        )
         self.processes: list[Any] = []
         self.connected = 0
         self.failed = 0
@@ -204,30 +200,21 @@ class ClientFleet:
         for count in share:
             process = self.context.Process(
                 target=_group_main,
-                args=(
-                    self.url,
-                    count,
-                    self.mode,
-                    self.since,
-                    self.ready,
-                    self.reports,
-                    self.stop_event,
-                    self.results,
-                ),
+                args=(self.url, count, self.mode, self.channels),
                 daemon=True,
             )
             process.start()
             self.processes.append(process)
         for _ in self.processes:
-            connected, failed = self.ready.get(timeout=timeout)
+            connected, failed = self.channels.ready.get(timeout=timeout)
             self.connected += connected
             self.failed += failed
         self.connect_seconds = time.monotonic() - started
         return self
 
-    def count_from_now(self) -> None:
-        """State mode: count changes arriving from now on."""
-        self.since.value = time.monotonic()
+    def count_from(self, when: float) -> None:
+        """State mode: count the changes arriving from ``when`` (monotonic) on."""
+        self.channels.since.value = when
 
     def wait_all(self, key: int, timeout: float) -> float | None:
         """When the last process had ``key`` (a brightness or marker) on every client;
@@ -241,7 +228,7 @@ class ClientFleet:
             if remaining <= 0:
                 return None
             try:
-                value, at = self.reports.get(timeout=remaining)
+                value, at = self.channels.reports.get(timeout=remaining)
             except Exception:  # queue.Empty
                 return None
             if value == DISCONNECTED:
@@ -253,8 +240,8 @@ class ClientFleet:
 
     def stop(self) -> list[GroupResult]:
         """Disconnect every client; return what each process recorded."""
-        self.stop_event.set()
-        results = [self.results.get(timeout=120) for _ in self.processes]
+        self.channels.stop.set()
+        results = [self.channels.results.get(timeout=120) for _ in self.processes]
         for process in self.processes:
             process.join(30)
             if process.is_alive():

@@ -275,7 +275,7 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         client_pids = [process.pid for process in fleet.processes]
         client_cpu_before = cpu_seconds(client_pids)
         now = time.monotonic()
-        fleet.since.value = now
+        fleet.count_from(now)
         probe.since = now
         load = CommandLoad(stack.url, rate, seconds)
         report.commands, report.achieved_rate = load.run()
