@@ -94,6 +94,11 @@ BoardId = Annotated[str, AfterValidator(_check_board_id)]
 """A board id setting: letters, digits, ``_``, ``-``, ``.`` (it becomes a topic level)."""
 
 
+def default_board_id() -> str:
+    """This machine's short host name, the board id when none is set."""
+    return socket.gethostname().split(".")[0]
+
+
 class ServiceSettings(BaseSettings):
     """What every RetroBoard service needs: the broker and the board id."""
 
@@ -106,7 +111,7 @@ class ServiceSettings(BaseSettings):
     )
     board_id: BoardId = env(
         "RETROBOARD_BOARD_ID",
-        default_factory=lambda: socket.gethostname().split(".")[0],
+        default_factory=default_board_id,
         description="This board's id: letters, digits, '_', '-', '.'",
     )
     log_level: str = env("RETROBOARD_LOG_LEVEL", "INFO")

@@ -8,20 +8,20 @@ renderer's ``offline`` still reaches it.
 
 from __future__ import annotations
 
-import os
-import socket
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Final, Literal, TextIO
+from typing import Annotated, Final, TextIO
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.ports import port_problem
-from retroboard_common.settings import BoardId, MqttUrl, env, mask_url
+from retroboard_common.settings import BoardId, MqttUrl, default_board_id, env, mask_url
+from retroboard_renderer.settings import DisplayKind
+from retroboard_renderer.settings import default_state_dir as renderer_state_dir
 from retroboard_stack.broker import BrokerStartError, EmbeddedBroker
 from retroboard_stack.ports import accepts_connections
 from retroboard_stack.services import Service, StackEnv, find_script
@@ -34,10 +34,7 @@ LOOPBACK: Final = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 def default_state_dir() -> Path:
     """``./state`` when it exists (a checkout), else ``$XDG_STATE_HOME/retroboard``."""
     local = Path("state")
-    if local.is_dir():
-        return local.resolve()
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "retroboard"
+    return local.resolve() if local.is_dir() else renderer_state_dir()
 
 
 class UpSettings(BaseSettings):
@@ -48,11 +45,9 @@ class UpSettings(BaseSettings):
     mqtt_url: str | None = env(
         "MQTT_URL", None, description="External broker; unset: start an embedded one"
     )
-    board_id: BoardId = env(
-        "RETROBOARD_BOARD_ID", default_factory=lambda: socket.gethostname().split(".")[0]
-    )
+    board_id: BoardId = env("RETROBOARD_BOARD_ID", default_factory=default_board_id)
     state_dir: Path = env("RETROBOARD_STATE_DIR", default_factory=default_state_dir)
-    display: Literal["emulator", "hzeller", "piomatter"] = env("RETROBOARD_DISPLAY", "emulator")
+    display: DisplayKind = env("RETROBOARD_DISPLAY", "emulator")
     host: str = env("RETROBOARD_API_HOST", "127.0.0.1", min_length=1)
     port: Annotated[int, Field(ge=1, le=65535)] = env("RETROBOARD_API_PORT", 5000)
 
