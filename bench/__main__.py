@@ -1,7 +1,7 @@
 """Every benchmark, one after the other, and one table at the end.
 
     .venv/bin/python -m bench            # the full figures (about 6 minutes)
-    .venv/bin/python -m bench --quick    # a short version (about 4 minutes)
+    .venv/bin/python -m bench --quick    # a short version (about 1.5 minutes)
     .venv/bin/python -m bench --json bench.json
 
 Runs ``bench.render``, ``bench.latency`` and ``bench.soak`` (each also runs alone, see
