@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil  # type: ignore[import-untyped]  # no stubs installed
 import socketio
 
+from tests.api.stack import wait_until
 from tests.stack.conftest import SERVICES, StackRun, gone
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
@@ -154,3 +157,59 @@ def test_up_uses_a_given_broker_instead_of_embedding_one(
     probe.wait_for("retroboard/external/status", lambda m: m.payload == b"online", timeout=20)
     assert run.interrupt() == 0
     probe.wait_for("retroboard/external/status", lambda m: m.payload == b"offline")
+
+
+def start_full_stack(
+    retroboard: Callable[..., StackRun],
+    broker: MosquittoBroker,
+    probe: MqttProbe,
+    tmp_path: Path,
+    board: str,
+) -> tuple[StackRun, list[psutil.Process]]:
+    """``retroboard up`` with every service on ``broker``, once the board is online and
+    the dashboard answers; with its processes."""
+    port = free_port()
+    run = retroboard(
+        "up",
+        "--mqtt-url",
+        broker.url,
+        "--port",
+        str(port),
+        "--services",
+        SERVICES,
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--board-id",
+        board,
+    )
+    probe.wait_for(f"retroboard/{board}/status", lambda m: m.payload == b"online", timeout=20)
+    if "api" in SERVICES:
+        run.wait_for_output(rf"dashboard ready at http://localhost:{port}/", timeout=30)
+    return run, run.descendants()
+
+
+def test_hang_up_stops_the_stack_like_ctrl_c(
+    retroboard: Callable[..., StackRun], broker: MosquittoBroker, probe: MqttProbe, tmp_path: Path
+) -> None:
+    run, processes = start_full_stack(retroboard, broker, probe, tmp_path, "hangup")
+    assert run.process is not None
+    probe.clear()
+    run.process.send_signal(signal.SIGHUP)  # the terminal was closed
+    assert run.process.wait(20) == 0  # as after Ctrl+C: the user asked for it
+    probe.wait_for("retroboard/hangup/status", lambda m: m.payload == b"offline")
+    wait_until(lambda: gone(processes) == [], timeout=20, what="every service gone")
+    assert "SIGHUP received" in run.output()
+
+
+def test_killed_supervisor_takes_its_services_along(
+    retroboard: Callable[..., StackRun], broker: MosquittoBroker, probe: MqttProbe, tmp_path: Path
+) -> None:
+    run, processes = start_full_stack(retroboard, broker, probe, tmp_path, "orphans")
+    probe.clear()
+    run.kill()  # SIGKILL, as the OOM killer sends: no handler runs in retroboard up
+    # The renderer stops cleanly (its goodbye, not the broker's last will on a timeout) …
+    probe.wait_for("retroboard/orphans/status", lambda m: m.payload == b"offline", timeout=20)
+    wait_until(lambda: gone(processes) == [], timeout=20, what="every service gone")
+    # … and the next run can have the port and the state folder.
+    again, _ = start_full_stack(retroboard, broker, probe, tmp_path, "orphans")
+    assert again.interrupt() == 0
