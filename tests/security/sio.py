@@ -1,15 +1,24 @@
-"""Socket.IO helpers for the security tests: connect or learn why the server refused."""
+"""Socket.IO helpers for the security tests: connect or learn why the server refused,
+start an extra api on a stack's broker, speak raw Engine.IO packets."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import requests
 import socketio
 import websocket
 
-from tests.api.stack import Stack
+from tests.api.stack import BOARD, Stack, api_process, wait_until
+from tests.support.mosquitto import free_port
+from tests.support.processes import ServiceProcess
 
 TRANSPORTS = ("websocket", "polling")
+PACKET_SEPARATOR = "\x1e"  # between Engine.IO packets in one polling body
 
 
 def try_connect(
@@ -41,6 +50,22 @@ def try_connect(
     return client
 
 
+def start_extra_api(stack: Stack, workdir: Path, **env: str) -> tuple[Stack, ServiceProcess]:
+    """Another api on ``stack``'s broker and renderer with ``env``; ready when it returns.
+
+    The result shares the broker, probe and renderer of ``stack``: stop only its api.
+    """
+    port = free_port()
+    api = api_process(stack.broker, workdir, port, **env).start()
+    extra = Stack(workdir, stack.broker, stack.probe, stack.renderer, api, port)
+    try:
+        wait_until(extra.board_online, what=f"api on {port} sees board {BOARD}")
+    except TimeoutError:
+        api.stop()
+        raise AssertionError(f"extra api did not start\n{api.output()[-3000:]}") from None
+    return extra, api
+
+
 def engineio_open_packet(stack: Stack, origin: str) -> str:
     """What the server first sends on a raw Engine.IO WebSocket from ``origin``.
 
@@ -59,3 +84,70 @@ def engineio_open_packet(stack: Stack, origin: str) -> str:
         # close() leaves the socket open once the server has closed it.
         ws.shutdown()  # type: ignore[no-untyped-call]
     return first if isinstance(first, str) else first.decode()
+
+
+class RawEngineIO:
+    """One Engine.IO session spoken packet by packet, as an attacker would (no client
+    library to refuse reserved event names), over ``polling`` or ``websocket``."""
+
+    def __init__(self, stack: Stack, transport: str, query: str = "") -> None:
+        self.transport = transport
+        self._pending: list[str] = []
+        base = f"127.0.0.1:{stack.port}/socket.io/?EIO=4&transport={transport}{query}"
+        if transport == "websocket":
+            self._ws = websocket.create_connection(f"ws://{base}", timeout=10)
+            opening = self._ws.recv()
+        else:
+            self._http = requests.Session()
+            self._url = f"http://{base}"
+            answer = self._http.get(self._url, timeout=10)
+            answer.raise_for_status()
+            opening = answer.text
+        assert isinstance(opening, str) and opening.startswith("0"), opening
+        self.sid: str = json.loads(opening[1:])["sid"]
+        if transport == "polling":
+            self._url += f"&sid={self.sid}"
+
+    def send(self, *packets: str) -> None:
+        """Send Engine.IO packets (``"40"``, ``'42["settings",{}]'``)."""
+        if self.transport == "websocket":
+            for item in packets:
+                self._ws.send(item)
+        else:
+            answer = self._http.post(self._url, data=PACKET_SEPARATOR.join(packets), timeout=10)
+            assert answer.text == "OK", answer.text
+
+    def receive_until(self, wanted: Callable[[str], bool]) -> str:
+        """Read packets (answering pings) until one is ``wanted``; return it."""
+        while True:
+            while self._pending:
+                item = self._pending.pop(0)
+                if item == "2":
+                    self.send("3")
+                elif wanted(item):
+                    return item
+            if self.transport == "websocket":
+                received = self._ws.recv()
+                self._pending.append(received if isinstance(received, str) else received.decode())
+            else:
+                answer = self._http.get(self._url, timeout=40)
+                assert answer.ok, answer.text
+                self._pending.extend(answer.text.split(PACKET_SEPARATOR))
+
+    def ack(self, ack_id: int) -> Any:
+        """The data of the ack ``ack_id`` (the first argument)."""
+        prefix = f"43{ack_id}["
+        packet = self.receive_until(lambda item: item.startswith(prefix))
+        data = json.loads(packet[len(prefix) - 1 :])
+        return data[0] if data else None
+
+    def close(self) -> None:
+        """Close the session (Engine.IO ``1``), so it holds no server resources."""
+        # The server may have closed it already.
+        with contextlib.suppress(requests.RequestException, websocket.WebSocketException):
+            self.send("1")
+        if self.transport == "websocket":
+            self._ws.close()
+            self._ws.shutdown()  # type: ignore[no-untyped-call]  # close() may leave it open
+        else:
+            self._http.close()

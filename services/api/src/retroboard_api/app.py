@@ -18,12 +18,15 @@ from retroboard_api.actions import BoardActions
 from retroboard_api.cache import StateCache
 from retroboard_api.commands import CommandGateway
 from retroboard_api.compact_json import CompactJson
+from retroboard_api.engine_guard import guard_engine
 from retroboard_api.errors import JsonRequest, register_error_handlers, validation_error_response
 from retroboard_api.guards import register_guards
+from retroboard_api.guests import GuestSlots
 from retroboard_api.openapi import RetroBoardOpenAPI
 from retroboard_api.origins import OriginPolicy
 from retroboard_api.preview import PreviewKeeper
 from retroboard_api.realtime import RealtimeEvents
+from retroboard_api.reserved_events import refuse_reserved_events
 from retroboard_api.routes import (
     BEARER,
     BEARER_SCHEME,
@@ -106,10 +109,19 @@ def create_app(
         json=CompactJson,
         manage_session=False,
     )
+    refuse_reserved_events(socketio.server)
+    guests = GuestSlots(settings.max_guests, settings.max_guests_per_address)
+    guard_engine(socketio.server.eio, guests, settings.trusted_proxy_networks)
     # Fire and forget at QoS 0: a renewal is only useful now.
     preview = PreviewKeeper(socketio, lambda topic, body: client.publish(topic, body, qos=0))
     RealtimeEvents(
-        socketio, cache, actions, preview, settings.api_token, public_reads=settings.public_reads
+        socketio,
+        cache,
+        actions,
+        preview,
+        settings.api_token,
+        public_reads=settings.public_reads,
+        guests=guests,
     ).register()
 
     app.extensions["retroboard"] = ApiRuntime(settings, client, cache, gateway, actions, preview)

@@ -1,6 +1,10 @@
 """Socket.IO events: a client picks its board, gets its state, may watch previews
 and may send commands.
 
+What a client may do is fixed when it connects (:class:`Session`) and never changes:
+events named ``connect``/``disconnect`` sent by a client are dropped before any handler
+(:mod:`retroboard_api.reserved_events`), and a client with no session may not command.
+
 Only snapshots are emitted here (on ``connect`` and ``request_state``, to that one
 client). Live changes reach room ``board:<id>`` from the bridge through the Socket.IO
 message queue.
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hmac
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import request
@@ -21,6 +26,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from retroboard_api.actions import BoardActions
 from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError, from_validation
+from retroboard_api.guests import GuestSlots
 from retroboard_api.preview import PreviewKeeper
 from retroboard_api.schemas import (
     CarouselBody,
@@ -41,6 +47,14 @@ def _too_many_arguments() -> Json:
     return ApiError(400, "an event carries at most one argument, a JSON object").body()
 
 
+@dataclass(frozen=True)
+class Session:
+    """A connected client: its board, and whether it connected with the token."""
+
+    board: str
+    may_command: bool
+
+
 class RealtimeEvents:
     """The Socket.IO event handlers of one app."""
 
@@ -53,6 +67,7 @@ class RealtimeEvents:
         token: str | None = None,
         *,
         public_reads: bool = False,
+        guests: GuestSlots | None = None,
     ) -> None:
         self.socketio = socketio
         self.cache = cache
@@ -60,8 +75,8 @@ class RealtimeEvents:
         self.preview = preview
         self.token = token
         self.public_reads = public_reads
-        self._boards: dict[str, str] = {}  # sid → board
-        self._readers: set[str] = set()  # sids let in without the token (read-only)
+        self.guests = guests
+        self._sessions: dict[str, Session] = {}  # sid → session, set on connect only
         self._commands: dict[str, Callable[[str, Any], Json]] = {
             "switch": self._switch,
             "stop": self._stop,
@@ -96,23 +111,23 @@ class RealtimeEvents:
         """
         auth = auth if isinstance(auth, dict) else {}
         authorized = self._has_token(auth)
+        # A plain sentence: the client shows the CONNECT_ERROR's "message" as it is.
         if not authorized and not self.public_reads:
-            raise SocketRefused({"message": "a valid token is required"})
+            raise SocketRefused("a valid token is required")
         board = request.args.get("board") or auth.get("board") or self.actions.default_board
         if not isinstance(board, str) or not is_valid_board_id(board):
-            raise SocketRefused({"message": f"invalid board id {board!r}"})
+            raise SocketRefused(f"invalid board id {board!r}")
         sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
-        self._boards[sid] = board
-        if not authorized:
-            self._readers.add(sid)
+        self._sessions[sid] = Session(board, may_command=authorized)
+        if authorized and self.guests is not None:
+            self.guests.admit(request.environ)  # no longer bounded as a guest
         join_room(board_room(board))
         self.send_state(sid, board)
 
     def on_disconnect(self, _reason: Any = None) -> None:
         """Forget the client (rooms are left by the server)."""
         sid: str = request.sid  # type: ignore[attr-defined]
-        self._boards.pop(sid, None)
-        self._readers.discard(sid)
+        self._sessions.pop(sid, None)
 
     def on_request_state(self, *_args: Any) -> None:
         """Send the board's state again, to this client only."""
@@ -127,7 +142,7 @@ class RealtimeEvents:
         with self._sync_lock:
             record = self.cache.get(board)
             if record is None or not record.complete:
-                waiting = {s for s in self._unsynced.get(board, set()) if s in self._boards}
+                waiting = {s for s in self._unsynced.get(board, set()) if s in self._sessions}
                 self._unsynced[board] = waiting | {sid}
         for name in STATE_NAMES:
             payload = record.state(name) if record else None
@@ -147,7 +162,8 @@ class RealtimeEvents:
                 return
             waiting = self._unsynced.pop(board)
         for sid in waiting:
-            if self._boards.get(sid) == board:
+            session = self._sessions.get(sid)
+            if session is not None and session.board == board:
                 self.send_state(sid, board)
 
     # --- preview -------------------------------------------------------------------
@@ -177,11 +193,11 @@ class RealtimeEvents:
                 return _too_many_arguments()
             data = args[0] if args else None
             sid: str = request.sid  # type: ignore[attr-defined]
-            if sid in self._readers:
+            session = self._sessions.get(sid)
+            if session is None or not session.may_command:  # fail closed
                 return ApiError(401, "a valid token is required to send commands").body()
-            board = self._board(sid)
             try:
-                return self._commands[event](board, {} if data is None else data)
+                return self._commands[event](session.board, {} if data is None else data)
             except ValidationError as exc:
                 return from_validation(exc).body()
             except ApiError as error:
@@ -216,7 +232,8 @@ class RealtimeEvents:
     # --- internals -----------------------------------------------------------------
 
     def _board(self, sid: str) -> str:
-        return self._boards.get(sid, self.actions.default_board)
+        session = self._sessions.get(sid)
+        return session.board if session else self.actions.default_board
 
     def _emit_to(self, sid: str, event: str, payload: Any) -> None:
         # The client is in this process: no need to go through the message queue.

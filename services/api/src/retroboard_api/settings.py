@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from retroboard_api.client_address import Network, parse_networks
 from retroboard_common.settings import ServiceSettings, env, mask_url
 
 WorkerClass = Literal["gevent", "gthread"]
@@ -71,6 +72,23 @@ class ApiSettings(ServiceSettings):
     max_message_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = env(
         "SOCKETIO_MAX_MESSAGE_BYTES", 64 * 1024
     )
+    max_guests: Annotated[int, Field(ge=1, le=100_000)] = env(
+        "SOCKETIO_MAX_GUESTS",
+        1000,
+        description="Socket.IO sessions without the token (handshakes not yet connected, "
+        "read-only clients) a worker accepts in all",
+    )
+    max_guests_per_address: Annotated[int, Field(ge=1, le=100_000)] = env(
+        "SOCKETIO_MAX_GUESTS_PER_ADDRESS",
+        50,
+        description="the same, per client address (IPv6: per /64)",
+    )
+    trusted_proxies: str = env(
+        "RETROBOARD_TRUSTED_PROXIES",
+        "",
+        description="Comma-separated proxy addresses or networks whose X-Forwarded-For "
+        "names the client (for per-address limits); empty: none",
+    )
     web_dist: Path | None = env("RETROBOARD_WEB_DIST", default_factory=default_web_dist)
     socketio_message_queue: str = env(
         "SOCKETIO_MESSAGE_QUEUE",
@@ -93,6 +111,12 @@ class ApiSettings(ServiceSettings):
                 raise ValueError(f"{origin!r} is not an origin like http://host:port")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        parse_networks(value)  # ValueError names the bad entry
+        return value
+
     @field_validator("socketio_message_queue")
     @classmethod
     def _check_queue(cls, value: str) -> str:
@@ -108,6 +132,11 @@ class ApiSettings(ServiceSettings):
     def cors_origin_list(self) -> list[str]:
         """The configured origins as a list."""
         return split_origins(self.cors_origins)
+
+    @property
+    def trusted_proxy_networks(self) -> list[Network]:
+        """RETROBOARD_TRUSTED_PROXIES as networks."""
+        return parse_networks(self.trusted_proxies)
 
     @property
     def redis_queue(self) -> bool:
