@@ -1,14 +1,16 @@
-"""Driver for hzeller's rpi-rgb-led-matrix Python bindings (Raspberry Pi 0–4).
+"""Driver for hzeller's rpi-rgb-led-matrix Python bindings (Raspberry Pi 0 2 to 5).
 
-The bindings (module ``rgbmatrix``) are not on PyPI: they are built from the
-rpi-rgb-led-matrix repository (``make build-python`` then ``pip install bindings/python``).
-They are imported only when this driver is created, so the package imports anywhere.
+The bindings (module ``rgbmatrix``) are not on PyPI: the renderer image builds them from
+a pinned commit of the rpi-rgb-led-matrix repository (``pip wheel .`` at its root, with
+the headers of the installed Pillow; see docs/deploy.md). They are imported only when
+this driver is created, so the package imports anywhere.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +23,65 @@ log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
     "the hzeller display needs the rpi-rgb-led-matrix Python bindings (module rgbmatrix): "
-    "build and install them from a checkout of hzeller/rpi-rgb-led-matrix "
-    "(make build-python && pip install bindings/python)"
+    "use the renderer image, or build them from a checkout of hzeller/rpi-rgb-led-matrix "
+    "(pip wheel . with Pillow's src/libImaging on C_INCLUDE_PATH, see docs/deploy.md)"
 )
+
+# Where rpi-rgb-led-matrix reads the board's revision code, in this order.
+CPUINFO = Path("/proc/cpuinfo")
+DEVICE_TREE_REVISION = Path("/proc/device-tree/system/linux,revision")
+
+NOT_A_PI = (
+    "RETROBOARD_DISPLAY=hzeller needs a Raspberry Pi, and this machine has no Pi revision "
+    "in {cpuinfo} or {device_tree}; use RETROBOARD_DISPLAY=emulator here"
+)
+
+
+def _cpuinfo_revision(path: Path) -> int:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "Revision":
+            try:
+                return int(value.strip(), 16)
+            except ValueError:
+                return 0
+    return 0
+
+
+def _device_tree_revision(path: Path) -> int:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return 0
+    return int.from_bytes(data[:4], "big") if len(data) >= 4 else 0
+
+
+def pi_revision(
+    cpuinfo: Path | None = None, device_tree_revision: Path | None = None
+) -> int | None:
+    """The Raspberry Pi revision code, found where rpi-rgb-led-matrix looks; None if none.
+
+    The library reads the ``Revision`` line of ``/proc/cpuinfo``, then the device tree's
+    ``system/linux,revision``; 0 counts as missing (no board has that code). Without
+    either it guesses a Pi 3, fails to map that Pi's GPIO registers and hands back an
+    empty matrix whose first use is a segmentation fault: hence this check first.
+    """
+    revision = _cpuinfo_revision(cpuinfo or CPUINFO)
+    if revision == 0:
+        revision = _device_tree_revision(device_tree_revision or DEVICE_TREE_REVISION)
+    return revision or None
+
+
+def require_raspberry_pi() -> int:
+    """The Pi's revision code, or :class:`DriverUnavailable` naming the setting to change."""
+    revision = pi_revision()
+    if revision is None:
+        raise DriverUnavailable(NOT_A_PI.format(cpuinfo=CPUINFO, device_tree=DEVICE_TREE_REVISION))
+    return revision
 
 
 def apply_options(options: Any, matrix: MatrixSettings) -> None:
@@ -53,6 +111,8 @@ class HzellerDriver(DisplayDriver):
     """
 
     def __init__(self, matrix: MatrixSettings) -> None:
+        revision = require_raspberry_pi()
+        log.debug("Raspberry Pi revision %06x", revision)
         try:
             from rgbmatrix import RGBMatrix, RGBMatrixOptions
         except ImportError as exc:

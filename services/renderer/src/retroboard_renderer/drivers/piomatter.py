@@ -23,7 +23,9 @@ with a warning; piomatter's own ``rotation``/``serpentine`` are left at their de
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,9 @@ INSTALL_HINT = (
     "pip install adafruit-blinka-raspberry-pi5-piomatter"
 )
 
+# The RP1 PIO device piolib opens; without it the library prints a line and exits(1).
+PIO_DEVICE = Path("/dev/pio0")
+
 MAX_PLANES = 10
 PINOUT_NAMES = {
     "regular": "Active3",
@@ -45,6 +50,26 @@ PINOUT_NAMES = {
     "adafruit-hat-pwm": "AdafruitMatrixBonnet",
 }
 _ADDRESS_LINES = {8: 2, 16: 3, 32: 4, 64: 5}
+
+
+def require_pio_device() -> None:
+    """Refuse, naming the setting, where piomatter would end the process.
+
+    piolib calls ``exit(1)`` when it cannot open the Pi 5's PIO device (no such
+    device on other machines, or not passed into the container), so the renderer
+    would vanish with nothing in its log.
+    """
+    if not PIO_DEVICE.exists():
+        problem = "has no"
+    elif not os.access(PIO_DEVICE, os.R_OK | os.W_OK):
+        problem = "cannot open its"
+    else:
+        return
+    raise DriverUnavailable(
+        f"RETROBOARD_DISPLAY=piomatter needs a Raspberry Pi 5, and this machine {problem} "
+        f"PIO device {PIO_DEVICE}; use RETROBOARD_DISPLAY=emulator here (on a Pi 5: a "
+        "current kernel, and the device passed to the container)"
+    )
 
 
 def address_lines(rows: int) -> int:
@@ -104,6 +129,7 @@ class PiomatterDriver(DisplayDriver):
     """Copies whole frames into piomatter's framebuffer; the library triple-buffers them."""
 
     def __init__(self, matrix: MatrixSettings) -> None:
+        require_pio_device()
         try:
             import adafruit_blinka_raspberry_pi5_piomatter as piomatter
         except ImportError as exc:
