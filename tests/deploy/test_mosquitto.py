@@ -10,14 +10,18 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.deploy.deployfiles import ROOT, interpolate, load_compose, service_environment
 from tests.deploy.test_services import BOARD, OPERATOR, build_service, get_json, wait_for_output
@@ -182,7 +186,9 @@ def test_the_stack_works_behind_the_compose_broker(
     [
         ("retroboard", OPERATOR["MQTT_PASSWORD"], True),
         ("api", SERVICE_PASSWORDS["api"], True),
-        ("renderer", SERVICE_PASSWORDS["renderer"], False),
+        # The renderer clears a command it finds retained (an empty retained message),
+        # so it may write its command topics; it never sends commands otherwise.
+        ("renderer", SERVICE_PASSWORDS["renderer"], True),
     ],
 )
 def test_only_command_senders_may_publish_commands(
@@ -244,3 +250,154 @@ def test_oversized_messages_are_dropped(
     )
     out, _ = listener.communicate(timeout=10)
     assert (len(out) == size) is delivered, len(out)
+
+
+# --- the per-service ACL, write by write ---------------------------------------------------
+
+
+class AclClient:
+    """A paho client logged in as one account, recording what it receives."""
+
+    def __init__(self, port: int, user: str, password: str, *patterns: str) -> None:
+        self.received: list[tuple[str, bytes]] = []
+        self._cond = threading.Condition()
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"acl-{uuid.uuid4().hex}")
+        self._client.username_pw_set(user, password)
+        self._client.on_message = self._on_message
+        self._subscribed = threading.Event()
+        self._client.on_subscribe = lambda *_args: self._subscribed.set()
+        self._client.connect("127.0.0.1", port)
+        self._client.loop_start()
+        if patterns:
+            self._client.subscribe([(pattern, 1) for pattern in patterns])
+            assert self._subscribed.wait(10), "no SUBACK"
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with self._cond:
+            self.received.append((msg.topic, bytes(msg.payload)))
+            self._cond.notify_all()
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        """Publish at QoS 1 and wait for the broker's PUBACK (sent for a denied write too)."""
+        self._client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
+
+    def wait_for(self, topic: str, payload: bytes, timeout: float = 10.0) -> None:
+        """Block until ``payload`` arrived on ``topic``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while (topic, payload) not in self.received:
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"{payload!r} never arrived on {topic}: {self.received}"
+                self._cond.wait(remaining)
+
+    def close(self) -> None:
+        """Disconnect."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+QUEUE = "retroboard/_socketio/retroboard"
+# Per account: topics it must not write (it would spoof what others trust), and one it
+# may write (the fence: once that arrived, a forbidden message before it would have too).
+FORBIDDEN_WRITES = {
+    "renderer": (
+        [QUEUE, "homeassistant/light/retroboard_x/display/config", "retroboard/x/ha/app/state"],
+        "retroboard/x/response/fence",
+    ),
+    "api": (
+        [
+            "retroboard/x/state/settings",
+            "retroboard/x/state/apps_list",
+            "retroboard/x/status",
+            "retroboard/x/health",
+            "retroboard/x/response/settings",
+            "retroboard/x/frame",
+            "homeassistant/light/retroboard_x/display/config",
+        ],
+        "retroboard/x/cmd/fence",
+    ),
+    "bridge": (
+        [
+            "retroboard/x/state/settings",
+            "retroboard/x/state/current_app",
+            "retroboard/x/status",
+            "retroboard/x/health",
+            "retroboard/x/response/settings",
+            "retroboard/x/frame",
+        ],
+        QUEUE,
+    ),
+}
+
+
+@pytest.mark.parametrize("account", sorted(FORBIDDEN_WRITES))
+def test_each_service_account_writes_only_its_own_topics(
+    compose_broker: ComposeBroker, account: str
+) -> None:
+    """Only the renderer writes state (and status, health, replies, frames); only the
+    api and the bridge write the Socket.IO queue, which reaches every dashboard."""
+    port = compose_broker.port
+    forbidden, fence = FORBIDDEN_WRITES[account]
+    observer = AclClient(
+        port, "retroboard", OPERATOR["MQTT_PASSWORD"], "retroboard/#", "homeassistant/#"
+    )
+    writer = AclClient(port, account, SERVICE_PASSWORDS[account])
+    try:
+        for topic in forbidden:
+            writer.publish(topic, b'{"brightness":1}', retain=True)
+        writer.publish(fence, b"fence")
+        observer.wait_for(fence, b"fence")
+        arrived = [topic for topic, _payload in observer.received if topic in forbidden]
+        assert arrived == [], f"{account} could write {arrived}"
+    finally:
+        writer.close()
+        observer.close()
+    # Nor did the broker keep any of them for later subscribers.
+    late = AclClient(
+        port, "retroboard", OPERATOR["MQTT_PASSWORD"], "retroboard/#", "homeassistant/#"
+    )
+    try:
+        late.publish("retroboard/x/cmd/late-fence", b"fence")
+        late.wait_for("retroboard/x/cmd/late-fence", b"fence")
+        kept = [topic for topic, _payload in late.received if topic in forbidden]
+        assert kept == [], kept
+    finally:
+        late.close()
+
+
+@pytest.mark.parametrize(
+    ("account", "topic"),
+    [
+        ("renderer", "retroboard/x/state/settings"),
+        ("renderer", "retroboard/x/health"),
+        ("renderer", "retroboard/x/cmd/settings"),  # clearing a retained command
+        ("api", QUEUE),
+        ("bridge", QUEUE),
+        ("bridge", "retroboard/x/ha/display/set"),  # clearing a retained HA command
+    ],
+)
+def test_service_accounts_write_what_they_need(
+    compose_broker: ComposeBroker, account: str, topic: str
+) -> None:
+    port = compose_broker.port
+    observer = AclClient(port, "retroboard", OPERATOR["MQTT_PASSWORD"], "retroboard/#")
+    writer = AclClient(port, account, SERVICE_PASSWORDS[account])
+    try:
+        writer.publish(topic, b"allowed")
+        observer.wait_for(topic, b"allowed")
+    finally:
+        writer.close()
+        observer.close()
+
+
+def test_the_api_account_reads_health(compose_broker: ComposeBroker) -> None:
+    """The renderer's health reaches an api on its own account (/api/health shows it)."""
+    port = compose_broker.port
+    reader = AclClient(port, "api", SERVICE_PASSWORDS["api"], "retroboard/+/health")
+    writer = AclClient(port, "renderer", SERVICE_PASSWORDS["renderer"])
+    try:
+        writer.publish("retroboard/x/health", b'{"store":"ok","error":null}')
+        reader.wait_for("retroboard/x/health", b'{"store":"ok","error":null}')
+    finally:
+        writer.close()
+        reader.close()

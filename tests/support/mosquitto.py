@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from retroboard_common.models import MAX_PACKET_BYTES
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
@@ -51,6 +53,7 @@ class MosquittoBroker:
                     f"listener {self.port} 127.0.0.1",
                     "allow_anonymous true",
                     "set_tcp_nodelay true",  # as deploy/mosquitto/mosquitto.conf
+                    f"max_packet_size {MAX_PACKET_BYTES}",  # as deploy/mosquitto/mosquitto.conf
                     "persistence true",
                     f"persistence_location {workdir}/",
                     "log_dest stderr",

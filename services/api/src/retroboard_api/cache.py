@@ -1,12 +1,16 @@
 """Read cache of every board, fed by the retained MQTT state, status and health topics.
 
 The renderer owns the state; the api only mirrors what it last published, so reads
-never wait on MQTT. Payloads are kept as the raw bytes the renderer sent.
+never wait on MQTT. Anyone with broker credentials can publish on these topics, so a
+payload is kept only when it fits its size limit and its model (standard JSON, no
+``NaN``); anything else is ignored, logged once per topic, and the last good value
+stays. Kept payloads are the model serialised again, the bytes the renderer sends.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -14,17 +18,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
-from retroboard_common.models import RendererHealth
+from retroboard_common.inbound import Rejected, decode_model, decode_state, decode_status
+from retroboard_common.logs import LogOnce
+from retroboard_common.models import MAX_HEALTH_BYTES, RendererHealth, dump_payload
 from retroboard_common.topics import (
     ALL_HEALTH,
     ALL_STATE,
     ALL_STATUS,
     STATE_NAMES,
+    ParsedTopic,
     StateName,
+    is_valid_board_id,
     parse_topic,
 )
+
+log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[str, bytes], None]
 UpdateListener = Callable[[str], None]
@@ -76,6 +84,7 @@ class StateCache:
         self._lock = threading.Lock()
         self._boards: dict[str, BoardRecord] = {}
         self._listeners: list[UpdateListener] = []
+        self._refusals = LogOnce(log)
 
     def on_update(self, listener: UpdateListener) -> None:
         """Call ``listener(board_id)`` after every state or status message of a board."""
@@ -93,15 +102,17 @@ class StateCache:
 
     def handle_state(self, topic: str, payload: bytes) -> None:
         """Keep ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
-        parsed = parse_topic(topic)
+        parsed = _board_topic(topic)
         if parsed is None or parsed.name not in STATE_NAMES:
             return
         name: StateName = parsed.name
         if payload:
             try:
-                json.loads(payload)
-            except ValueError:
-                return  # never serve a payload clients cannot parse
+                payload = dump_payload(decode_state(name, payload))
+            except Rejected as exc:
+                self._refusals.warning(topic, "ignoring %s: %s", topic, exc)
+                return  # never serve what clients cannot parse or the contract forbids
+            self._refusals.forget(topic)
         with self._lock:
             if not payload:  # cleared: never resurrect a forgotten board
                 known = self._boards.get(parsed.board_id)
@@ -109,36 +120,47 @@ class StateCache:
                     known.states.pop(name, None)
                 return
             record = self._record(parsed.board_id)
-            record.states[name] = bytes(payload)
+            record.states[name] = payload
             record.last_seen = self._clock()
         self._notify(parsed.board_id)
 
     def handle_status(self, topic: str, payload: bytes) -> None:
         """Keep ``retroboard/<board>/status``: ``online`` or ``offline``; a cleared
         status (``retroboard-bridge forget``) drops the board."""
-        parsed = parse_topic(topic)
+        parsed = _board_topic(topic)
         if parsed is None or parsed.kind != "status":
             return
+        online = False
+        if payload:
+            try:
+                online = decode_status(payload)
+            except Rejected as exc:
+                self._refusals.warning(topic, "ignoring %s: %s", topic, exc)
+                return
         with self._lock:
             if not payload:
                 self._boards.pop(parsed.board_id, None)
                 return
             record = self._record(parsed.board_id)
-            record.online = payload.strip() == b"online"
+            record.online = online
             record.status_known = True
             if record.online:
                 record.last_seen = self._clock()
         self._notify(parsed.board_id)
 
     def handle_health(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/health`` (an empty or unknown payload clears it)."""
-        parsed = parse_topic(topic)
+        """Keep ``retroboard/<board>/health`` (an empty payload clears it; an invalid
+        one is ignored)."""
+        parsed = _board_topic(topic)
         if parsed is None or parsed.kind != "health":
             return
-        try:
-            health = RendererHealth.model_validate_json(payload) if payload else None
-        except ValidationError:
-            health = None
+        health = None
+        if payload:
+            try:
+                health = decode_model(RendererHealth, payload, MAX_HEALTH_BYTES)
+            except Rejected as exc:
+                self._refusals.warning(topic, "ignoring %s: %s", topic, exc)
+                return
         with self._lock:
             record = self._boards.get(parsed.board_id)  # never resurrect a forgotten board
             if record is not None:
@@ -166,6 +188,12 @@ class StateCache:
         if record is None:
             record = self._boards[board_id] = BoardRecord(board_id)
         return record
+
+
+def _board_topic(topic: str) -> ParsedTopic | None:
+    """``topic`` split, when it is a board's (not e.g. ``retroboard/_socketio/…``)."""
+    parsed = parse_topic(topic)
+    return parsed if parsed is not None and is_valid_board_id(parsed.board_id) else None
 
 
 def _copy(record: BoardRecord) -> BoardRecord:

@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
-from pydantic import ValidationError
-
 from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError
-from retroboard_common.models import CommandResponse, ErrorCode
+from retroboard_common.inbound import Rejected, decode_model
+from retroboard_common.logs import LogOnce
+from retroboard_common.models import MAX_RESPONSE_BYTES, CommandResponse, ErrorCode
 from retroboard_common.topics import ALL_RESPONSES, BoardTopics
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ class CommandGateway:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._waiting: dict[str, _Waiter] = {}
+        self._refusals = LogOnce(log)
 
     def attach(self) -> None:
         """Listen to every board's responses."""
@@ -118,12 +119,15 @@ class CommandGateway:
             raise ApiError(status_for(response.code), response.error or "refused", details)
         return response
 
-    def handle_response(self, _topic: str, payload: bytes) -> None:
-        """Hand a ``response/<verb>`` to the caller waiting for its transaction."""
+    def handle_response(self, topic: str, payload: bytes) -> None:
+        """Hand a ``response/<verb>`` to the caller waiting for its transaction.
+
+        Its ``state`` goes to the REST client as it is, so it must be strict JSON too.
+        """
         try:
-            response = CommandResponse.model_validate_json(payload)
-        except ValidationError:
-            log.warning("ignoring a malformed response: %.200r", payload)
+            response = decode_model(CommandResponse, payload, MAX_RESPONSE_BYTES)
+        except Rejected as exc:
+            self._refusals.warning(topic, "ignoring a response on %s: %s", topic, exc)
             return
         if not isinstance(response.transaction, str):
             return

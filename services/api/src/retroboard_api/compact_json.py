@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from retroboard_common import strict_json
+
 
 class CompactJson:
     """Socket.IO's JSON codec: compact, UTF-8, key order kept, so state events carry the
@@ -21,6 +23,10 @@ class CompactJson:
         return json.dumps(obj, **kwargs)
 
     @staticmethod
-    def loads(text: str | bytes, **kwargs: Any) -> Any:
-        """Parse JSON."""
-        return json.loads(text, **kwargs)
+    def loads(text: str | bytes, **_kwargs: Any) -> Any:
+        """Parse standard JSON, not nested absurdly deep; ``ValueError`` otherwise.
+
+        Also the REST request parser (``JsonRequest``): ``NaN`` would be saved and
+        served back as JSON no client reads, and deep nesting raised ``RecursionError``.
+        """
+        return strict_json.loads(text)

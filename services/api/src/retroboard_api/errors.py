@@ -15,6 +15,8 @@ from flask import Flask, Request, Response, current_app, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from retroboard_api.compact_json import CompactJson
+
 log = logging.getLogger(__name__)
 
 Loc = Sequence[str | int]
@@ -57,6 +59,18 @@ def from_validation(exc: ValidationError, loc_prefix: Loc = ()) -> ApiError:
 
 class JsonRequest(Request):
     """A request whose JSON problems become our 400/415 errors."""
+
+    # Strict JSON: NaN and deep nesting are ValueErrors, so 400 below (not a 500 from a
+    # RecursionError). A property: Flask assigns app.json, whose loads is Python's
+    # lenient one, to every request it sets up.
+    @property
+    def json_module(self) -> Any:
+        """The parser of :meth:`get_json`: :class:`CompactJson`, always."""
+        return CompactJson
+
+    @json_module.setter
+    def json_module(self, _provider: Any) -> None:
+        pass
 
     def on_json_loading_failed(self, e: ValueError | None) -> NoReturn:
         """Raise 415 for a non-JSON content type, 400 for JSON that does not parse."""

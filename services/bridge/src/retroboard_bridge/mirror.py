@@ -4,11 +4,14 @@ The mirror remembers the last payload of every board's state and status. A messa
 equal to it is not a change: this is what keeps the retained copies the broker sends
 again after a reconnect from reaching clients twice, while a state that changed
 during the outage differs from the remembered one and so goes out (the resync).
+
+Only what fits the contract goes out: a state payload over its size limit, not
+standard JSON or not valid for its model (anyone with broker credentials can publish
+one) is ignored, logged once per topic, and the last good value stays.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -21,6 +24,9 @@ from retroboard_bridge.events import (
     FrameReceived,
     StateChanged,
 )
+from retroboard_common.inbound import Rejected, check_size, decode_state, decode_status
+from retroboard_common.logs import LogOnce
+from retroboard_common.models import MAX_FRAME_BYTES, payload_dict
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import (
     ALL_FRAMES,
@@ -35,7 +41,6 @@ from retroboard_common.topics import (
 
 log = logging.getLogger(__name__)
 
-STATUS_VALUES: Final = {b"online": True, b"offline": False}
 STATUS_KEY: Final = "status"
 
 
@@ -47,6 +52,7 @@ class StateMirror:
         self.bus = bus
         self._last: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        self._refusals = LogOnce(log)
         self._handlers: dict[str, Callable[[str, str | None, bytes], None]] = {
             "state": self._on_state,
             "status": self._on_status,
@@ -94,21 +100,27 @@ class StateMirror:
         if not payload:
             self._forget(board, state_name)  # retained message cleared
             return
+        topic = f"{board}/state/{name}"
         try:
-            data = json.loads(payload)
-        except ValueError:
-            log.warning("board %s sent state/%s that is not JSON; not mirrored", board, name)
+            data = payload_dict(decode_state(state_name, payload))
+        except Rejected as exc:
+            self._refusals.warning(topic, "ignoring state/%s of board %s: %s", name, board, exc)
             return
+        self._refusals.forget(topic)
         if self._changed(board, state_name, data):
             self.bus.emit(StateChanged(board, state_name, data))
 
     def _on_status(self, board: str, _name: str | None, payload: bytes) -> None:
-        online = STATUS_VALUES.get(payload.strip())
-        if online is None:
-            if payload:
-                log.warning("board %s sent status %r; expected online/offline", board, payload[:40])
-            elif self._forget(board, STATUS_KEY):
+        if not payload:
+            if self._forget(board, STATUS_KEY):
                 self.bus.emit(BoardRemoved(board))
+            return
+        try:
+            online = decode_status(payload)
+        except Rejected as exc:
+            self._refusals.warning(
+                f"{board}/status", "ignoring the status of board %s: %s", board, exc
+            )
             return
         if self._changed(board, STATUS_KEY, online):
             self.bus.emit(BoardStatusChanged(board, online))
@@ -116,8 +128,14 @@ class StateMirror:
     def _on_frame(self, board: str, _name: str | None, payload: bytes) -> None:
         # Frames are not deduplicated: the renderer already skips unchanged frames
         # and resends the current one on purpose when a new viewer asks.
-        if payload:
-            self.bus.emit(FrameReceived(board, payload))
+        if not payload:
+            return
+        try:
+            check_size(payload, MAX_FRAME_BYTES)
+        except Rejected as exc:
+            self._refusals.warning(f"{board}/frame", "ignoring a frame of board %s: %s", board, exc)
+            return
+        self.bus.emit(FrameReceived(board, payload))
 
     # --- memory --------------------------------------------------------------------------
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
 
+from retroboard_common import strict_json
 from retroboard_common.models import (
     COMMANDS,
     MAX_COMMAND_BYTES,
@@ -60,14 +60,19 @@ def transaction_of(data: Any) -> str | int | None:
 
 
 def decode_command(payload: bytes) -> Any:
-    """Decode a command's JSON (an empty payload means ``{}``)."""
+    """Decode a command's JSON (an empty payload means ``{}``).
+
+    Only standard JSON: ``NaN`` or ``Infinity`` would be saved and then served in state
+    no client can parse; nesting past :data:`~retroboard_common.strict_json.MAX_JSON_DEPTH`
+    is ``malformed`` too (it used to end in a ``RecursionError``, answered ``internal``).
+    """
     if len(payload) > MAX_COMMAND_BYTES:
         raise CommandError("too_large", f"command larger than {MAX_COMMAND_BYTES} bytes")
     if not payload.strip():
         return {}
     try:
-        return json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return strict_json.loads(payload)
+    except ValueError as exc:
         raise CommandError("malformed", f"command is not valid JSON: {exc}") from None
 
 

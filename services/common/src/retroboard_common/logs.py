@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
@@ -48,6 +49,38 @@ class RedactingFilter(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         return True
+
+
+class LogOnce:
+    """Warn about a key (an MQTT topic) once, and only at debug level after that.
+
+    A bad retained message comes back at every reconnect and a flood repeats itself:
+    one line says what is wrong without filling the log. :meth:`forget` re-arms a key
+    (its topic carried a good payload again). Bounded: past ``capacity`` keys the memory
+    starts over, so random topics cannot grow it.
+    """
+
+    def __init__(self, logger: logging.Logger, capacity: int = 1024) -> None:
+        self._logger = logger
+        self._capacity = capacity
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def warning(self, key: str, message: str, *args: object) -> None:
+        """Log ``message % args`` as a warning the first time ``key`` goes wrong."""
+        with self._lock:
+            first = key not in self._seen
+            if first:
+                if len(self._seen) >= self._capacity:
+                    self._seen.clear()
+                self._seen.add(key)
+        self._logger.log(logging.WARNING if first else logging.DEBUG, message, *args)
+
+    def forget(self, key: str) -> None:
+        """Warn again the next time ``key`` goes wrong."""
+        if key in self._seen:  # the common case, without taking the lock
+            with self._lock:
+                self._seen.discard(key)
 
 
 def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from retroboard_common.topics import StateName
+
 MAX_COMMAND_BYTES: Final = 16 * 1024
 MAX_CAROUSEL_APPS: Final = 50
 MIN_DURATION: Final = 1
@@ -74,6 +76,30 @@ class CarouselState(Payload):
     enabled: bool
     apps: list[CarouselEntry]
     current_index: int
+
+
+STATE_MODELS: Final[dict[StateName, type[Payload]]] = {
+    "apps_list": AppsListState,
+    "current_app": CurrentAppState,
+    "settings": SettingsState,
+    "carousel_config": CarouselState,
+}
+
+# What the api and the bridge accept from the broker, per topic: a payload over its
+# limit is ignored, so nobody can make them keep (and serve to every dashboard) megabytes.
+# Real payloads are far smaller: apps_list with every app ~2 KB, a preview PNG of the
+# largest panel ~100 KiB. The compose broker drops any packet over MAX_PACKET_BYTES.
+MAX_STATE_BYTES: Final[dict[StateName, int]] = {
+    "apps_list": 256 * 1024,
+    "current_app": 64 * 1024,
+    "settings": 1024,
+    "carousel_config": 16 * 1024,
+}
+MAX_STATUS_BYTES: Final = 64
+MAX_HEALTH_BYTES: Final = 4 * 1024
+MAX_RESPONSE_BYTES: Final = 512 * 1024  # carries the state payloads a command changed
+MAX_FRAME_BYTES: Final = 512 * 1024
+MAX_PACKET_BYTES: Final = 1024 * 1024  # the brokers' max_packet_size; the queue's limit
 
 
 class RendererHealth(Payload):

@@ -3,6 +3,7 @@
 It connects in the background and keeps retrying with backoff (the first connection
 too), sets a retained last will, resubscribes after every reconnect, and wraps each
 handler so one failing handler is logged instead of killing the network thread.
+Command subscriptions refuse retained messages (see :meth:`MqttClient.subscribe`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel
 
+from retroboard_common.logs import LogOnce
 from retroboard_common.models import dump_payload
 from retroboard_common.settings import MqttUrl
 
@@ -32,6 +35,9 @@ ConnectListener = Callable[[], None]
 
 # Packets read per pass of paho's network loop when they are already there.
 READ_BURST: Final = 100
+# How long the empty message that clearing a retained command sends back to us is
+# awaited (it comes within milliseconds, unless an ACL silently dropped the clear).
+CLEAR_ECHO_WINDOW: Final = 10.0
 
 
 class _BurstClient(paho.Client):
@@ -98,6 +104,8 @@ class MqttClient:
         self._disconnect_listeners: list[ConnectListener] = []
         self._connected = threading.Event()
         self._unreachable = False  # a failed attempt was logged since the last success
+        self._clearing: dict[str, float] = {}  # topic → until when its clear's echo is due
+        self._retained_warnings = LogOnce(log)
         self._client = _BurstClient(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
@@ -118,11 +126,28 @@ class MqttClient:
 
     # --- wiring (before or after start) ---------------------------------------
 
-    def subscribe(self, pattern: str, handler: MessageHandler, qos: int = 1) -> None:
-        """Call ``handler(topic, payload)`` for every message matching ``pattern``."""
+    def subscribe(
+        self,
+        pattern: str,
+        handler: MessageHandler,
+        qos: int = 1,
+        *,
+        refuse_retained: bool = False,
+    ) -> None:
+        """Call ``handler(topic, payload)`` for every message matching ``pattern``.
+
+        ``refuse_retained`` is for command topics: a command is an event, so a retained
+        one (``mosquitto_pub -r``) would be executed again at every (re)connection,
+        undoing whatever was changed since. Such a message is not handed on; it is
+        cleared (an empty retained message, so the broker forgets it) and logged once
+        per topic. The empty message the clear sends to every subscriber, us included,
+        is swallowed too: an empty command counts as ``{}`` and would run.
+        """
 
         def guarded(_client: paho.Client, _userdata: object, msg: paho.MQTTMessage) -> None:
             try:
+                if refuse_retained and self._refused(msg):
+                    return
                 handler(msg.topic, bytes(msg.payload))
             except Exception:
                 log.exception("handler for %s failed on %s", pattern, msg.topic)
@@ -131,6 +156,29 @@ class MqttClient:
         self._subscriptions[pattern] = qos
         if self.connected:
             self._client.subscribe(pattern, qos)
+
+    def _refused(self, msg: paho.MQTTMessage) -> bool:
+        """Whether ``msg`` is a retained command or the echo of clearing one."""
+        # Runs on paho's network thread only (as every message callback): no lock.
+        topic = msg.topic
+        now = time.monotonic()
+        if msg.retain:
+            # The broker sets the flag only on what it kept from before we subscribed;
+            # a live `mosquitto_pub -r` reaches a subscriber as an ordinary command.
+            if msg.payload:
+                self._retained_warnings.warning(
+                    topic,
+                    "ignoring a retained command on %s (commands must not be retained); "
+                    "clearing it",
+                    topic,
+                )
+                self._clearing = {t: due for t, due in self._clearing.items() if due > now}
+                self._clearing[topic] = now + CLEAR_ECHO_WINDOW
+                self._client.publish(topic, b"", qos=1, retain=True)
+            return True
+        if not msg.payload and topic in self._clearing:
+            return self._clearing.pop(topic) > now
+        return False
 
     def on_connect(self, listener: ConnectListener) -> None:
         """Run ``listener`` after every (re)connection, once subscriptions are sent."""

@@ -9,7 +9,9 @@ python-socketio's own :class:`socketio.RedisManager` instead.
 Messages are JSON, as python-socketio's managers encode them (binary arguments such
 as preview PNGs travel base64-encoded inside the JSON and come out as bytes again).
 Like Redis pub/sub, delivery is at most once per listener: a server whose listener is
-disconnected misses what is published meanwhile.
+disconnected misses what is published meanwhile. A queue message is an event: one
+found retained on the topic is never delivered (it would reach every dashboard at
+every start) but cleared, and one over :data:`MAX_PACKET_BYTES` is dropped.
 
 This module also holds the Socket.IO names every emitter must agree on (rooms and
 the events that are not state topics).
@@ -31,6 +33,8 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
 
+from retroboard_common.logs import LogOnce
+from retroboard_common.models import MAX_PACKET_BYTES
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl, mask_url
 from retroboard_common.topics import BASE
@@ -190,6 +194,7 @@ class MqttManager(PubSubManager):  # type: ignore[misc]
         self._client: MqttClient | None = None
         self._client_lock = threading.Lock()
         self._last_publish: paho.MQTTMessageInfo | None = None
+        self._oversized = LogOnce(log)
 
     def initialize(self) -> None:
         """Called by the server on its first connection: start listening."""
@@ -232,10 +237,22 @@ class MqttManager(PubSubManager):  # type: ignore[misc]
                     self.mqtt_url, f"retroboard-sio-{self.channel}", reconnect_max_delay=5
                 )
                 if not self.write_only:
-                    client.subscribe(self.topic, lambda _topic, payload: self._inbox.put(payload))
+                    client.subscribe(self.topic, self._receive, refuse_retained=True)
                 client.start()
                 self._client = client
             return self._client
+
+    def _receive(self, topic: str, payload: bytes) -> None:
+        if len(payload) > MAX_PACKET_BYTES:
+            self._oversized.warning(
+                topic,
+                "dropping a %d-byte message on %s: over %d",
+                len(payload),
+                topic,
+                MAX_PACKET_BYTES,
+            )
+            return
+        self._inbox.put(payload)
 
 
 def _require_cooperative_io(async_mode: str) -> None:

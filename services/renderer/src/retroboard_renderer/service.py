@@ -62,7 +62,8 @@ class RendererService:
         """Subscribe to commands and connect; state is published on every connect."""
         self.board.on_change(self._publish_changes)
         self.board.store.on_health_change(self.publish_health)
-        self.mqtt.subscribe(self.topics.all_commands, self.handle_command)
+        # A retained command is never run: it would replay at every start (docs/mqtt.md).
+        self.mqtt.subscribe(self.topics.all_commands, self.handle_command, refuse_retained=True)
         self.mqtt.on_connect(self._announce)
         self.mqtt.start()
 

@@ -4,6 +4,11 @@ amqtt is asyncio-based; it gets its own event loop in a daemon thread so the cal
 stays synchronous. It binds 127.0.0.1 only, on a free port (1883 is often taken by a
 system Mosquitto), and allows anonymous clients: it is reachable from this machine
 only. amqtt speaks MQTT 3.1.1, which is what every RetroBoard service uses.
+
+amqtt 0.12.1 has no packet size limit (no ``max_packet_size``: its ``BrokerConfig``
+and ``ListenerConfig`` have no such key, and no plugin hook sees a packet before it is
+read whole). Being reachable from this machine only, it relies on the services' own
+per-topic limits (``retroboard_common.models.MAX_STATE_BYTES`` …) for what they keep.
 """
 
 from __future__ import annotations

@@ -64,7 +64,8 @@ class HomeAssistantDiscovery(Extension):
         self.bus.on(self, StateChanged, self._on_state)
         self.bus.on(self, BoardRemoved, self._on_removed)
         self.mqtt.subscribe(birth_topic(self.prefix), self._on_birth)
-        self.mqtt.subscribe(ALL_HA_COMMANDS, self._on_command)
+        # A retained HA command would replay at every bridge start: refused and cleared.
+        self.mqtt.subscribe(ALL_HA_COMMANDS, self._on_command, refuse_retained=True)
         # after a broker restart that lost retained messages, announce again
         self.mqtt.on_connect(self._announce_all)
 

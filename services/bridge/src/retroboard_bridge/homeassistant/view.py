@@ -23,22 +23,15 @@ from retroboard_bridge.homeassistant.entities import (
     STOPPED,
 )
 from retroboard_common.models import (
+    STATE_MODELS,
     AppsListState,
     CarouselState,
     CurrentAppState,
-    Payload,
     SettingsState,
 )
 from retroboard_common.topics import StateName
 
 log = logging.getLogger(__name__)
-
-STATE_MODELS: dict[StateName, type[Payload]] = {
-    "apps_list": AppsListState,
-    "current_app": CurrentAppState,
-    "settings": SettingsState,
-    "carousel_config": CarouselState,
-}
 
 
 @dataclass

@@ -1,0 +1,66 @@
+"""Checks on what the broker hands a service, before it is kept or passed on.
+
+Anyone with broker credentials can publish on a board's topics, retained too. The api
+serves what it caches and the bridge forwards what it mirrors to every dashboard and
+to Home Assistant, so both take a payload only when it is within its topic's size
+limit, standard JSON (no ``NaN``, not absurdly deep) and fits the contract's model;
+otherwise they keep the last good value and log once.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from retroboard_common import strict_json
+from retroboard_common.models import (
+    MAX_STATE_BYTES,
+    MAX_STATUS_BYTES,
+    STATE_MODELS,
+    Payload,
+)
+from retroboard_common.topics import StateName
+
+M = TypeVar("M", bound=BaseModel)
+
+STATUS_VALUES = {b"online": True, b"offline": False}
+
+
+class Rejected(ValueError):
+    """A payload that was not taken; the message says why."""
+
+
+def check_size(payload: bytes, limit: int) -> None:
+    """Refuse a payload over ``limit`` bytes."""
+    if len(payload) > limit:
+        raise Rejected(f"{len(payload)} bytes, over its limit of {limit}")
+
+
+def decode_model(model: type[M], payload: bytes, limit: int) -> M:
+    """``payload`` as ``model``: within ``limit`` bytes, strict JSON, valid."""
+    check_size(payload, limit)
+    try:
+        data = strict_json.loads(payload)
+    except ValueError as exc:
+        raise Rejected(f"not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        raise Rejected(f"does not fit {model.__name__}: {where}: {first['msg']}") from None
+
+
+def decode_state(name: StateName, payload: bytes) -> Payload:
+    """A ``state/<name>`` payload as its model; :class:`Rejected` when it is not one."""
+    return decode_model(STATE_MODELS[name], payload, MAX_STATE_BYTES[name])
+
+
+def decode_status(payload: bytes) -> bool:
+    """``online`` → ``True``, ``offline`` → ``False``; anything else is refused."""
+    check_size(payload, MAX_STATUS_BYTES)
+    online = STATUS_VALUES.get(payload.strip())
+    if online is None:
+        raise Rejected(f"{payload[:20]!r} is neither online nor offline")
+    return online
