@@ -45,11 +45,14 @@ def test_busy_port_is_one_clear_line() -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_bad_setting_is_one_clear_line() -> None:
-    result = run_api({"RETROBOARD_COMMAND_TIMEOUT": "soon"})
+@pytest.mark.parametrize(
+    ("name", "value"), [("RETROBOARD_COMMAND_TIMEOUT", "soon"), ("RETROBOARD_API_TOKEN", "   ")]
+)
+def test_bad_setting_is_one_clear_line(name: str, value: str) -> None:
+    result = run_api({name: value})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "RETROBOARD_COMMAND_TIMEOUT" in lines[0]
+    assert len(lines) == 1 and name in lines[0], lines
 
 
 def test_mqtt_connects_from_the_worker_not_the_master(stack: Stack) -> None:

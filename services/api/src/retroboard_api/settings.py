@@ -99,8 +99,13 @@ class ApiSettings(ServiceSettings):
     @field_validator("api_token")
     @classmethod
     def _blank_token_is_none(cls, value: str | None) -> str | None:
-        # A variable defined but left empty (common with balena) means "no token".
-        return value.strip() or None if value is not None else None
+        # A variable defined but left empty (common with balena) means "no token"; one
+        # of only spaces is a mistake that would leave the api open without a word.
+        if not value:
+            return None
+        if not value.strip():
+            raise ValueError("is only whitespace; set a real token, or leave it empty for none")
+        return value.strip()
 
     @field_validator("cors_origins")
     @classmethod

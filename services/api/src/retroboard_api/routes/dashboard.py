@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
 from werkzeug.routing import PathConverter
+from werkzeug.security import safe_join
 
 from retroboard_api.errors import ApiError
 
@@ -38,7 +39,13 @@ def dashboard_blueprint(dist: Path | None) -> Blueprint:
     @bp.get("/")
     @bp.get("/<spa:path>")
     def serve(path: str = "") -> Response:
-        """A file of the build, else ``index.html`` (client-side routes)."""
+        """A file of the build, else ``index.html`` (client-side routes).
+
+        A path that leaves the build (``..``, ``%2f`` decoded to ``/``) is 404 before
+        anything looks at the disk, so the answer cannot tell which files exist.
+        """
+        if path and safe_join(str(root), path) is None:
+            raise ApiError(404, "not found")
         if path and (root / path).is_file():
             max_age = ASSET_MAX_AGE if path.startswith("assets/") else None
             return send_from_directory(root, path, max_age=max_age)
