@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from retroboard_api.errors import ApiError
 from retroboard_api.origins import OriginPolicy
@@ -64,7 +65,8 @@ def require_token(token: str, public_reads: bool = False) -> None:
 
 
 def require_json_body() -> None:
-    """A request body must be JSON: 413 too large, 415 another type, 400 malformed.
+    """A request body must be JSON: 413 too large (with a length or chunked), 415
+    another type, 400 malformed.
 
     Runs before flask-openapi3's validation, which would read both as "no body".
     A POST without any body (``curl -X POST …/stop``) passes.
@@ -72,6 +74,12 @@ def require_json_body() -> None:
     if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
         return
     data = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # A chunked body has no length to check up front, and Werkzeug stops reading it at
+    # the limit without a word: whatever still follows makes it too large.
+    if request.content_length is None and len(data) >= limit:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
     if not data and not request.mimetype:
         return
     request.get_json()  # JsonRequest turns failures into 415 / 400
