@@ -144,7 +144,9 @@ class RawEngineIO:
     def close(self) -> None:
         """Close the session (Engine.IO ``1``), so it holds no server resources."""
         # The server may have closed it already.
-        with contextlib.suppress(requests.RequestException, websocket.WebSocketException):
+        with contextlib.suppress(
+            requests.RequestException, websocket.WebSocketException, AssertionError
+        ):
             self.send("1")
         if self.transport == "websocket":
             self._ws.close()

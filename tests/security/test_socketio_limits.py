@@ -108,11 +108,14 @@ def test_an_oversized_polling_post_is_answered_and_ends_the_session(bounded: Sta
     session = RawEngineIO(bounded, "polling")
     url = f"{bounded.url}/socket.io/?EIO=4&transport=polling&sid={session.sid}"
     too_big = "4" + '2["settings",{"text":"' + "x" * 4096 + '"}]'
-    answer = requests.post(url, data=too_big, timeout=10)
-    assert answer.status_code == 413
-    assert answer.json()["error"].startswith("a Socket.IO message is at most 2048 bytes")
-    # The session is over: the next poll is refused, as the server forgot it.
-    assert requests.get(url, timeout=10).status_code == 400
+    try:
+        answer = requests.post(url, data=too_big, timeout=10)
+        assert answer.status_code == 413
+        assert answer.json()["error"].startswith("a Socket.IO message is at most 2048 bytes")
+        # The session is over: the next poll is refused, as the server forgot it.
+        assert requests.get(url, timeout=10).status_code == 400
+    finally:
+        session.close()
 
 
 def test_a_refused_connect_says_the_plain_sentence(secured: Stack) -> None:

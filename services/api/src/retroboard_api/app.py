@@ -22,6 +22,7 @@ from retroboard_api.engine_guard import guard_engine
 from retroboard_api.errors import JsonRequest, register_error_handlers, validation_error_response
 from retroboard_api.guards import register_guards
 from retroboard_api.guests import GuestSlots
+from retroboard_api.hosts import HostGuard, HostPolicy
 from retroboard_api.openapi import RetroBoardOpenAPI
 from retroboard_api.origins import OriginPolicy
 from retroboard_api.preview import PreviewKeeper
@@ -109,6 +110,9 @@ def create_app(
         json=CompactJson,
         manage_session=False,
     )
+    # After SocketIO wrapped the app: Socket.IO requests pass the host check too.
+    hosts = HostPolicy(settings.allowed_host_list, settings.cors_origin_list)
+    app.wsgi_app = HostGuard(app.wsgi_app, hosts)  # type: ignore[method-assign]
     refuse_reserved_events(socketio.server)
     guests = GuestSlots(settings.max_guests, settings.max_guests_per_address)
     guard_engine(socketio.server.eio, guests, settings.trusted_proxy_networks)

@@ -45,6 +45,12 @@ def client_key(environ: Mapping[str, object], trusted: Sequence[Network] = ()) -
     return str(peer)
 
 
+def is_trusted(peer: str, trusted: Sequence[Network]) -> bool:
+    """Whether the peer address ``peer`` is one of the ``trusted`` proxies."""
+    address = _address(peer)
+    return address is not None and _trusted(address, trusted)
+
+
 def _address(value: object) -> Address | None:
     try:
         return ipaddress.ip_address(str(value).strip())

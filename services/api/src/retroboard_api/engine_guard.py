@@ -14,13 +14,12 @@ are wrapped to hand a slot to the session and free it when the session closes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
 from retroboard_api.client_address import Network, client_key
+from retroboard_api.errors import wsgi_json_error
 from retroboard_api.guests import SID_KEY, SLOT_KEY, GuestSlots
 
 StartResponse = Callable[..., Any]
@@ -40,13 +39,13 @@ def guard_engine(eio: Any, slots: GuestSlots, trusted_proxies: Sequence[Network]
         if method == "POST" and sid is not None and _content_length(environ) > limit:
             _close_session(eio, sid)
             error = f"a Socket.IO message is at most {limit} bytes (SOCKETIO_MAX_MESSAGE_BYTES)"
-            return _json_error(start_response, 413, error)
+            return wsgi_json_error(start_response, 413, error)
         if method != "GET" or sid is not None:
             return inner_request(environ, start_response)  # type: ignore[no-any-return]
         address = client_key(environ, trusted_proxies)
         refusal = slots.acquire(address)
         if refusal is not None:
-            return _json_error(start_response, refusal.status, refusal.error)
+            return wsgi_json_error(start_response, refusal.status, refusal.error)
         environ[SLOT_KEY] = address
         try:
             # A WebSocket handshake returns only when that WebSocket ends.
@@ -89,12 +88,3 @@ def _close_session(eio: Any, sid: str) -> None:
     if socket is not None and not socket.upgraded:  # Engine.IO refuses POSTs once upgraded
         eio.sockets.pop(sid, None)
         socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
-
-
-def _json_error(start_response: StartResponse, status: int, error: str) -> list[bytes]:
-    body = json.dumps({"success": False, "error": error, "details": []}).encode()
-    start_response(
-        f"{status} {HTTPStatus(status).phrase}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
-    return [body]

@@ -7,8 +7,10 @@ never sees an HTML error page.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from http import HTTPStatus
 from typing import Any, NoReturn
 
 from flask import Flask, Request, Response, current_app, jsonify, request
@@ -36,6 +38,16 @@ class ApiError(Exception):
     def body(self) -> dict[str, Any]:
         """The JSON body (REST response and Socket.IO ack alike)."""
         return {"success": False, "error": self.error, "details": self.details}
+
+
+def wsgi_json_error(start_response: Callable[..., Any], status: int, error: str) -> list[bytes]:
+    """An error answered by WSGI middleware, before Flask: the same JSON body."""
+    body = json.dumps(ApiError(status, error).body()).encode()
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def detail(loc: Loc, msg: str) -> dict[str, Any]:

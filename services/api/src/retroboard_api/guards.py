@@ -77,9 +77,9 @@ def require_json_body() -> None:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     # A chunked body has no length to check up front, and Werkzeug stops reading it at
     # the limit without a word: whatever still follows makes it too large.
-    if request.content_length is None and len(data) >= limit:
-        if request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge()
+    chunked = request.content_length is None
+    if chunked and len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
     if not data and not request.mimetype:
         return
     request.get_json()  # JsonRequest turns failures into 415 / 400

@@ -17,7 +17,7 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 if TYPE_CHECKING:
     from retroboard_api.settings import ApiSettings
 
-GEVENT_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+GEVENT_WORKER = "retroboard_api.worker.GuardedWorker"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -71,6 +71,14 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         """Create and start the app (runs in the worker)."""
         # Imported here: the master never builds the app nor imports Flask.
         settings = self.worker_settings()
+        if settings.worker_class == "gevent":
+            from retroboard_api.worker import GuardedHandler
+
+            GuardedHandler.configure(
+                settings.header_timeout,
+                settings.max_connections_per_address,
+                tuple(settings.trusted_proxy_networks),
+            )
         _import_socketio_lean(redis_queue=settings.redis_queue)
         from retroboard_api.app import create_app
         from retroboard_api.sio_manager import create_client_manager

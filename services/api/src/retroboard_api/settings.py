@@ -19,6 +19,11 @@ DEV_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173"
 NO_ORIGINS = "none"  # only the api's own origin (an empty variable means the default)
 
 
+def split_hosts(value: str) -> list[str]:
+    """``"a.example, *.lan"`` → ``["a.example", "*.lan"]`` (lower case)."""
+    return [item.strip().lower().rstrip(".") for item in value.split(",") if item.strip()]
+
+
 def default_web_dist() -> Path | None:
     """The repository's ``web/dist`` when running from a checkout and it was built."""
     for parent in Path(__file__).resolve().parents:
@@ -47,6 +52,18 @@ class ApiSettings(ServiceSettings):
     threads: Annotated[int, Field(ge=1, le=10_000)] = env("RETROBOARD_API_THREADS", 100)
     max_connections: Annotated[int, Field(ge=1, le=100_000)] = env(
         "RETROBOARD_API_MAX_CONNECTIONS", 4000, description="gevent: connections per worker"
+    )
+    header_timeout: Annotated[float, Field(gt=0, le=300)] = env(
+        "RETROBOARD_API_HEADER_TIMEOUT",
+        10.0,
+        description="gevent: seconds a connection may take to send a request's head "
+        "(and an idle keep-alive connection may wait); then 408 and closed",
+    )
+    max_connections_per_address: Annotated[int, Field(ge=1, le=100_000)] = env(
+        "RETROBOARD_API_MAX_CONNECTIONS_PER_ADDRESS",
+        200,
+        description="gevent: open connections one client address may hold per worker; "
+        "more get 429 (trusted proxies are not capped)",
     )
     cors_origins: str = env(
         "RETROBOARD_CORS_ORIGINS",
@@ -82,6 +99,13 @@ class ApiSettings(ServiceSettings):
         "SOCKETIO_MAX_GUESTS_PER_ADDRESS",
         50,
         description="the same, per client address (IPv6: per /64)",
+    )
+    allowed_hosts: str = env(
+        "RETROBOARD_ALLOWED_HOSTS",
+        "",
+        description="Comma-separated host names the api answers for besides localhost, "
+        "*.local, this machine's names, IP addresses and the hosts of "
+        "RETROBOARD_CORS_ORIGINS; '*.example.com' for a domain, '*' for any",
     )
     trusted_proxies: str = env(
         "RETROBOARD_TRUSTED_PROXIES",
@@ -137,6 +161,11 @@ class ApiSettings(ServiceSettings):
     def cors_origin_list(self) -> list[str]:
         """The configured origins as a list."""
         return split_origins(self.cors_origins)
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        """RETROBOARD_ALLOWED_HOSTS as a list."""
+        return split_hosts(self.allowed_hosts)
 
     @property
     def trusted_proxy_networks(self) -> list[Network]:
