@@ -88,4 +88,4 @@ def test_gthread_worker_serves_rest_and_websocket(stack: Stack, tmp_path: Path) 
     finally:
         client.disconnect()
         api.stop()
-    assert "Using worker: gthread" in api.output()
+    assert "Using worker: retroboard_api.thread_worker.GuardedThreadWorker" in api.output()

@@ -10,7 +10,7 @@ import pytest
 
 from retroboard_api import ApiSettings
 from retroboard_api.origins import OriginPolicy
-from retroboard_api.server import GEVENT_WORKER, bind_address, gunicorn_options
+from retroboard_api.server import GEVENT_WORKER, GTHREAD_WORKER, bind_address, gunicorn_options
 from retroboard_common.ports import port_problem
 from retroboard_common.settings import load_settings
 from tests.api.conftest import make_settings
@@ -74,7 +74,7 @@ def test_gunicorn_options_per_worker_class() -> None:
     assert gevent["bind"] == ["0.0.0.0:5001"] and gevent["workers"] == 1
     assert gevent["control_socket_disable"] is True
     threaded = gunicorn_options(make_settings(worker_class="gthread", threads=8))
-    assert threaded["worker_class"] == "gthread" and threaded["threads"] == 8
+    assert threaded["worker_class"] == GTHREAD_WORKER and threaded["threads"] == 8
     assert bind_address("::", 5000) == "[::]:5000"
 
 

@@ -22,8 +22,9 @@ from retroboard_api import create_app
 from tests.api.conftest import make_settings
 from tests.api.fakes import FakeMqtt
 from tests.api.stack import BOARD, Stack
+from tests.fuzz.conftest import BACKGROUND_RANDOM
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BACKGROUND_RANDOM]
 
 EXAMPLES = 50
 """Per operation (half of them on the real board and apps): every status is reached,

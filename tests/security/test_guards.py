@@ -6,6 +6,7 @@ cover the settings combinations that would each need another stack.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
 
@@ -194,3 +195,45 @@ def test_none_allows_only_the_api_s_own_origin(mqtt: FakeMqtt, renderer: Scripte
     policy = app.extensions["socketio"].server.eio.cors_allowed_origins
     assert policy("http://localhost:5173", {"HTTP_HOST": "localhost"}) is False
     assert policy("http://localhost", {"HTTP_HOST": "localhost"}) is True
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"query_string": {"token": TOKEN}},
+        {"headers": {"Cookie": f"token={TOKEN}"}},
+        {"headers": {"Authorization": f"Token {TOKEN}"}},
+        {"headers": {"Authorization": TOKEN}},
+        {"headers": {"X-Api-Key": TOKEN}},
+    ],
+    ids=["query", "cookie", "other-scheme", "no-scheme", "other-header"],
+)
+def test_rest_takes_the_token_only_as_a_bearer_header(
+    mqtt: FakeMqtt, renderer: ScriptedRenderer, where: dict[str, Any]
+) -> None:
+    client = create_app(make_settings(api_token=TOKEN), mqtt).test_client()
+    renderer.boot()
+    assert client.get("/api/settings", **where).status_code == 401
+    assert client.get("/api/settings", headers=AUTH).status_code == 200
+
+
+def test_every_token_compare_is_timing_safe(
+    mqtt: FakeMqtt, renderer: ScriptedRenderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REST and Socket.IO compare the token with ``hmac.compare_digest``, never ``==``."""
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def recording(given: bytes, expected: bytes) -> bool:
+        compared.append((given, expected))
+        return real(given, expected)
+
+    monkeypatch.setattr(hmac, "compare_digest", recording)
+    application = create_app(make_settings(api_token=TOKEN), mqtt)
+    renderer.boot()
+    assert application.test_client().get("/api/settings", headers=AUTH).status_code == 200
+    assert compared == [(TOKEN.encode(), TOKEN.encode())]
+    compared.clear()
+    sio = application.extensions["socketio"].test_client(application, auth={"token": "wrong"})
+    assert not sio.is_connected()
+    assert compared == [(b"wrong", TOKEN.encode())]

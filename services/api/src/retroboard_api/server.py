@@ -17,7 +17,8 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 if TYPE_CHECKING:
     from retroboard_api.settings import ApiSettings
 
-GEVENT_WORKER = "retroboard_api.worker.GuardedWorker"
+GEVENT_WORKER = "retroboard_api.gevent_worker.GuardedWorker"
+GTHREAD_WORKER = "retroboard_api.thread_worker.GuardedThreadWorker"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -43,7 +44,7 @@ def gunicorn_options(settings: ApiSettings) -> dict[str, Any]:
     if settings.worker_class == "gevent":
         options |= {"worker_class": GEVENT_WORKER, "worker_connections": settings.max_connections}
     else:
-        options |= {"worker_class": "gthread", "threads": settings.threads}
+        options |= {"worker_class": GTHREAD_WORKER, "threads": settings.threads}
     return options
 
 
@@ -71,14 +72,13 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         """Create and start the app (runs in the worker)."""
         # Imported here: the master never builds the app nor imports Flask.
         settings = self.worker_settings()
-        if settings.worker_class == "gevent":
-            from retroboard_api.worker import GuardedHandler
+        from retroboard_api.connection_limits import LIMITS
 
-            GuardedHandler.configure(
-                settings.header_timeout,
-                settings.max_connections_per_address,
-                tuple(settings.trusted_proxy_networks),
-            )
+        LIMITS.configure(
+            settings.header_timeout,
+            settings.max_connections_per_address,
+            tuple(settings.trusted_proxy_networks),
+        )
         _import_socketio_lean(redis_queue=settings.redis_queue)
         from retroboard_api.app import create_app
         from retroboard_api.sio_manager import create_client_manager

@@ -56,13 +56,13 @@ class ApiSettings(ServiceSettings):
     header_timeout: Annotated[float, Field(gt=0, le=300)] = env(
         "RETROBOARD_API_HEADER_TIMEOUT",
         10.0,
-        description="gevent: seconds a connection may take to send a request's head "
+        description="Seconds a connection may take to send a request's head "
         "(and an idle keep-alive connection may wait); then 408 and closed",
     )
     max_connections_per_address: Annotated[int, Field(ge=1, le=100_000)] = env(
         "RETROBOARD_API_MAX_CONNECTIONS_PER_ADDRESS",
         200,
-        description="gevent: open connections one client address may hold per worker; "
+        description="Open connections one client address may hold per worker; "
         "more get 429 (trusted proxies are not capped)",
     )
     cors_origins: str = env(
