@@ -449,3 +449,22 @@ def test_piomatter_refuses_what_it_cannot_drive(
 ) -> None:
     with pytest.raises(DriverUnavailable, match=message):
         create_driver(settings("piomatter", **matrix))
+
+
+def test_hzeller_refuses_a_wiring_the_library_lacks_in_one_line(
+    fake_rgbmatrix: type[FakeMatrix],
+) -> None:
+    # rpi-rgb-led-matrix would hand back an empty matrix that crashes on first use.
+    with pytest.raises(DriverUnavailable) as caught:
+        create_driver(settings("hzeller", hardware_mapping="adafruit-bonnet"))
+    message = str(caught.value)
+    assert "MATRIX_HARDWARE_MAPPING='adafruit-bonnet'" in message and "adafruit-hat" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("sequence", ["RRG", "GGG", "RBB"])
+def test_an_led_sequence_missing_a_colour_is_refused(sequence: str) -> None:
+    # The library would abort the renderer: "LED sequence … does not contain any 'B'".
+    with pytest.raises(ValueError, match="R, G and B once each"):
+        MatrixSettings(led_rgb_sequence=sequence)
+    assert MatrixSettings(led_rgb_sequence="GBR").led_rgb_sequence == "GBR"

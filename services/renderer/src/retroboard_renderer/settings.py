@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.settings import ServiceSettings, env
@@ -35,6 +35,15 @@ class MatrixSettings(BaseSettings):
     pwm_bits: Annotated[int, Field(ge=1, le=11)] = env("MATRIX_PWM_BITS", 11)
     led_rgb_sequence: str = env("MATRIX_LED_RGB_SEQUENCE", "RGB", pattern=r"^[RGB]{3}$")
     pixel_mapper: str = env("MATRIX_PIXEL_MAPPER", "")
+
+    @field_validator("led_rgb_sequence")
+    @classmethod
+    def _each_colour_once(cls, value: str) -> str:
+        # rpi-rgb-led-matrix aborts the process on a sequence without one of the three
+        # (lib/framebuffer.cc, GetGpioFromLedSequence).
+        if sorted(value) != ["B", "G", "R"]:
+            raise ValueError("must name R, G and B once each, e.g. RBG")
+        return value
 
     @property
     def width(self) -> int:

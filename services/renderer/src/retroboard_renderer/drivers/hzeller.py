@@ -27,6 +27,18 @@ INSTALL_HINT = (
     "(pip wheel . with Pillow's src/libImaging on C_INCLUDE_PATH, see docs/deploy.md)"
 )
 
+# The names of lib/hardware-mapping.c at the pinned commit (services/renderer/Dockerfile).
+# The library answers an unknown one with an empty matrix that crashes on first use.
+HARDWARE_MAPPINGS = (
+    "regular",
+    "adafruit-hat",
+    "adafruit-hat-pwm",
+    "regular-pi1",
+    "classic",
+    "classic-pi1",
+    "compute-module",
+)
+
 # Where rpi-rgb-led-matrix reads the board's revision code, in this order.
 CPUINFO = Path("/proc/cpuinfo")
 DEVICE_TREE_REVISION = Path("/proc/device-tree/system/linux,revision")
@@ -84,6 +96,15 @@ def require_raspberry_pi() -> int:
     return revision
 
 
+def require_known_mapping(matrix: MatrixSettings) -> None:
+    """:class:`DriverUnavailable` for a ``MATRIX_HARDWARE_MAPPING`` the library lacks."""
+    if matrix.hardware_mapping not in HARDWARE_MAPPINGS:
+        raise DriverUnavailable(
+            f"MATRIX_HARDWARE_MAPPING={matrix.hardware_mapping!r} is not a wiring "
+            f"rpi-rgb-led-matrix knows; use one of {', '.join(HARDWARE_MAPPINGS)}"
+        )
+
+
 def apply_options(options: Any, matrix: MatrixSettings) -> None:
     """Copy every ``MATRIX_*`` setting onto an ``RGBMatrixOptions``.
 
@@ -111,6 +132,7 @@ class HzellerDriver(DisplayDriver):
     """
 
     def __init__(self, matrix: MatrixSettings) -> None:
+        require_known_mapping(matrix)
         revision = require_raspberry_pi()
         log.debug("Raspberry Pi revision %06x", revision)
         try:
