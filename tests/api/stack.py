@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,23 +12,19 @@ import requests
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.waiting import wait_until
+
+__all__ = [
+    "BOARD",
+    "Stack",
+    "api_process",
+    "renderer_process",
+    "start_stack",
+    "stop_stack",
+    "wait_until",
+]
 
 BOARD = "test"
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except requests.RequestException:
-            result = None  # not listening yet, or the worker is still booting
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached within {timeout} s")
-        time.sleep(0.05)
 
 
 def renderer_process(broker: MosquittoBroker, workdir: Path, board: str = BOARD) -> ServiceProcess:

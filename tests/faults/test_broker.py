@@ -38,7 +38,9 @@ def test_services_started_before_the_broker_connect_once_it_is_up(
         assert health["status"] == "degraded" and health["mqtt"]["connected"] is False
         response = stack.post("/api/settings", json={"brightness": 10})
         assert response.status_code == 503, response.text
-        time.sleep(2)  # the services retry meanwhile (with backoff)
+        # sleep: the outage itself, while the services retry with backoff (no event
+        # marks "has retried for a while"); then none of them may have given up.
+        time.sleep(2)
         assert faults.all_running(), faults.logs()
 
         faults.broker.start()
@@ -89,7 +91,7 @@ def test_broker_outage_loses_no_acknowledged_change(
     refused = stack.post("/api/settings", json={"brightness": 5})
     assert refused.status_code == 503, refused.text
     assert stack.get("/api/settings").json()["brightness"] == 33  # reads keep working
-    time.sleep(down)
+    time.sleep(down)  # sleep: the outage itself, as long as the case says
     faults.broker.start()
     started = time.monotonic()
 

@@ -74,5 +74,7 @@ def test_renderer_kill_9(faults: FaultStack, dashboards: Dashboards) -> None:
     )
     # The refused commands were never sent, so nothing stale can be replayed later.
     assert not [m for m in stack.probe.messages if "/cmd/" in m.topic]
+    # sleep: a stale command replayed later would show only after some time; there is
+    # no message to wait for when the point is that none comes.
     time.sleep(1)
     assert faults.rest_state() == acknowledged

@@ -77,7 +77,9 @@ def test_corrupt_state_file_at_boot(tmp_path: Path, damage: Any) -> None:
     state_dir = tmp_path / f"state-{BOARD}"
     try:
         assert stack.post("/api/switch", json={"app": "stars"}).status_code == 200
-        time.sleep(1.2)  # each change on its own: written at once, the previous kept
+        # sleep: past RETROBOARD_SAVE_DELAY (1 s, real time in a real renderer), so the
+        # next change is written on its own and this one becomes the last good state.
+        time.sleep(1.2)
         assert stack.post("/api/settings", json={"brightness": 42}).status_code == 200
         stack.renderer.stop()
         good = saved(state_dir)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import signal
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import BIN, ServiceProcess
+from tests.support.waiting import wait_until
 
 # The api is one more process entry; without it installed, run the other two.
 SERVICES = (
@@ -28,14 +28,18 @@ class StackRun(ServiceProcess):
 
     def wait_for_output(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
         """The first match of ``pattern`` in the output so far or soon."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = re.search(pattern, self.output(), re.MULTILINE)
-            if found:
-                return found
-            if time.monotonic() > deadline or not self.running:
-                raise AssertionError(f"no {pattern!r} in output:\n{self.output()}")
-            time.sleep(0.05)
+
+        def found() -> re.Match[str] | None:
+            match = re.search(pattern, self.output(), re.MULTILINE)
+            if match is None and not self.running:
+                raise AssertionError(f"the command ended; no {pattern!r} in:\n{self.output()}")
+            return match
+
+        try:
+            match: re.Match[str] = wait_until(found, timeout, f"{pattern!r} in the output")
+        except TimeoutError:
+            raise AssertionError(f"no {pattern!r} in output:\n{self.output()}") from None
+        return match
 
     def descendants(self) -> list[psutil.Process]:
         """Every process started under this one (services, honcho workers …)."""
@@ -84,12 +88,10 @@ def retroboard(tmp_path: Path) -> Iterator[Callable[..., StackRun]]:
 @pytest.fixture
 def live_probe(probe: MqttProbe) -> MqttProbe:
     """``probe`` once it is connected (its first publishes would fail before)."""
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            probe.publish("retroboard/_test/ready", b"1")
-            return probe
-        except RuntimeError:  # not connected yet
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+
+    def published() -> bool:
+        probe.publish("retroboard/_test/ready", b"1")
+        return True
+
+    wait_until(published, 10, "the probe connected", ignoring=(RuntimeError,))
+    return probe

@@ -6,7 +6,6 @@ import json
 import re
 import signal
 import socket
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -78,14 +77,18 @@ def check_api_and_live_events(run: StackRun, port: int, probe: MqttProbe) -> Non
         f"http://127.0.0.1:{port}?board=stacktest", transports=["websocket"], wait_timeout=10
     )
     try:
-        deadline = time.monotonic() + 15
-        brightness = 40
-        # Repeat until the api's queue listener is surely subscribed (first client).
-        while ("settings", {"brightness": brightness}) not in received:
-            assert time.monotonic() < deadline, f"no live settings event; got {received}"
-            brightness = 41 if brightness == 40 else 40
-            probe.request("stacktest", "settings", {"brightness": brightness})
-            time.sleep(0.3)
+        sent = [40]
+
+        def change_arrives_live() -> bool:
+            # Each try a new value: the api's queue listener may not be subscribed yet
+            # for the first client, so an earlier change can be missed.
+            if ("settings", {"brightness": sent[-1]}) in received:
+                return True
+            sent.append(41 if sent[-1] == 40 else 40)
+            probe.request("stacktest", "settings", {"brightness": sent[-1]})
+            return False
+
+        wait_until(change_arrives_live, timeout=15, what="a live settings event", interval=0.3)
     finally:
         client.disconnect()
 

@@ -6,10 +6,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 from retroboard_common.models import MAX_PACKET_BYTES
+from tests.support.waiting import wait_until
 
 
 def free_port() -> int:
@@ -22,14 +22,12 @@ def free_port() -> int:
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
     """Block until something accepts connections on ``port``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+
+    def accepts() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+
+    wait_until(accepts, timeout, f"a listener on port {port}", ignoring=(OSError,), interval=0.02)
 
 
 class MosquittoBroker:

@@ -41,13 +41,15 @@ def test_a_command_does_not_wait_out_the_frame_period() -> None:
     driver = EmulatorDriver(64, 32)
     engine = RenderEngine(driver)
     shown = threading.Event()
+    red = threading.Event()
     engine.add_frame_listener(
         lambda frame: shown.set() if frame[..., 1].any() and not frame[..., 0].any() else None
     )
+    engine.add_frame_listener(lambda frame: red.set() if frame[..., 0].any() else None)
     engine.show_app(Clock(ClockConfig(color=[255, 0, 0]), 64, 32))
     engine.start()
     try:
-        time.sleep(0.1)  # the clock app is now sleeping until the next second
+        assert red.wait(2)  # the clock has drawn: it now sleeps until the next second
         started = time.monotonic()
         engine.show_app(ScrollText(ScrollTextConfig(text="GO", color=[0, 255, 0], speed=8), 64, 32))
         assert shown.wait(2)
@@ -65,8 +67,10 @@ def test_tickers_can_ask_for_an_earlier_frame(engine: RenderEngine) -> None:
 
 def test_stop_blanks_the_panel(driver: EmulatorDriver) -> None:
     engine = RenderEngine(driver)
+    drawn = threading.Event()
+    engine.add_frame_listener(lambda frame: drawn.set() if frame.any() else None)
     engine.show_app(Clock(ClockConfig(), 64, 32))
     engine.start()
-    time.sleep(0.05)
+    assert drawn.wait(2)  # something was on the panel to blank
     engine.stop()
     assert not np.asarray(driver.last_frame).any()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
+from tests.support.waiting import wait_until
 
 
 def state(brightness: int) -> SavedState:
@@ -34,7 +34,7 @@ def test_a_burst_is_debounced_and_only_changes_are_written(tmp_path: Path) -> No
     for brightness in range(10, 60):  # a dragged slider
         store.save(state(brightness))
     assert store.writes == 1  # the first value, at once
-    time.sleep(0.5)
+    wait_until(lambda: store.writes >= 2, timeout=5, what="the burst's last value written")
     assert store.writes == 2  # then the last one, when the interval is over
     assert json.loads((tmp_path / "state.json").read_text())["brightness"] == 59
     store.save(state(59))
@@ -103,9 +103,7 @@ def test_failed_write_is_retried_and_health_heard(tmp_path: Path) -> None:
     store.save(state(10))
     assert store.healthy is False and store.problem and "cannot save state" in store.problem
     (tmp_path / "state").unlink()  # the disk is writable again: the retry saves
-    deadline = time.monotonic() + 5
-    while store.writes == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: store.writes > 0, timeout=5, what="the retry's write")
     assert store.healthy and store.problem is None
     assert StateStore(tmp_path / "state").load() == state(10)
     assert heard == [heard[0], None] and heard[0]
