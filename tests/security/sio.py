@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,12 @@ import socketio
 import websocket
 
 from tests.api.stack import BOARD, Stack, api_process, wait_until
+from tests.security.conftest import TOKEN
 from tests.support.mosquitto import free_port
-from tests.support.processes import ServiceProcess
 
 TRANSPORTS = ("websocket", "polling")
+# The token, and clients without it may read: the api the read-only attacks go for.
+PUBLIC_READS = {"RETROBOARD_API_TOKEN": TOKEN, "RETROBOARD_API_PUBLIC_READS": "true"}
 PACKET_SEPARATOR = "\x1e"  # between Engine.IO packets in one polling body
 
 
@@ -50,20 +52,23 @@ def try_connect(
     return client
 
 
-def start_extra_api(stack: Stack, workdir: Path, **env: str) -> tuple[Stack, ServiceProcess]:
-    """Another api on ``stack``'s broker and renderer with ``env``; ready when it returns.
+@contextlib.contextmanager
+def extra_api(stack: Stack, workdir: Path, **env: str) -> Iterator[Stack]:
+    """Another api on ``stack``'s broker and renderer with ``env``, ready; stopped after.
 
-    The result shares the broker, probe and renderer of ``stack``: stop only its api.
+    The result shares the broker, probe and renderer of ``stack``.
     """
     port = free_port()
     api = api_process(stack.broker, workdir, port, **env).start()
-    extra = Stack(workdir, stack.broker, stack.probe, stack.renderer, api, port)
     try:
-        wait_until(extra.board_online, what=f"api on {port} sees board {BOARD}")
-    except TimeoutError:
+        extra = Stack(workdir, stack.broker, stack.probe, stack.renderer, api, port)
+        try:
+            wait_until(extra.board_online, what=f"api on {port} sees board {BOARD}")
+        except TimeoutError:
+            raise AssertionError(f"extra api did not start\n{api.output()[-3000:]}") from None
+        yield extra
+    finally:
         api.stop()
-        raise AssertionError(f"extra api did not start\n{api.output()[-3000:]}") from None
-    return extra, api
 
 
 def engineio_open_packet(stack: Stack, origin: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 import websocket
 
 from tests.api.stack import BOARD, Stack
-from tests.security.sio import start_extra_api
+from tests.security.sio import extra_api
 
 pytestmark = pytest.mark.integration
 
@@ -21,11 +21,10 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def open_api(secured: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """An api without a token, as compose starts it, naming one extra host."""
-    stack, api = start_extra_api(
+    with extra_api(
         secured, tmp_path_factory.mktemp("open"), RETROBOARD_ALLOWED_HOSTS="board.example"
-    )
-    yield stack
-    api.stop()
+    ) as stack:
+        yield stack
 
 
 def request(stack: Stack, method: str, path: str, host: str, body: Any = None) -> tuple[int, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.api.stack import Stack, wait_until
-from tests.security.sio import start_extra_api
+from tests.security.sio import extra_api
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def guarded(
     request: pytest.FixtureRequest, secured: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Stack, str]]:
     """An api with small limits, under each worker class (and its name)."""
-    stack, api = start_extra_api(
+    with extra_api(
         secured,
         tmp_path_factory.mktemp("slow"),
         RETROBOARD_API_WORKER_CLASS=request.param,
@@ -37,9 +37,8 @@ def guarded(
         RETROBOARD_API_MAX_CONNECTIONS_PER_ADDRESS=str(PER_ADDRESS),
         RETROBOARD_API_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
         RETROBOARD_API_MAX_CONNECTIONS="60",  # the whole worker: few, to be filled
-    )
-    yield stack, request.param
-    api.stop()
+    ) as stack:
+        yield stack, request.param
 
 
 def slow_socket(stack: Stack) -> socket.socket:

@@ -10,14 +10,13 @@ must not run either.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.stack import renderer_process, wait_until
-from tests.homeassistant.conftest import bridge
+from tests.homeassistant.conftest import bridge, processes
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
@@ -26,15 +25,7 @@ pytestmark = pytest.mark.integration
 
 BOARD = "test"
 BASE = f"retroboard/{BOARD}"
-
-
-@pytest.fixture
-def processes() -> Iterator[list[ServiceProcess]]:
-    """Processes a test started; all stopped after it."""
-    started: list[ServiceProcess] = []
-    yield started
-    for process in reversed(started):
-        process.stop()
+__all__ = ["processes"]  # a fixture of the Home Assistant tests, used here too
 
 
 def start_renderer(

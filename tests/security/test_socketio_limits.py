@@ -19,7 +19,7 @@ import socketio
 
 from tests.api.stack import Stack
 from tests.security.conftest import TOKEN
-from tests.security.sio import RawEngineIO, start_extra_api
+from tests.security.sio import PUBLIC_READS, RawEngineIO, extra_api
 
 pytestmark = pytest.mark.integration
 
@@ -31,17 +31,15 @@ NEIGHBOUR = "127.0.0.2"  # another loopback address: Linux routes all of 127/8 h
 @pytest.fixture(scope="module")
 def bounded(secured: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """An api with the token, public reads and small guest bounds."""
-    stack, api = start_extra_api(
+    with extra_api(
         secured,
         tmp_path_factory.mktemp("bounded"),
-        RETROBOARD_API_TOKEN=TOKEN,
-        RETROBOARD_API_PUBLIC_READS="true",
+        **PUBLIC_READS,
         SOCKETIO_MAX_GUESTS=str(IN_ALL),
         SOCKETIO_MAX_GUESTS_PER_ADDRESS=str(PER_ADDRESS),
         SOCKETIO_MAX_MESSAGE_BYTES="2048",
-    )
-    yield stack
-    api.stop()
+    ) as stack:
+        yield stack
 
 
 def handshake(stack: Stack, source: str = "127.0.0.1") -> tuple[int, Any]:

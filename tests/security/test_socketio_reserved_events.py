@@ -13,7 +13,7 @@ import pytest
 
 from tests.api.stack import BOARD, Stack
 from tests.security.conftest import TOKEN
-from tests.security.sio import TRANSPORTS, RawEngineIO, start_extra_api
+from tests.security.sio import PUBLIC_READS, TRANSPORTS, RawEngineIO, extra_api
 
 pytestmark = pytest.mark.integration
 
@@ -24,15 +24,13 @@ READ_ONLY = "a valid token is required to send commands"
 @pytest.fixture(scope="module")
 def public(secured: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """An api with the token and public reads, on the secured stack's broker."""
-    stack, api = start_extra_api(
+    with extra_api(
         secured,
         tmp_path_factory.mktemp("public-reads"),
-        RETROBOARD_API_TOKEN=TOKEN,
-        RETROBOARD_API_PUBLIC_READS="true",
+        **PUBLIC_READS,
         RETROBOARD_COMMAND_TIMEOUT="5",
-    )
-    yield stack
-    api.stop()
+    ) as stack:
+        yield stack
 
 
 @pytest.fixture(params=TRANSPORTS)
