@@ -36,6 +36,7 @@ class GuestSlots:
         self.total = total
         self.per_address = per_address
         self._by_address: Counter[str] = Counter()
+        self._total = 0  # the sum of _by_address, kept: a handshake must not add it up
         self._owners: dict[str, str] = {}  # Engine.IO sid → address
         self._lock = threading.Lock()
 
@@ -44,9 +45,10 @@ class GuestSlots:
         with self._lock:
             if self._by_address[address] >= self.per_address:
                 return Refusal(429, "too many unauthenticated Socket.IO sessions from this address")
-            if sum(self._by_address.values()) >= self.total:
+            if self._total >= self.total:
                 return Refusal(503, "too many unauthenticated Socket.IO sessions, try again later")
             self._by_address[address] += 1
+            self._total += 1
             return None
 
     def give_back(self, address: str) -> None:
@@ -75,11 +77,10 @@ class GuestSlots:
     def count(self, address: str | None = None) -> int:
         """Guests from ``address``, or in all."""
         with self._lock:
-            if address is None:
-                return sum(self._by_address.values())
-            return self._by_address[address]
+            return self._total if address is None else self._by_address[address]
 
     def _decrement(self, address: str) -> None:
         self._by_address[address] -= 1
+        self._total -= 1
         if self._by_address[address] <= 0:
             del self._by_address[address]
