@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from retroboard_common.inbound import Rejected, decode_model, decode_state, decode_status
-from retroboard_common.logs import LogOnce
+from retroboard_common.inbound import Refusals, decode_model, decode_state, decode_status
 from retroboard_common.models import MAX_HEALTH_BYTES, RendererHealth, dump_payload
 from retroboard_common.topics import (
     ALL_HEALTH,
@@ -84,7 +83,7 @@ class StateCache:
         self._lock = threading.Lock()
         self._boards: dict[str, BoardRecord] = {}
         self._listeners: list[UpdateListener] = []
-        self._refusals = LogOnce(log)
+        self._refusals = Refusals(log)
 
     def on_update(self, listener: UpdateListener) -> None:
         """Call ``listener(board_id)`` after every state or status message of a board."""
@@ -107,12 +106,10 @@ class StateCache:
             return
         name: StateName = parsed.name
         if payload:
-            try:
-                payload = dump_payload(decode_state(name, payload))
-            except Rejected as exc:
-                self._refusals.warning(topic, "ignoring %s: %s", topic, exc)
+            state = self._refusals.take(topic, lambda: decode_state(name, payload))
+            if state is None:
                 return  # never serve what clients cannot parse or the contract forbids
-            self._refusals.forget(topic)
+            payload = dump_payload(state)
         with self._lock:
             if not payload:  # cleared: never resurrect a forgotten board
                 known = self._boards.get(parsed.board_id)
@@ -132,11 +129,10 @@ class StateCache:
             return
         online = False
         if payload:
-            try:
-                online = decode_status(payload)
-            except Rejected as exc:
-                self._refusals.warning(topic, "ignoring %s: %s", topic, exc)
+            decoded = self._refusals.take(topic, lambda: decode_status(payload))
+            if decoded is None:
                 return
+            online = decoded
         with self._lock:
             if not payload:
                 self._boards.pop(parsed.board_id, None)
@@ -156,10 +152,10 @@ class StateCache:
             return
         health = None
         if payload:
-            try:
-                health = decode_model(RendererHealth, payload, MAX_HEALTH_BYTES)
-            except Rejected as exc:
-                self._refusals.warning(topic, "ignoring %s: %s", topic, exc)
+            health = self._refusals.take(
+                topic, lambda: decode_model(RendererHealth, payload, MAX_HEALTH_BYTES)
+            )
+            if health is None:
                 return
         with self._lock:
             record = self._boards.get(parsed.board_id)  # never resurrect a forgotten board

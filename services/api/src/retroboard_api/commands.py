@@ -17,8 +17,7 @@ from typing import Any, Final, Protocol
 
 from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError
-from retroboard_common.inbound import Rejected, decode_model
-from retroboard_common.logs import LogOnce
+from retroboard_common.inbound import Refusals, decode_model
 from retroboard_common.models import MAX_RESPONSE_BYTES, CommandResponse, ErrorCode
 from retroboard_common.topics import ALL_RESPONSES, BoardTopics
 
@@ -80,7 +79,7 @@ class CommandGateway:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._waiting: dict[str, _Waiter] = {}
-        self._refusals = LogOnce(log)
+        self._refusals = Refusals(log)
 
     def attach(self) -> None:
         """Listen to every board's responses."""
@@ -124,10 +123,10 @@ class CommandGateway:
 
         Its ``state`` goes to the REST client as it is, so it must be strict JSON too.
         """
-        try:
-            response = decode_model(CommandResponse, payload, MAX_RESPONSE_BYTES)
-        except Rejected as exc:
-            self._refusals.warning(topic, "ignoring a response on %s: %s", topic, exc)
+        response = self._refusals.take(
+            topic, lambda: decode_model(CommandResponse, payload, MAX_RESPONSE_BYTES)
+        )
+        if response is None:
             return
         if not isinstance(response.transaction, str):
             return

@@ -24,8 +24,7 @@ from retroboard_bridge.events import (
     FrameReceived,
     StateChanged,
 )
-from retroboard_common.inbound import Rejected, check_size, decode_state, decode_status
-from retroboard_common.logs import LogOnce
+from retroboard_common.inbound import Refusals, check_size, decode_state, decode_status
 from retroboard_common.models import MAX_FRAME_BYTES, payload_dict
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import (
@@ -33,6 +32,7 @@ from retroboard_common.topics import (
     ALL_STATE,
     ALL_STATUS,
     STATE_NAMES,
+    BoardTopics,
     ParsedTopic,
     StateName,
     is_valid_board_id,
@@ -52,7 +52,7 @@ class StateMirror:
         self.bus = bus
         self._last: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
-        self._refusals = LogOnce(log)
+        self._refusals = Refusals(log)
         self._handlers: dict[str, Callable[[str, str | None, bytes], None]] = {
             "state": self._on_state,
             "status": self._on_status,
@@ -100,13 +100,11 @@ class StateMirror:
         if not payload:
             self._forget(board, state_name)  # retained message cleared
             return
-        topic = f"{board}/state/{name}"
-        try:
-            data = payload_dict(decode_state(state_name, payload))
-        except Rejected as exc:
-            self._refusals.warning(topic, "ignoring state/%s of board %s: %s", name, board, exc)
+        topic = BoardTopics(board).state(state_name)
+        state = self._refusals.take(topic, lambda: decode_state(state_name, payload))
+        if state is None:
             return
-        self._refusals.forget(topic)
+        data = payload_dict(state)
         if self._changed(board, state_name, data):
             self.bus.emit(StateChanged(board, state_name, data))
 
@@ -115,12 +113,8 @@ class StateMirror:
             if self._forget(board, STATUS_KEY):
                 self.bus.emit(BoardRemoved(board))
             return
-        try:
-            online = decode_status(payload)
-        except Rejected as exc:
-            self._refusals.warning(
-                f"{board}/status", "ignoring the status of board %s: %s", board, exc
-            )
+        online = self._refusals.take(BoardTopics(board).status, lambda: decode_status(payload))
+        if online is None:
             return
         if self._changed(board, STATUS_KEY, online):
             self.bus.emit(BoardStatusChanged(board, online))
@@ -130,12 +124,10 @@ class StateMirror:
         # and resends the current one on purpose when a new viewer asks.
         if not payload:
             return
-        try:
-            check_size(payload, MAX_FRAME_BYTES)
-        except Rejected as exc:
-            self._refusals.warning(f"{board}/frame", "ignoring a frame of board %s: %s", board, exc)
-            return
-        self.bus.emit(FrameReceived(board, payload))
+        topic = BoardTopics(board).frame
+        frame = self._refusals.take(topic, lambda: check_size(payload, MAX_FRAME_BYTES))
+        if frame is not None:
+            self.bus.emit(FrameReceived(board, frame))
 
     # --- memory --------------------------------------------------------------------------
 

@@ -9,11 +9,14 @@ otherwise they keep the last good value and log once.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from retroboard_common import strict_json
+from retroboard_common.logs import LogOnce
 from retroboard_common.models import (
     MAX_STATE_BYTES,
     MAX_STATUS_BYTES,
@@ -23,6 +26,7 @@ from retroboard_common.models import (
 from retroboard_common.topics import StateName
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 STATUS_VALUES = {b"online": True, b"offline": False}
 
@@ -31,10 +35,11 @@ class Rejected(ValueError):
     """A payload that was not taken; the message says why."""
 
 
-def check_size(payload: bytes, limit: int) -> None:
-    """Refuse a payload over ``limit`` bytes."""
+def check_size(payload: bytes, limit: int) -> bytes:
+    """``payload``, refused when over ``limit`` bytes."""
     if len(payload) > limit:
         raise Rejected(f"{len(payload)} bytes, over its limit of {limit}")
+    return payload
 
 
 def decode_model(model: type[M], payload: bytes, limit: int) -> M:
@@ -64,3 +69,21 @@ def decode_status(payload: bytes) -> bool:
     if online is None:
         raise Rejected(f"{payload[:20]!r} is neither online nor offline")
     return online
+
+
+class Refusals:
+    """What a consumer refuses from the broker, logged once per topic."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._once = LogOnce(logger)
+
+    def take(self, topic: str, decode: Callable[[], T]) -> T | None:
+        """What ``decode()`` returns; ``None`` if it raised :class:`Rejected`, which is
+        logged (a warning the first time for ``topic``, until it carries a good one)."""
+        try:
+            value = decode()
+        except Rejected as exc:
+            self._once.warning(topic, "ignoring %s: %s", topic, exc)
+            return None
+        self._once.forget(topic)
+        return value
