@@ -9,9 +9,9 @@ both apis; each must get every change made over REST through the proxy, once.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.integration
 # ip_hash keys on the first three octets of an IPv4 address: one /24 per client.
 CLIENT_ADDRESSES = [f"127.0.{n}.1" for n in range(1, 17)]
 TRANSPORTS = ("websocket", "polling")
+FENCE = 44  # the brightness of the change sent as a fence
 
 
 class Listener:
@@ -73,6 +74,13 @@ class Listener:
             if not self._cond.wait_for(lambda: done(self.events), timeout):
                 raise AssertionError(f"{self}: got {self.events}")
             return list(self.events)
+
+    def heard(self, brightness: int, timeout: float) -> bool:
+        """Whether the last ``settings`` event is (or within ``timeout`` becomes) ``brightness``."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self.brightness_values()[-1:] == [brightness], timeout
+            )
 
     def clear(self) -> None:
         """Forget what was received so far."""
@@ -166,6 +174,14 @@ def post(address: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def fence_at(events: list[tuple[str, Any]]) -> int | None:
+    """Where the fence's ``settings`` event is in ``events``, if it came."""
+    for index, (name, data) in enumerate(events):
+        if name == "settings" and data["brightness"] == FENCE:
+            return index
+    return None
+
+
 def test_clients_on_both_apis_get_every_change(proxied: ProxiedStack) -> None:
     proxy = proxied.proxy
     chosen = addresses_per_api(proxy)
@@ -178,12 +194,17 @@ def test_clients_on_both_apis_get_every_change(proxied: ProxiedStack) -> None:
     ]
     try:
         # The apis subscribe to Redis at their first Socket.IO connection: change
-        # the brightness until everyone has seen a change, so none is listening late.
-        for attempt in range(1, 40):
-            post(addresses[attempt % 2], f"{proxy.url}/api/settings", {"brightness": attempt})
-            time.sleep(0.25)
-            if all(listener.brightness_values() for listener in listeners):
-                break
+        # the brightness until everyone has seen the latest change, so none is listening
+        # late and no earlier change is still on its way.
+        attempts = itertools.count(1)
+
+        def everyone_heard_a_change() -> bool:
+            attempt = next(attempts)
+            brightness = 1 + attempt % 39  # never one of the changes below
+            post(addresses[attempt % 2], f"{proxy.url}/api/settings", {"brightness": brightness})
+            return all(listener.heard(brightness, timeout=0.25) for listener in listeners)
+
+        wait_until(everyone_heard_a_change, timeout=10, interval=0, what="everyone listening")
         for listener in listeners:
             listener.clear()
 
@@ -201,10 +222,15 @@ def test_clients_on_both_apis_get_every_change(proxied: ProxiedStack) -> None:
                     name == "current_app" and data["app"] == "stars" for name, data in events
                 )
             )
-        time.sleep(0.5)  # time for a duplicate to show up
+        # A fence: one more change down the same path (renderer, bridge, Redis, apis); a
+        # duplicate of an earlier change would come out before it.
+        post(addresses[0], f"{proxy.url}/api/settings", {"brightness": FENCE})
         for listener in listeners:
-            assert listener.brightness_values() == wanted, listener
-            switches = [data for name, data in listener.events if name == "current_app"]
+            events = listener.wait(lambda events: fence_at(events) is not None)
+            fenced = events[: (fence_at(events) or 0) + 1]
+            seen = [data["brightness"] for name, data in fenced if name == "settings"]
+            assert seen == [*wanted, FENCE], listener
+            switches = [data for name, data in fenced if name == "current_app"]
             assert len(switches) == 1, (listener, switches)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{proxied.logs()}") from None

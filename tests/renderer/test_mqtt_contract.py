@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,9 @@ from PIL import Image
 
 from tests.renderer.conftest import BOARD, RendererFactory
 from tests.support.mosquitto import MosquittoBroker
-from tests.support.mqtt_probe import MqttProbe
+from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -118,6 +118,11 @@ def test_request_state_republishes_everything(renderer: ServiceProcess, probe: M
         probe.wait_for(f"{STATE}/{name}")
 
 
+def position(probe: MqttProbe, message: Received) -> int:
+    """Where ``message`` itself is in ``probe.messages`` (equal payloads repeat)."""
+    return next(i for i, seen in enumerate(probe.messages) if seen is message)
+
+
 def test_preview_frames_flow_only_while_watched(renderer: ServiceProcess, probe: MqttProbe) -> None:
     frame_topic = f"retroboard/{BOARD}/frame"
     probe.request(BOARD, "switch", {"app": "stars"})
@@ -126,10 +131,22 @@ def test_preview_frames_flow_only_while_watched(renderer: ServiceProcess, probe:
     first = probe.wait_for(frame_topic)
     assert first.payload.startswith(b"\x89PNG")
     probe.wait_for(frame_topic, lambda m: m is not first)
-    time.sleep(1.5)  # the watch has run out
-    probe.clear()
-    time.sleep(0.5)
-    assert not [m for m in probe.messages if m.topic == frame_topic]
+    # Fences from the render thread, which also sends the frames (in order, on one
+    # connection): a carousel started after the watch (ttl 1 s) rotates first at least
+    # 1 s later, so its first rotation comes after the watch ran out; before its second,
+    # the render loop draws the new app, which a live watch would have sent.
+    apps = [{"app": "stars", "duration": 1}, {"app": "scroll_text", "duration": 1}]
+    assert probe.request(BOARD, "carousel", {"enabled": True, "apps": apps})["success"]
+    rotated = probe.wait_for(
+        f"{STATE}/carousel_config", lambda m: m.json()["current_index"] == 1, timeout=4
+    )
+    back = probe.wait_for(
+        f"{STATE}/carousel_config",
+        lambda m: m.json()["current_index"] == 0 and position(probe, m) > position(probe, rotated),
+        timeout=4,
+    )
+    between = probe.messages[position(probe, rotated) : position(probe, back)]
+    assert not [m for m in between if m.topic == frame_topic]
 
 
 BAD_COMMANDS = [
@@ -242,8 +259,11 @@ def test_first_connection_is_retried(
     start_renderer: RendererFactory, probe: MqttProbe, broker: MosquittoBroker
 ) -> None:
     broker.stop()
-    start_renderer()
-    time.sleep(1.5)
+    process = start_renderer()
+    wait_until(
+        lambda: "cannot connect to MQTT broker" in process.output(),
+        what="a first connection attempt failed",
+    )
     broker.start()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=15)
 
@@ -265,15 +285,22 @@ def test_sigusr1_writes_a_snapshot_of_the_emulated_panel(
     process = start_renderer()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=10)
     probe.request(BOARD, "switch", {"app": "scroll_text", "config": {"color": [255, 0, 0]}})
-    time.sleep(1.0)  # let the text scroll into view
     assert process.process is not None
-    process.process.send_signal(signal.SIGUSR1)
+    signalled = process.process
     snapshot = tmp_path / f"state-{BOARD}" / "snapshot.png"
-    deadline = time.monotonic() + 5
-    while not snapshot.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    image = Image.open(snapshot).convert("RGB")
+
+    def lit_snapshot() -> Image.Image | None:
+        """A fresh snapshot, if the text has scrolled into view on it."""
+        snapshot.unlink(missing_ok=True)
+        signalled.send_signal(signal.SIGUSR1)
+        wait_until(snapshot.exists, timeout=5, what="snapshot written")
+        with Image.open(snapshot) as written:
+            image = written.convert("RGB")
+        return image if np.asarray(image).any() else None
+
+    # Something is lit (the text scrolled into view)…
+    image = wait_until(lit_snapshot, timeout=10, what="text on the snapshot")
     assert image.size == (64, 32)
     pixels = {tuple(pixel) for pixel in np.asarray(image).reshape(-1, 3).tolist()}
-    assert pixels - {(0, 0, 0)}  # something is lit…
+    assert pixels - {(0, 0, 0)}  # …something is lit…
     assert {(r, g, b) for r, g, b in pixels if g or b} == set()  # …in red only

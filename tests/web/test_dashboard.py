@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api.stack import BOARD, wait_until
+from tests.support.mqtt_probe import MqttProbe, Received
 from tests.web.conftest import PHONE, PageFactory
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack
@@ -159,6 +160,21 @@ def test_stopping_the_api_shows_reconnecting_and_a_restart_resyncs(
     expect(dashboard.page.get_by_test_id("brightness-value")).to_have_text("12%")
 
 
+def shown_brightness(board: Dashboard, stack: WebStack, sent: MqttProbe, value: int) -> Received:
+    """Change the brightness over REST; its state message once the page shows it."""
+    assert stack.post("/api/settings", json={"brightness": value}).ok
+    expect(board.page.get_by_test_id("brightness-value")).to_have_text(f"{value}%")
+    return sent.wait_for(
+        f"retroboard/{BOARD}/state/settings", lambda m: m.json()["brightness"] == value
+    )
+
+
+def frames_after(sent: MqttProbe, fence: Received) -> int:
+    """Frames the renderer published after the state message ``fence``."""
+    start = next(i for i, seen in enumerate(sent.messages) if seen is fence)
+    return sum(m.topic == f"retroboard/{BOARD}/frame" for m in sent.messages[start:])
+
+
 def test_preview_is_watched_only_while_visible(new_page: PageFactory, web_stack: WebStack) -> None:
     assert web_stack.post("/api/switch", json={"app": "scroll_text"}).ok
     board = Dashboard(new_page(PHONE), web_stack.url).open()
@@ -167,10 +183,25 @@ def test_preview_is_watched_only_while_visible(new_page: PageFactory, web_stack:
 
     board.page.get_by_test_id("carousel-save").scroll_into_view_if_needed()
     expect(board.preview).to_have_attribute("data-watching", "false")
-    time.sleep(0.5)  # frames already on their way may still land
-    before = board.frames()
-    time.sleep(1.5)
-    assert board.frames() - before <= 1  # scroll text at 30 fps would have sent ~15
+    # The renderer goes on sending frames (asked for here, whatever the api does): they
+    # travel from its connection to the page in order with its state changes, so a
+    # shown brightness is a fence for the frames published before it.
+    sent = MqttProbe(web_stack.broker.url, f"retroboard/{BOARD}/#")
+    sent.start()
+    try:
+        sent.wait_for(f"retroboard/{BOARD}/state/settings", lambda m: m.retain)
+        sent.publish(f"retroboard/{BOARD}/cmd/preview", {"ttl": 30})
+        # Frames already on their way when the page stopped watching land before this.
+        fence = shown_brightness(board, web_stack, sent, 21)
+        before = board.frames()
+        wait_until(
+            lambda: frames_after(sent, fence) >= 15,  # scroll text at 30 fps
+            what="frames published while the page does not watch",
+        )
+        shown_brightness(board, web_stack, sent, 22)
+    finally:
+        sent.stop()
+    assert board.frames() - before <= 1  # the ~15 published frames did not reach the page
 
     board.preview.scroll_into_view_if_needed()
     expect(board.preview).to_have_attribute("data-watching", "true")
