@@ -7,7 +7,7 @@ renderer does.
 
 from __future__ import annotations
 
-import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +17,7 @@ from tests.bridge.sio_support import SioRecorder, wait_until_listening
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
-
-SETTLE = 0.5  # time for a duplicate, if any, to show up
+from tests.support.waiting import wait_until
 
 
 def board_state(board: str, brightness: int = 75) -> dict[str, Any]:
@@ -40,15 +39,27 @@ def publish_board(probe: MqttProbe, board: str, brightness: int = 75) -> dict[st
 
 def publish_after_reconnect(probe: MqttProbe, topic: str, payload: Any) -> None:
     """Publish (retained) as soon as the probe is connected again."""
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            probe.publish(topic, payload, retain=True)
-            return
-        except RuntimeError:  # not connected yet
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+
+    def published() -> bool:
+        probe.publish(topic, payload, retain=True)  # RuntimeError: not connected yet
+        return True
+
+    wait_until(published, 10, f"a publish on {topic}", ignoring=(RuntimeError,))
+
+
+def fence(probe: MqttProbe, client: SioRecorder, board: str) -> bytes:
+    """Publish a frame with a fresh marker for ``board`` and wait until ``client`` (in
+    ``board``'s preview room) has it.
+
+    The probe publishes in order on one connection, the bridge handles its messages in
+    order and emits in order through one queue connection, and the server sends a
+    client its events in order: whatever the bridge emits for anything published
+    before the fence reaches ``client`` before the fence.
+    """
+    marker = b"fence-" + uuid.uuid4().hex.encode()
+    probe.publish(f"retroboard/{board}/frame", marker)
+    client.wait_for("frame", lambda data: data == marker)
+    return marker
 
 
 def test_each_change_reaches_its_board_room_once(
@@ -57,8 +68,9 @@ def test_each_change_reaches_its_board_room_once(
     sio_client: Callable[..., SioRecorder],
     bridge_process: Callable[..., ServiceProcess],
 ) -> None:
-    test = sio_client(board_room("test"))
-    other = sio_client(board_room("other"))
+    # in the preview rooms too, for the fences
+    test = sio_client(board_room("test"), preview_room("test"))
+    other = sio_client(board_room("other"), preview_room("other"))
     wait_until_listening(emitter, test, board_room("test"))
     bridge_process()
 
@@ -73,7 +85,9 @@ def test_each_change_reaches_its_board_room_once(
     publish_board(probe, "test")
     probe.publish("retroboard/test/state/settings", {"brightness": 40}, retain=True)
     test.wait_for("settings", lambda data: data == {"brightness": 40})
-    time.sleep(SETTLE)
+    # a duplicate, if any, arrives before the fences
+    fence(probe, test, "test")
+    fence(probe, other, "other")
 
     assert test.received("settings") == [{"brightness": 75}, {"brightness": 40}]
     for event in ("apps_list", "current_app", "carousel_config", "board_status"):
@@ -100,9 +114,14 @@ def test_frames_reach_only_the_preview_room(
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     probe.publish("retroboard/test/frame", png)
     assert viewer.wait_for("frame") == png
-    time.sleep(SETTLE)
+    # a stray frame, if any, arrives before the fences: a state change for the
+    # follower, a frame of the other board for the other viewer
+    probe.publish("retroboard/test/state/settings", {"brightness": 41}, retain=True)
+    follower.wait_for("settings", lambda data: data == {"brightness": 41})
+    marker = fence(probe, other_viewer, "other")
     assert "frame" not in follower.names()
-    assert other_viewer.names() == []
+    assert other_viewer.names() == ["frame"]
+    assert other_viewer.received("frame") == [marker]
 
 
 def test_broker_restart_resyncs_what_changed(
@@ -112,7 +131,7 @@ def test_broker_restart_resyncs_what_changed(
     sio_client: Callable[..., SioRecorder],
     bridge_process: Callable[..., ServiceProcess],
 ) -> None:
-    client = sio_client(board_room("test"))
+    client = sio_client(board_room("test"), preview_room("test"))  # preview: the fence
     wait_until_listening(emitter, client, board_room("test"))
     bridge = bridge_process()
     state = publish_board(probe, "test")
@@ -128,7 +147,7 @@ def test_broker_restart_resyncs_what_changed(
         client.wait_for("settings", lambda data: data == {"brightness": 20}, timeout=10)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nbridge output:\n{bridge.output()}") from None
-    time.sleep(SETTLE)
+    fence(probe, client, "test")  # a duplicate, if any, arrives before it
     assert client.received("settings") == [state["settings"], {"brightness": 20}]
     for event in ("apps_list", "current_app", "carousel_config", "board_status"):
         assert len(client.received(event)) == 1, event

@@ -109,6 +109,11 @@ def brightness_is(value: int) -> Callable[[Any], bool]:
     return lambda data: bool(data["brightness"] == value)
 
 
+def fence_text_is(text: str) -> Callable[[Any], bool]:
+    """An ``apps_list`` payload predicate: the scroll text's configured text."""
+    return lambda data: bool(data["catalog"]["scroll_text"]["config"].get("text") == text)
+
+
 def connect(fleet: Fleet, board: str) -> SioRecorder:
     """A Socket.IO client following ``board`` (picked by the handshake query)."""
     client = SioRecorder(f"{fleet.url}?board={board}", [])
@@ -146,7 +151,15 @@ def test_fleet(fleet: Fleet) -> None:
             seen = {data["brightness"] for data in client.received("settings")}
             assert seen <= {initial[board], n + 1, final}, (board, seen)
             assert n + 1 in seen, (board, seen)
-        time.sleep(0.5)  # late strays, if any, would show now
+        # Late strays, if any, arrive before a fence: each renderer publishes its state
+        # in order, the bridge handles it in order and emits through one queue
+        # connection, and the api sends each client its room's events in order.
+        for board in BOARDS:
+            marker = f"fence {board}"
+            config = {"app": "scroll_text", "config": {"text": marker}}
+            assert fleet.probe.request(board, "config", config)["success"]
+        for board in BOARDS:
+            clients[board].wait_for("apps_list", fence_text_is(f"fence {board}"), 10)
         for n, board in enumerate(BOARDS):
             client = clients[board]
             seen = {data["brightness"] for data in client.received("settings")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,17 +12,36 @@ from tests.homeassistant.conftest import HomeAssistant, bridge, renderer
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.waiting import wait_until
 
 BOARD = "attic"
 PREFIX = "ha_test"
 
 
-def retained(broker: MosquittoBroker, pattern: str, settle: float = 0.5) -> list[str]:
-    """Topics holding a non-empty retained message under ``pattern``."""
+def retained(broker: MosquittoBroker, pattern: str) -> list[str]:
+    """Topics holding a non-empty retained message under ``pattern``.
+
+    The broker queues the retained messages for a subscription when it handles the
+    SUBSCRIBE; a (non-retained) marker the same client publishes under ``pattern``
+    afterwards comes behind them. A marker published before the subscription is not
+    delivered at all, hence the retries.
+    """
     late = MqttProbe(broker.url, pattern=pattern)
+    marker = pattern.removesuffix("#") + f"fence-{uuid.uuid4().hex}"
+
+    def marker_back() -> bool:
+        late.publish(marker, "fence")  # RuntimeError: not connected yet
+        try:
+            late.wait_for(marker, timeout=0.5)
+        except AssertionError:
+            return False
+        return True
+
     late.start()
-    time.sleep(settle)
-    late.stop()
+    try:
+        wait_until(marker_back, 10, f"the marker on {marker}", ignoring=(RuntimeError,))
+    finally:
+        late.stop()
     return [m.topic for m in late.messages if m.retain and m.payload]
 
 
@@ -51,7 +70,11 @@ def test_forget_removes_the_board_everywhere(
     # the running bridge forgot it too: HA's next start does not bring it back
     ha_probe.clear()
     ha.restart()
-    time.sleep(0.5)
+    # The fence: a command the bridge refuses, from the same client. The bridge handles
+    # the birth message and the commands in order on one connection and publishes in
+    # order, so a config sent for the birth would reach the probe before the answer.
+    ha.send(select["command_topic"], "\u00ff\u00fe" * 40)
+    assert ha_probe.wait_for(f"retroboard/{BOARD}/ha/app/response").json()["code"] == "invalid"
     assert not [m for m in ha_probe.messages if m.topic.endswith("/config") and m.payload]
 
 

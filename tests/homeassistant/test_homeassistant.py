@@ -4,7 +4,6 @@ test client that does what Home Assistant does with discovery payloads."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -182,10 +181,12 @@ def test_bad_payloads_are_answered_and_nothing_breaks(ha: HomeAssistant) -> None
     ha.send(select["command_topic"], "\u00ff\u00fe" * 40)  # not an app name
     assert ha.probe.wait_for(f"retroboard/{BOARD}/ha/app/response").json()["code"] == "invalid"
 
-    time.sleep(0.3)
-    assert not [m for m in ha.probe.messages if m.topic.endswith("/cmd/settings")]
-    # still alive, still obeying
+    # still alive, still obeying; and the fence: the bridge handles commands in order
+    # and publishes on one connection, so a cmd/settings for any payload above would
+    # have reached the probe before this switch
     ha.send(select["command_topic"], "scroll_text")
+    ha.probe.wait_for(f"retroboard/{BOARD}/cmd/switch", lambda m: m.json()["app"] == "scroll_text")
+    assert not [m for m in ha.probe.messages if m.topic.endswith("/cmd/settings")]
     ha.state(select["state_topic"], lambda s: s == "scroll_text")
 
 
@@ -199,5 +200,9 @@ def test_home_assistant_restart_brings_discovery_back(ha: HomeAssistant) -> None
     ha.state(select["state_topic"], lambda s: s in ("clock", "scroll_text", "stars", "None"))
     ha.probe.clear()
     ha.probe.publish("homeassistant/status", "offline")  # HA's last will: nothing to do
-    time.sleep(0.3)
+    # The fence: a command the bridge refuses, from the same client. The bridge handles
+    # the birth topic and the commands in order on one connection and publishes in
+    # order, so a config sent for "offline" would reach the probe before the answer.
+    ha.send(select["command_topic"], "\u00ff\u00fe" * 40)
+    assert ha.probe.wait_for(f"retroboard/{BOARD}/ha/app/response").json()["code"] == "invalid"
     assert not [m for m in ha.probe.messages if m.topic.endswith("/config")]
