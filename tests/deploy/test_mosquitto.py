@@ -27,6 +27,7 @@ from tests.deploy.deployfiles import ROOT, interpolate, load_compose, service_en
 from tests.deploy.test_services import BOARD, OPERATOR, build_service, get_json, wait_for_output
 from tests.support.mosquitto import free_port, wait_for_port
 from tests.support.processes import ServiceProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -168,10 +169,15 @@ def test_the_stack_works_behind_the_compose_broker(
         for process in processes.values():
             process.start()
         base = f"http://127.0.0.1:{http_port}/api"
-        deadline = time.monotonic() + 20
-        while not get_json(f"{base}/health")["boards"].get(BOARD, {}).get("online"):
-            assert time.monotonic() < deadline, processes["renderer"].output()
-            time.sleep(0.2)
+        try:
+            wait_until(
+                lambda: get_json(f"{base}/health")["boards"].get(BOARD, {}).get("online"),
+                timeout=20,
+                what="the renderer online at the api",
+                ignoring=(OSError,),
+            )
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}\n{processes['renderer'].output()}") from None
         answer = post_json(f"{base}/switch", {"app": "clock"})
         assert answer["success"] is True, answer
         wait_for_output(processes["bridge"], "connected to MQTT broker")
@@ -195,16 +201,16 @@ def test_only_command_senders_may_publish_commands(
     compose_broker: ComposeBroker, user: str, password: str, delivered: bool
 ) -> None:
     port = compose_broker.port
-    shared = ("-u", "retroboard", "-P", OPERATOR["MQTT_PASSWORD"])
-    listener = subprocess.Popen(
-        [*client("mosquitto_sub", port, *shared), "-t", "retroboard/+/cmd/#", "-C", "1", "-W", "3"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(0.5)  # let the subscription settle
-    assert mosquitto_pub(port, "-u", user, "-P", password).returncode == 0
-    out, _ = listener.communicate(timeout=10)
-    assert (out.strip() == "{}") is delivered, out
+    listener = AclClient(port, "retroboard", OPERATOR["MQTT_PASSWORD"], "retroboard/+/cmd/#")
+    try:
+        # QoS 1: mosquitto_pub returns once the broker acknowledged, having routed it or not.
+        assert mosquitto_pub(port, "-u", user, "-P", password, "-q", "1").returncode == 0
+        listener.publish(COMMAND_FENCE, b"fence")  # queued behind a routed command
+        listener.wait_for(COMMAND_FENCE, b"fence")
+        commands = [payload for topic, payload in listener.received if topic != COMMAND_FENCE]
+    finally:
+        listener.close()
+    assert (commands == [b"{}"]) is delivered, commands
 
 
 @pytest.mark.parametrize("mode", ["docker", "balena"])
@@ -236,20 +242,23 @@ def test_oversized_messages_are_dropped(
     port = compose_broker.port
     shared = ("-u", "retroboard", "-P", OPERATOR["MQTT_PASSWORD"])
     topic = "retroboard/x/frame"
-    listener = subprocess.Popen(
-        [*client("mosquitto_sub", port, *shared), "-t", topic, "-C", "1", "-W", "3", "-N"],
-        stdout=subprocess.PIPE,
-    )
-    time.sleep(0.5)  # let the subscription settle
-    subprocess.run(
-        [*client("mosquitto_pub", port, *shared), "-t", topic, "-s"],
-        input=b"x" * size,
-        capture_output=True,
-        timeout=15,
-        check=False,
-    )
-    out, _ = listener.communicate(timeout=10)
-    assert (len(out) == size) is delivered, len(out)
+    listener = AclClient(port, "retroboard", OPERATOR["MQTT_PASSWORD"], topic)
+    try:
+        # QoS 1: mosquitto_pub returns once the broker acknowledged (routed) the message
+        # or dropped the connection that sent it (too large); either way it was decided.
+        subprocess.run(
+            [*client("mosquitto_pub", port, *shared), "-t", topic, "-q", "1", "-s"],
+            input=b"x" * size,
+            capture_output=True,
+            timeout=15,
+            check=False,
+        )
+        listener.publish(topic, b"fence")  # queued behind a routed message
+        listener.wait_for(topic, b"fence")
+        frames = [len(payload) for _topic, payload in listener.received if payload != b"fence"]
+    finally:
+        listener.close()
+    assert (frames == [size]) is delivered, frames
 
 
 # --- the per-service ACL, write by write ---------------------------------------------------
@@ -297,6 +306,7 @@ class AclClient:
 
 
 QUEUE = "retroboard/_socketio/retroboard"
+COMMAND_FENCE = "retroboard/x/cmd/fence"
 # Per account: topics it must not write (it would spoof what others trust), and one it
 # may write (the fence: once that arrived, a forbidden message before it would have too).
 FORBIDDEN_WRITES = {

@@ -36,6 +36,7 @@ from tests.deploy.deployfiles import (
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -118,15 +119,12 @@ def start(broker: MosquittoBroker, tmp_path: Path) -> Iterator[Callable[[str, st
 
 def get_json(url: str, timeout: float = 20.0) -> Any:
     """GET ``url`` until it answers (the api needs a moment to start)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return json.load(response)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+
+    def answer() -> Any:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return [json.load(response)]  # in a list: an empty answer is an answer too
+
+    return wait_until(answer, timeout, f"an answer from {url}", ignoring=(OSError,))[0]
 
 
 def assert_retained_online(broker: MosquittoBroker) -> None:
@@ -148,11 +146,17 @@ def assert_retained_online(broker: MosquittoBroker) -> None:
 
 def wait_for_output(process: ServiceProcess, text: str, timeout: float = 15.0) -> None:
     """Block until the process has printed ``text`` (fails if it died)."""
-    deadline = time.monotonic() + timeout
-    while text not in process.output():
+
+    def printed() -> bool:
+        if text in process.output():
+            return True
         assert process.running, f"exited:\n{process.output()}"
-        assert time.monotonic() < deadline, f"no {text!r} in:\n{process.output()}"
-        time.sleep(0.1)
+        return False
+
+    try:
+        wait_until(printed, timeout, f"{text!r} printed", ignoring=())
+    except TimeoutError:
+        raise AssertionError(f"no {text!r} in:\n{process.output()}") from None
 
 
 @pytest.mark.parametrize("mode", ["docker", "balena"])
@@ -164,10 +168,17 @@ def test_compose_services_come_up(
 
     api, port = start("api", mode)
     # The api serves while its MQTT connection is still being made: give it a moment.
-    deadline = time.monotonic() + 10
-    while not (health := get_json(f"http://127.0.0.1:{port}/api/health"))["mqtt"]["connected"]:
-        assert time.monotonic() < deadline, f"the api never connected to the broker: {health}"
-        time.sleep(0.2)
+    health_url = f"http://127.0.0.1:{port}/api/health"
+    seen: list[Any] = []
+
+    def connected_health() -> Any:
+        seen.append(get_json(health_url))
+        return seen[-1] if seen[-1]["mqtt"]["connected"] else None
+
+    try:
+        health = wait_until(connected_health, 10, "the api connected", ignoring=(OSError,))
+    except TimeoutError:
+        raise AssertionError(f"the api never connected to the broker: {seen[-1:]}") from None
     assert health["success"] is True
 
     bridge, _ = start("bridge", mode)
@@ -175,11 +186,18 @@ def test_compose_services_come_up(
     wait_for_output(bridge, "mirroring")
 
     # The board id reached every service alike: the api's default board is online.
-    deadline = time.monotonic() + 10
-    while not get_json(f"http://127.0.0.1:{port}/api/health")["boards"][BOARD]["online"]:
-        assert time.monotonic() < deadline, "the api never saw the renderer"
-        time.sleep(0.2)
-    time.sleep(1)  # the bridge must stay up, not just start
+    try:
+        wait_until(
+            lambda: get_json(health_url)["boards"][BOARD]["online"],
+            timeout=10,
+            what="the renderer online at the api",
+            ignoring=(OSError,),
+        )
+    except TimeoutError:
+        raise AssertionError("the api never saw the renderer") from None
+    # sleep: the bridge must stay up, not just start; staying up is no event to wait on,
+    # only the absence of an exit over a span of time.
+    time.sleep(1)
     for process in (renderer, api, bridge):
         assert process.running, process.output()
 

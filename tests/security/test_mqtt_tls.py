@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -36,6 +35,8 @@ PASSWORD = "tls-Pa55word-7d1e"
 TOKEN = "tls-api-token-93c0"
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 SERVICES = ("retroboard-renderer", "retroboard-api", "retroboard-bridge")
+# In the broker's one line for each handshake a client abandons, not trusting its CA.
+REFUSED_HANDSHAKE = "alert unknown ca"
 
 
 def openssl(*args: str, cwd: Path) -> None:
@@ -240,7 +241,12 @@ def test_an_untrusted_broker_certificate_is_refused_and_said(
     ).start()
     try:
         wait_until(lambda: "cannot connect" in renderer.output(), timeout=15, what="failure")
-        time.sleep(1.5)  # retries follow, none may succeed
+        # Retries follow, none may succeed: the broker has refused a retry's handshake too.
+        wait_until(
+            lambda: tls_broker.process.output().count(REFUSED_HANDSHAKE) >= 2,
+            timeout=15,
+            what="a refused retry",
+        )
     finally:
         renderer.stop()
     output = renderer.output()

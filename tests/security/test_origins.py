@@ -3,12 +3,12 @@ may use REST and Socket.IO from a browser."""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 import pytest
 import socketio
 
-from tests.api.stack import Stack
+from tests.api.stack import BOARD, Stack
 from tests.security.conftest import ALLOWED_ORIGIN, TOKEN
 from tests.security.sio import TRANSPORTS, engineio_open_packet, try_connect
 
@@ -18,6 +18,23 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EVIL = "http://evil.example"
 # Not allowed either: another scheme, port or host than the listed origin.
 OTHER_ORIGINS = [EVIL, "http://dashboard.example", "https://dashboard.example:8443", "null"]
+# Not 7, the value the refused command carries: the fence must not be mistaken for it.
+FENCE_BRIGHTNESS = 70
+
+
+def commands_up_to_a_fence(stack: Stack) -> list[tuple[str, Any]]:
+    """Every command the api published since the probe was cleared, up to a fence.
+
+    The fence is a command sent with the token from the api's own origin; the api
+    publishes commands in order on one connection, so a refused one would come before it.
+    """
+    headers = {**AUTH, "Origin": stack.url}
+    assert stack.post("/api/settings", json={"brightness": FENCE_BRIGHTNESS}, headers=headers).ok
+    fence = stack.probe.wait_for(
+        f"retroboard/{BOARD}/cmd/settings", lambda m: m.json()["brightness"] == FENCE_BRIGHTNESS
+    )
+    commands = [m for m in stack.probe.messages if "/cmd/" in m.topic]
+    return [(m.topic, m.json()) for m in commands[: commands.index(fence) + 1]]
 
 
 @pytest.mark.parametrize("origin", OTHER_ORIGINS)
@@ -30,8 +47,10 @@ def test_rest_from_another_origin_is_403_and_sends_nothing(secured: Stack, origi
     assert "Access-Control-Allow-Origin" not in command.headers
     read = secured.get("/api/settings", headers=headers)
     assert read.status_code == 403 and "Access-Control-Allow-Origin" not in read.headers
-    time.sleep(0.3)  # a command sent anyway would have arrived by now
-    assert not [m for m in secured.probe.messages if "/cmd/" in m.topic]
+    fenced = commands_up_to_a_fence(secured)
+    assert [(topic, body.get("brightness")) for topic, body in fenced] == [
+        (f"retroboard/{BOARD}/cmd/settings", FENCE_BRIGHTNESS)
+    ]
 
 
 def test_preflight_from_another_origin_is_refused(secured: Stack) -> None:

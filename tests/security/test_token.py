@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 import pytest
 import socketio
@@ -10,6 +10,7 @@ import socketio
 from tests.api.stack import BOARD, Stack
 from tests.security.conftest import TOKEN
 from tests.security.sio import TRANSPORTS, try_connect
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -22,6 +23,9 @@ BAD_HEADERS = [
     {"Authorization": TOKEN},
     {"X-Api-Token": TOKEN},
 ]
+SETTINGS_COMMANDS = f"retroboard/{BOARD}/cmd/settings"
+# Not 3, the value the refused command carries: the fence must not be mistaken for it.
+FENCE_BRIGHTNESS = 40
 PROTECTED_READS = ["/api/settings", "/api/apps", "/api/boards", f"/api/boards/{BOARD}/current"]
 
 
@@ -38,18 +42,46 @@ def test_reads_without_the_right_token_are_401_json(
         assert TOKEN not in response.text
 
 
+def set_brightness(stack: Stack, brightness: int) -> Any:
+    """Set the brightness with the token; the settings once its command was published
+    and the api reads it back."""
+    stack.probe.clear()
+    assert stack.post("/api/settings", json={"brightness": brightness}, headers=AUTH).ok
+    stack.probe.wait_for(SETTINGS_COMMANDS, lambda m: m.json()["brightness"] == brightness)
+
+    def settings_with_it() -> Any:
+        settings = stack.get("/api/settings", headers=AUTH).json()
+        return settings if settings["brightness"] == brightness else None
+
+    return wait_until(settings_with_it, timeout=5, what=f"brightness {brightness} read back")
+
+
+def commands_up_to_a_fence(stack: Stack, brightness: int) -> list[tuple[str, Any]]:
+    """Every command the api published since the probe was cleared, up to a fence.
+
+    The fence is a command sent with the token that changes nothing; the api publishes
+    commands in order on one connection, so a refused one would come before it.
+    """
+    assert stack.post("/api/settings", json={"brightness": brightness}, headers=AUTH).ok
+    fence = stack.probe.wait_for(SETTINGS_COMMANDS, lambda m: m.json()["brightness"] == brightness)
+    commands = [m for m in stack.probe.messages if "/cmd/" in m.topic]
+    return [(m.topic, m.json()) for m in commands[: commands.index(fence) + 1]]
+
+
 @pytest.mark.parametrize("headers", BAD_HEADERS[:3], ids=["none", "wrong", "longer"])
 def test_commands_without_the_right_token_are_refused_and_never_sent(
     secured: Stack, headers: dict[str, str]
 ) -> None:
-    before = secured.get("/api/settings", headers=AUTH).json()
+    before = set_brightness(secured, FENCE_BRIGHTNESS)
     secured.probe.clear()
     for path, body in [("/api/settings", {"brightness": 3}), ("/api/switch", {"app": "stars"})]:
         response = secured.post(path, json=body, headers=headers)
         assert response.status_code == 401 and response.json()["success"] is False
     assert secured.post("/api/stop", headers=headers).status_code == 401
-    time.sleep(0.3)  # a command sent anyway would have arrived by now
-    assert not [m for m in secured.probe.messages if "/cmd/" in m.topic]
+    fenced = commands_up_to_a_fence(secured, before["brightness"])
+    assert [(topic, body.get("brightness")) for topic, body in fenced] == [
+        (SETTINGS_COMMANDS, FENCE_BRIGHTNESS)
+    ]
     assert secured.get("/api/settings", headers=AUTH).json() == before
 
 
@@ -94,12 +126,18 @@ def test_socketio_with_the_token_gets_state_and_may_command(secured: Stack, tran
 
 
 def test_the_token_never_reaches_the_api_log(secured: Stack) -> None:
+    start = len(secured.api.output())
     for transport in TRANSPORTS:
         client = try_connect(secured, transport, query=f"?token={TOKEN}")
         assert isinstance(client, socketio.Client)
         client.disconnect()
-    secured.get("/api/settings", headers=AUTH)
-    time.sleep(0.3)  # the access lines are written as the requests end
+    assert secured.get("/api/settings", headers=AUTH).ok
+    # The access lines are written as the requests end, in order: the last one's is the fence.
+    wait_until(
+        lambda: '"GET /api/settings HTTP/1.1"' in secured.api.output()[start:],
+        timeout=5,
+        what="the access line of the last request",
+    )
     log = secured.api.output()
     assert "token=***" in log  # the query-string token was there, masked
     assert TOKEN not in log
