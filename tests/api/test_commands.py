@@ -11,7 +11,7 @@ from retroboard_api.cache import StateCache
 from retroboard_api.commands import STATUS_BY_CODE, CommandGateway, status_for
 from retroboard_api.errors import ApiError
 from retroboard_common.models import ErrorCode
-from tests.api.fakes import FakeMqtt, ScriptedRenderer
+from tests.support.api_fakes import FakeMqtt, ScriptedRenderer
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,7 @@ from tests.api.fakes import FakeMqtt, ScriptedRenderer
         ("unknown_app", 404),
         ("unknown_verb", 404),
         ("invalid", 422),
+        ("conflict", 409),
         ("internal", 500),
     ],
 )

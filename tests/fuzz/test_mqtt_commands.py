@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retroboard_common.commands import CommandError, decode_command, parse_command
-from retroboard_common.models import COMMANDS
+from retroboard_common.contract import COMMANDS
 from retroboard_common.topics import STATE_NAMES
-from tests.fuzz.conftest import BACKGROUND_RANDOM, json_values
+from tests.support.fuzzing import BACKGROUND_RANDOM, json_values
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.renderer.conftest import BOARD, RendererFactory
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
+from tests.support.renderer_contract import BOARD, RendererFactory
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -126,6 +126,7 @@ def position(probe: MqttProbe, message: Received) -> int:
 def test_preview_frames_flow_only_while_watched(renderer: ServiceProcess, probe: MqttProbe) -> None:
     frame_topic = f"retroboard/{BOARD}/frame"
     probe.request(BOARD, "switch", {"app": "stars"})
+    probe.fence()  # whatever the renderer published so far has arrived
     assert not [m for m in probe.messages if m.topic == frame_topic]
     probe.request(BOARD, "preview", {"ttl": 1})
     first = probe.wait_for(frame_topic)
@@ -159,9 +160,9 @@ BAD_COMMANDS = [
     ("settings", b'{"brightness": "loud"}', "invalid"),
     ("config", b'{"config": {"color": [0, 0, 999]}}', "invalid"),
     ("config", b'{"app": "clock", "config": {"font": "../../etc/passwd"}}', "invalid"),
-    ("carousel", b'{"enabled": true, "apps": []}', "invalid"),
+    ("carousel", b'{"enabled": true, "apps": []}', "conflict"),
     ("carousel", b'{"apps": [{"app": "clock", "duration": 0}]}', "invalid"),
-    ("next", b"{}", "invalid"),
+    ("next", b"{}", "conflict"),
     ("switch", b'{"app": "clock", "pad": "' + b"x" * 20000 + b'"}', "too_large"),
     ("switch", b"\xff\xfe", "malformed"),
 ]
@@ -186,6 +187,7 @@ def test_bad_commands_are_answered_and_change_nothing(
     assert reply["success"] is False
     assert reply["code"] == code
     assert reply["error"]
+    probe.renderer_fence(BOARD)  # a state published for the bad command came before this
     assert not [m for m in probe.messages if m.topic.startswith(f"{STATE}/")]
     after = {name: retained_state(broker, name) for name in before}
     assert after == before

@@ -26,10 +26,11 @@ from retroboard_bridge.events import (
     StateChanged,
 )
 from retroboard_bridge.mirror import StateMirror
-from retroboard_common.models import MAX_FRAME_BYTES, MAX_STATE_BYTES
+from retroboard_common.contract import STATES
+from retroboard_common.models import MAX_FRAME_BYTES
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
-from tests.api.fakes import APPS_LIST, SETTINGS, FakeMqtt, ScriptedRenderer
+from tests.support.api_fakes import APPS_LIST, SETTINGS, FakeMqtt, ScriptedRenderer
 
 BOARD = "test"
 APPS = f"retroboard/{BOARD}/state/apps_list"
@@ -47,7 +48,7 @@ def strict(text: str) -> Any:
 def oversized_apps_list() -> bytes:
     """A valid ``apps_list`` just over its limit (the attack used 8 MB)."""
     data: dict[str, Any] = json.loads(json.dumps(APPS_LIST))  # a deep copy
-    data["catalog"]["clock"]["description"] = "x" * MAX_STATE_BYTES["apps_list"]
+    data["catalog"]["clock"]["description"] = "x" * STATES["apps_list"].max_bytes
     return json.dumps(data).encode()
 
 

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from retroboard_common.app_configs import APP_CONFIGS, ClockConfig, ScrollTextConfig, StarsConfig
 from retroboard_renderer.apps import APPS
-from retroboard_renderer.apps.clock import Clock, ClockConfig
-from retroboard_renderer.apps.scroll_text import ScrollText, ScrollTextConfig
-from retroboard_renderer.apps.stars import Stars, StarsConfig
+from retroboard_renderer.apps.clock import Clock
+from retroboard_renderer.apps.scroll_text import ScrollText
+from retroboard_renderer.apps.stars import Stars
+from tests.support.fake_clock import FakeClock
 
 
 def lit(frame: np.ndarray) -> np.ndarray:
@@ -19,6 +21,10 @@ def lit(frame: np.ndarray) -> np.ndarray:
 
 def test_registry_lists_the_three_apps_in_order() -> None:
     assert list(APPS) == ["clock", "scroll_text", "stars"]
+
+
+def test_each_app_draws_with_the_config_model_the_api_documents() -> None:
+    assert {name: app.config_model for name, app in APPS.items()} == APP_CONFIGS
 
 
 def test_defaults_match_the_original() -> None:
@@ -45,10 +51,10 @@ def test_clock_draws_centred_white_time() -> None:
 
 
 def test_clock_redraws_when_the_second_changes() -> None:
-    now = [0.0]
-    clock = Clock(ClockConfig(), 64, 32, wall_clock=lambda: now[0])
+    wall = FakeClock(0.0)
+    clock = Clock(ClockConfig(), 64, 32, wall_clock=wall)
     first = clock.render(0.0).copy()
-    now[0] = 1.0
+    wall.advance(1.0)
     assert not np.array_equal(first, clock.render(1.0))
     assert 0 < clock.frame_delay(1.0) <= 1.001
 

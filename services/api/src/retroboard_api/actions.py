@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from retroboard_api.cache import StateCache
 from retroboard_api.commands import CommandGateway
 from retroboard_api.errors import ApiError, detail
-from retroboard_api.schemas import CarouselBody, SettingsBody, SwitchBody
+from retroboard_common.app_configs import APP_CONFIGS
+from retroboard_common.contract import VERBS
+from retroboard_common.models import Payload
 from retroboard_common.topics import StateName, is_valid_board_id
 
 Json = dict[str, Any]
@@ -33,21 +37,9 @@ class BoardActions:
 
     # --- reads -------------------------------------------------------------------
 
-    def apps(self, board: str) -> Json:
-        """The apps, the current one and each app's description, schema and config."""
-        return _success(self._state(board, "apps_list"))
-
-    def current(self, board: str) -> Json:
-        """The app showing and its config."""
-        return _success(self._state(board, "current_app"))
-
-    def settings(self, board: str) -> Json:
-        """Board-wide settings."""
-        return _success(self._state(board, "settings"))
-
-    def carousel(self, board: str) -> Json:
-        """The carousel configuration and position."""
-        return _success(self._state(board, "carousel_config"))
+    def read(self, board: str, name: StateName) -> Json:
+        """One state payload (``GET /api/apps``, ``/current``, …) with ``success``."""
+        return _success(self._state(board, name))
 
     def app_config(self, board: str, app: str) -> Json:
         """One app's config and JSON Schema."""
@@ -55,16 +47,13 @@ class BoardActions:
 
     # --- commands ----------------------------------------------------------------
 
-    def switch(self, board: str, body: SwitchBody) -> Json:
-        """Show an app (merging an optional config first)."""
-        payload: Json = {"app": body.app}
-        if body.config is not None:
-            payload["config"] = body.config
-        return self._command(board, "switch", payload, "current_app")
-
-    def stop(self, board: str) -> Json:
-        """Blank the display."""
-        return self._command(board, "stop", {}, "current_app")
+    def command(self, board: str, verb: str, body: Payload) -> Json:
+        """Send ``verb`` with ``body`` (a valid body of that verb) and answer with the
+        state the contract says it changes, as the renderer sent it back."""
+        answers = VERBS[verb].answers
+        assert answers is not None, f"{verb} is not a client command"
+        state = self._send(board, verb, body.model_dump(mode="json", exclude_none=True))
+        return _success(self._pick(board, state, answers))
 
     def configure_app(self, board: str, app: str, config: Json) -> Json:
         """Merge ``config`` into ``app``'s config (applied live if it is showing)."""
@@ -75,32 +64,20 @@ class BoardActions:
         return _app_body(self._pick(board, state, "apps_list"), app)
 
     def configure_current(self, board: str, config: Json) -> Json:
-        """Merge ``config`` into the current app's config (legacy ``POST /api/config``)."""
-        state = self._send(board, "config", {"config": config}, config_fields=True)
+        """Merge ``config`` into the current app's config (legacy ``POST /api/config``).
+
+        A config that is another app's, not the showing one's, is a 409: the request is
+        fine, the board's state (which app shows) decides.
+        """
+        try:
+            state = self._send(board, "config", {"config": config}, config_fields=True)
+        except ApiError as error:
+            if error.status == 422 and _fits_some_app(config):
+                error.status = 409
+            raise
         return _success(self._pick(board, state, "current_app"))
 
-    def set_settings(self, board: str, body: SettingsBody) -> Json:
-        """Change the brightness."""
-        return self._command(board, "settings", body.model_dump(), "settings")
-
-    def set_carousel(self, board: str, body: CarouselBody) -> Json:
-        """Change the carousel (omitted fields keep their value)."""
-        payload: Json = {}
-        if body.enabled is not None:
-            payload["enabled"] = body.enabled
-        if body.apps is not None:
-            payload["apps"] = [entry.model_dump() for entry in body.apps]
-        return self._command(board, "carousel", payload, "carousel_config")
-
-    def next(self, board: str) -> Json:
-        """Skip the running carousel to its next app."""
-        return self._command(board, "next", {}, "carousel_config")
-
     # --- internals ---------------------------------------------------------------
-
-    def _command(self, board: str, verb: str, payload: Json, shows: StateName) -> Json:
-        state = self._send(board, verb, payload)
-        return _success(self._pick(board, state, shows))
 
     def _send(self, board: str, verb: str, payload: Json, *, config_fields: bool = False) -> Json:
         self.require_board(board)
@@ -149,6 +126,17 @@ def _app_body(apps_list: Json, app: str) -> Json:
         "config": entry.get("config"),
         "schema": entry.get("schema"),
     }
+
+
+def _fits_some_app(config: Json) -> bool:
+    """Whether ``config`` is a valid config of one of the built-in apps."""
+    for model in APP_CONFIGS.values():
+        try:
+            model.model_validate(config)
+        except ValidationError:
+            continue
+        return True
+    return False
 
 
 def _strip_config(item: Json) -> Json:

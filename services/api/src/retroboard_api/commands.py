@@ -29,6 +29,7 @@ STATUS_BY_CODE: Final[dict[ErrorCode, int]] = {
     "unknown_app": 404,
     "unknown_verb": 404,
     "invalid": 422,
+    "conflict": 409,
     "internal": 500,
 }
 

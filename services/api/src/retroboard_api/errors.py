@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from flask import Flask, Request, Response, current_app, jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from retroboard_api.compact_json import CompactJson
 
@@ -117,7 +117,11 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
         if error.code is None:  # a proxy for a ready-made response (abort(response))
             return error
-        return error_response(ApiError(error.code, _message(error)))
+        response, status = error_response(ApiError(error.code, _message(error)))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110 §15.5.6: a 405 says which methods the resource has.
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:

@@ -7,6 +7,10 @@ from typing import Any
 
 from flask_openapi3.openapi import OpenAPI
 
+from retroboard_api.schemas import ConfigFields
+from retroboard_common.app_configs import APP_CONFIGS
+from retroboard_common.models import SwitchBody
+
 FLASK_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 TEMPLATE_VARIABLE = re.compile(r"{(\w+)}")
 
@@ -19,7 +23,8 @@ class RetroBoardOpenAPI(OpenAPI):
     ``<board>`` in Flask syntax, and the unprefixed copies would list a ``board``
     parameter their path does not have. It also adds its own 422 (a list of pydantic
     errors) to operations that do not declare one, which this api never sends: every
-    422 it sends is declared, as ``ErrorResponse``. All three are fixed here.
+    422 it sends is declared, as ``ErrorResponse``. All three are fixed here, and the
+    app configs inside other bodies get their app's schema.
     """
 
     def generate_spec_json(self) -> None:
@@ -44,6 +49,7 @@ class RetroBoardOpenAPI(OpenAPI):
                     del responses["422"]
         self.spec_json["paths"] = paths
         components = self.spec_json.get("components", {})
+        _configs_per_app(components.get("schemas", {}))
         components.get("schemas", {}).pop(self.validation_error_model.__name__, None)
         if components.get("securitySchemes") is None:
             components.pop("securitySchemes", None)
@@ -55,3 +61,23 @@ def _is_generated_422(response: Any) -> bool:
         return False
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
     return bool(schema.get("type") == "array")
+
+
+def _configs_per_app(schemas: dict[str, Any]) -> None:
+    """Say where a config's schema is the app's: in ``switch`` (by its ``app``) and in the
+    legacy ``POST /api/config`` (the app showing). Each app's config model is a
+    component already (its own config endpoint); the renderer checks every config, so
+    an app the api does not know is answered the same way."""
+    refs = {
+        app: {"$ref": f"#/components/schemas/{model.__name__}"}
+        for app, model in APP_CONFIGS.items()
+    }
+    switch = schemas.get(SwitchBody.__name__)
+    if switch is not None:
+        switch["oneOf"] = [
+            {"properties": {"app": {"const": app}, "config": {"anyOf": [ref, {"type": "null"}]}}}
+            for app, ref in refs.items()
+        ] + [{"properties": {"app": {"not": {"enum": list(refs)}}}}]
+    current = schemas.get(ConfigFields.__name__)
+    if current is not None:
+        current["anyOf"] = list(refs.values())

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from retroboard_common.sio_queue import preview_room
+from retroboard_common.contract import preview_room
 from retroboard_common.topics import BoardTopics
 
 log = logging.getLogger(__name__)

@@ -28,15 +28,17 @@ from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError, from_validation
 from retroboard_api.guests import GuestSlots
 from retroboard_api.preview import PreviewKeeper
-from retroboard_api.schemas import (
-    CarouselBody,
-    ConfigEvent,
-    NoFields,
-    PreviewEvent,
-    SettingsBody,
-    SwitchBody,
+from retroboard_api.schemas import PreviewEvent
+from retroboard_common.contract import (
+    BOARD_STATUS_EVENT,
+    COMMAND_EVENTS,
+    PREVIEW_EVENT,
+    REQUEST_STATE_EVENT,
+    VERBS,
+    board_room,
+    preview_room,
 )
-from retroboard_common.sio_queue import BOARD_STATUS_EVENT, board_room, preview_room
+from retroboard_common.models import ConfigBody
 from retroboard_common.topics import STATE_NAMES, is_valid_board_id
 
 Json = dict[str, Any]
@@ -77,14 +79,6 @@ class RealtimeEvents:
         self.public_reads = public_reads
         self.guests = guests
         self._sessions: dict[str, Session] = {}  # sid → session, set on connect only
-        self._commands: dict[str, Callable[[str, Any], Json]] = {
-            "switch": self._switch,
-            "stop": self._stop,
-            "config": self._config,
-            "settings": self._settings,
-            "carousel": self._carousel,
-            "next": self._next,
-        }
         # Clients that connected before this process had their board's whole state
         # (e.g. right after an api restart): they get it as soon as it is complete.
         self._unsynced: dict[str, set[str]] = {}  # board → sids
@@ -94,9 +88,9 @@ class RealtimeEvents:
         """Attach every handler to the Socket.IO server."""
         self.socketio.on_event("connect", self.on_connect)
         self.socketio.on_event("disconnect", self.on_disconnect)
-        self.socketio.on_event("request_state", self.on_request_state)
-        self.socketio.on_event("preview", self.on_preview)
-        for event in self._commands:
+        self.socketio.on_event(REQUEST_STATE_EVENT, self.on_request_state)
+        self.socketio.on_event(PREVIEW_EVENT, self.on_preview)
+        for event in COMMAND_EVENTS:
             self.socketio.on_event(event, self._command_handler(event))
         self.cache.on_update(self._on_cache_update)
 
@@ -197,7 +191,7 @@ class RealtimeEvents:
             if session is None or not session.may_command:  # fail closed
                 return ApiError(401, "a valid token is required to send commands").body()
             try:
-                return self._commands[event](session.board, {} if data is None else data)
+                return self._run(event, session.board, {} if data is None else data)
             except ValidationError as exc:
                 return from_validation(exc).body()
             except ApiError as error:
@@ -206,28 +200,14 @@ class RealtimeEvents:
         handle.__name__ = f"on_{event}"
         return handle
 
-    def _switch(self, board: str, data: Any) -> Json:
-        return self.actions.switch(board, SwitchBody.model_validate(data))
-
-    def _stop(self, board: str, data: Any) -> Json:
-        NoFields.model_validate(data)
-        return self.actions.stop(board)
-
-    def _config(self, board: str, data: Any) -> Json:
-        event = ConfigEvent.model_validate(data)
-        if event.app is None:
-            return self.actions.configure_current(board, event.config)
-        return self.actions.configure_app(board, event.app, event.config)
-
-    def _settings(self, board: str, data: Any) -> Json:
-        return self.actions.set_settings(board, SettingsBody.model_validate(data))
-
-    def _carousel(self, board: str, data: Any) -> Json:
-        return self.actions.set_carousel(board, CarouselBody.model_validate(data))
-
-    def _next(self, board: str, data: Any) -> Json:
-        NoFields.model_validate(data)
-        return self.actions.next(board)
+    def _run(self, event: str, board: str, data: Any) -> Json:
+        """Validate ``data`` as the verb's body and send it."""
+        body = VERBS[event].body.model_validate(data)
+        if isinstance(body, ConfigBody):  # the REST answer of the same change
+            if body.app is None:
+                return self.actions.configure_current(board, body.config)
+            return self.actions.configure_app(board, body.app, body.config)
+        return self.actions.command(board, event, body)
 
     # --- internals -----------------------------------------------------------------
 

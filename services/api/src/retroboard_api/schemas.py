@@ -1,31 +1,24 @@
-"""Request and response models of the REST API (validation and the OpenAPI document).
+"""REST-only models: path parameters, the config bodies, responses, errors.
 
-Request bodies mirror the MQTT command models of :mod:`retroboard_common.models`
-(without the transaction id, which the api adds); responses are the state payloads
-with ``success`` in front.
+Request bodies of the commands are the contract's (:mod:`retroboard_common.contract`);
+read and command responses are its state payloads with ``success`` in front, built
+from the state models (:func:`state_response`), never copied.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel
+from pydantic import BaseModel, Field, JsonValue, RootModel, create_model
 
+from retroboard_common.contract import STATES, State
 from retroboard_common.models import (
-    MAX_CAROUSEL_APPS,
-    AppInfo,
+    AppConfigFields,
     AppName,
-    Brightness,
-    CarouselEntry,
+    ErrorDetail,
+    StoreHealth,
 )
-
-BoardId = Annotated[
-    str,
-    Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-        description="The board's id (RETROBOARD_BOARD_ID of its renderer)",
-    ),
-]
+from retroboard_common.topics import BoardId, StateName
 
 # --- path parameters ------------------------------------------------------------
 
@@ -39,64 +32,21 @@ class BoardPath(BaseModel):
 class BoardAppPath(BoardPath):
     """``…/apps/<app>/config``."""
 
-    app: Annotated[str, Field(description="An app name from GET /api/apps")]
+    app: Annotated[AppName, Field(description="An app name from GET /api/apps")]
 
 
 # --- request bodies ---------------------------------------------------------------
 
 
-class Body(BaseModel):
-    """Base of request bodies: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class SwitchBody(Body):
-    """Show ``app``; ``config`` (optional) is merged into its saved config first."""
-
-    app: AppName
-    config: dict[str, JsonValue] | None = None
-
-
-class ConfigBody(RootModel[dict[str, JsonValue]]):
-    """Config fields to merge into the app's saved config (see the app's schema)."""
-
-
-class SettingsBody(Body):
-    """Board-wide settings."""
-
-    brightness: Brightness
-
-
-class CarouselBody(Body):
-    """Carousel changes; omitted fields keep their value."""
-
-    enabled: bool | None = None
-    apps: Annotated[list[CarouselEntry], Field(max_length=MAX_CAROUSEL_APPS)] | None = None
-
-
-# --- Socket.IO event bodies (the others share the REST bodies) -----------------------
-
-
-class ConfigEvent(BaseModel):
-    """``config`` event: ``config`` merged into ``app`` (the current app when omitted)."""
-
-    model_config = ConfigDict(extra="forbid")
-    app: str | None = None
-    config: dict[str, JsonValue]
+class ConfigFields(RootModel[AppConfigFields]):
+    """Config fields to merge into the app's saved config (that app's schema)."""
 
 
 class PreviewEvent(BaseModel):
-    """``preview`` event: start or stop watching live frames."""
+    """Socket.IO ``preview`` event: start or stop watching live frames."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
     enabled: bool
-
-
-class NoFields(BaseModel):
-    """Events without fields (``stop``, ``next``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- responses -------------------------------------------------------------------
@@ -108,19 +58,18 @@ class Success(BaseModel):
     success: Literal[True] = True
 
 
-class AppsResponse(Success):
-    """``state/apps_list`` with ``success``."""
+def state_response(state: State) -> type[BaseModel]:
+    """``state/<name>``'s payload with ``success``: what REST answers for that state."""
+    name = state.model.__name__.removesuffix("State") + "Response"
+    model: type[BaseModel] = create_model(
+        name, __base__=(state.model, Success), __doc__=f"``state/{state.name}`` with ``success``."
+    )
+    return model
 
-    apps: list[str]
-    current: str | None
-    catalog: dict[str, AppInfo]
 
-
-class CurrentResponse(Success):
-    """``state/current_app`` with ``success`` (``app`` null when stopped)."""
-
-    app: str | None
-    config: dict[str, JsonValue]
+STATE_RESPONSES: dict[StateName, type[BaseModel]] = {
+    name: state_response(state) for name, state in STATES.items()
+}
 
 
 class AppConfigResponse(Success):
@@ -131,24 +80,10 @@ class AppConfigResponse(Success):
     config_schema: dict[str, JsonValue] = Field(alias="schema")
 
 
-class SettingsResponse(Success):
-    """``state/settings`` with ``success``."""
-
-    brightness: int
-
-
-class CarouselResponse(Success):
-    """``state/carousel_config`` with ``success``."""
-
-    enabled: bool
-    apps: list[CarouselEntry]
-    current_index: int
-
-
 class BoardStatus(BaseModel):
     """One board as the api sees it."""
 
-    id: str
+    id: BoardId
     online: bool
     last_seen: str | None = Field(description="ISO 8601 UTC time of its last message")
 
@@ -171,7 +106,7 @@ class BoardHealth(BaseModel):
 
     online: bool
     last_seen: str | None
-    store: Literal["ok", "degraded"] | None = Field(
+    store: StoreHealth | None = Field(
         description="``degraded`` while the renderer cannot save its state (read-only or "
         "full disk) or found its state file unusable at start; null before it reported"
     )
@@ -187,16 +122,9 @@ class HealthResponse(Success):
     boards: dict[str, BoardHealth]
 
 
-class ErrorDetailModel(BaseModel):
-    """Where (``loc``) and why (``msg``)."""
-
-    loc: list[str | int]
-    msg: str
-
-
 class ErrorResponse(BaseModel):
     """Every error response."""
 
     success: Literal[False] = False
     error: str
-    details: list[ErrorDetailModel]
+    details: list[ErrorDetail]

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from retroboard_common import strict_json
+from retroboard_common.contract import COMMANDS
 from retroboard_common.models import (
-    COMMANDS,
     MAX_COMMAND_BYTES,
     Command,
     CommandResponse,

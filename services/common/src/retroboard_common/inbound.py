@@ -16,13 +16,9 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from retroboard_common import strict_json
+from retroboard_common.contract import STATES
 from retroboard_common.logs import LogOnce
-from retroboard_common.models import (
-    MAX_STATE_BYTES,
-    MAX_STATUS_BYTES,
-    STATE_MODELS,
-    Payload,
-)
+from retroboard_common.models import MAX_STATUS_BYTES, Payload
 from retroboard_common.topics import StateName
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,7 +55,8 @@ def decode_model(model: type[M], payload: bytes, limit: int) -> M:
 
 def decode_state(name: StateName, payload: bytes) -> Payload:
     """A ``state/<name>`` payload as its model; :class:`Rejected` when it is not one."""
-    return decode_model(STATE_MODELS[name], payload, MAX_STATE_BYTES[name])
+    state = STATES[name]
+    return decode_model(state.model, payload, state.max_bytes)
 
 
 def decode_status(payload: bytes) -> bool:

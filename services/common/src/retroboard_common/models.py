@@ -1,5 +1,7 @@
 """One pydantic model per MQTT payload (state topics, commands, responses).
 
+Which model goes with which topic, verb and event is :mod:`retroboard_common.contract`.
+
 State payloads are byte-for-byte the Socket.IO events of the same name, so every
 service serialises them through :func:`dump_payload`.
 """
@@ -9,24 +11,36 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
-
-from retroboard_common.topics import StateName
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 MAX_COMMAND_BYTES: Final = 16 * 1024
 MAX_CAROUSEL_APPS: Final = 50
 MIN_DURATION: Final = 1
 MAX_DURATION: Final = 3600
 
+
+def _whole_number(value: Any) -> Any:
+    # JSON has one number type: 58.0 is the integer 58 (as JSON Schema says), 58.5 is not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WHOLE_NUMBER: Final = BeforeValidator(_whole_number)
+"""Put last in an ``Annotated[int, Field(…), WHOLE_NUMBER]`` (after the constraints, so
+they stay in the JSON Schema): an integer as JSON means it, ``58`` or ``58.0``; with the
+payloads' strict mode never ``true`` or ``"58"``."""
+
 TransactionId = Annotated[str | int, Field(description="Echoed back in the response")]
 AppName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
-Brightness = Annotated[int, Field(ge=0, le=100, description="Percent, 0–100")]
+Brightness = Annotated[int, Field(ge=0, le=100, description="Percent, 0–100"), WHOLE_NUMBER]
 
 
 class Payload(BaseModel):
-    """Base of every payload: strict about unknown fields, stable field order."""
+    """Base of every payload: unknown fields refused, stable field order, and strict
+    types (``false`` is not the number 0, ``0`` is not a boolean, ``"5"`` is not 5)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # --- state topics -----------------------------------------------------------
@@ -39,7 +53,9 @@ class AppInfo(Payload):
     config_schema: dict[str, JsonValue] = Field(alias="schema")
     config: dict[str, JsonValue]
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, populate_by_name=True, serialize_by_alias=True
+    )
 
 
 class AppsListState(Payload):
@@ -67,7 +83,7 @@ class CarouselEntry(Payload):
     """One carousel slot: an app shown for ``duration`` seconds."""
 
     app: AppName
-    duration: Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION)] = 10
+    duration: Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION), WHOLE_NUMBER] = 10
 
 
 class CarouselState(Payload):
@@ -78,28 +94,18 @@ class CarouselState(Payload):
     current_index: int
 
 
-STATE_MODELS: Final[dict[StateName, type[Payload]]] = {
-    "apps_list": AppsListState,
-    "current_app": CurrentAppState,
-    "settings": SettingsState,
-    "carousel_config": CarouselState,
-}
-
-# What the api and the bridge accept from the broker, per topic: a payload over its
-# limit is ignored, so nobody can make them keep (and serve to every dashboard) megabytes.
-# Real payloads are far smaller: apps_list with every app ~2 KB, a preview PNG of the
-# largest panel ~100 KiB. The compose broker drops any packet over MAX_PACKET_BYTES.
-MAX_STATE_BYTES: Final[dict[StateName, int]] = {
-    "apps_list": 256 * 1024,
-    "current_app": 64 * 1024,
-    "settings": 1024,
-    "carousel_config": 16 * 1024,
-}
+# What the api and the bridge accept from the broker is capped per topic (the state
+# limits are in :data:`retroboard_common.contract.STATES`), so nobody can make them keep
+# (and serve to every dashboard) megabytes. The compose broker drops any packet over
+# MAX_PACKET_BYTES.
 MAX_STATUS_BYTES: Final = 64
 MAX_HEALTH_BYTES: Final = 4 * 1024
 MAX_RESPONSE_BYTES: Final = 512 * 1024  # carries the state payloads a command changed
 MAX_FRAME_BYTES: Final = 512 * 1024
 MAX_PACKET_BYTES: Final = 1024 * 1024  # the brokers' max_packet_size; the queue's limit
+
+
+StoreHealth = Literal["ok", "degraded"]
 
 
 class RendererHealth(Payload):
@@ -109,11 +115,19 @@ class RendererHealth(Payload):
     or when the state file was unusable at start; the display keeps running either way.
     """
 
-    store: Literal["ok", "degraded"]
+    store: StoreHealth
     error: str | None = None
 
 
 # --- commands (cmd/<verb>) --------------------------------------------------
+#
+# Each verb has a *body*, the fields a client sends (REST and Socket.IO alike), and a
+# *command*, the body plus the transaction id, as it travels on MQTT. The table of
+# verbs is :mod:`retroboard_common.contract`.
+
+AppConfigFields = Annotated[
+    dict[str, JsonValue], Field(description="Config fields; see the app's schema")
+]
 
 
 class Command(Payload):
@@ -122,63 +136,88 @@ class Command(Payload):
     transaction: TransactionId | None = None
 
 
-class SwitchCommand(Command):
+class SwitchBody(Payload):
     """Show ``app``; ``config`` (optional) is merged into its saved config first."""
 
     app: AppName
-    config: dict[str, JsonValue] | None = None
+    config: AppConfigFields | None = None
 
 
-class StopCommand(Command):
+class StopBody(Payload):
     """Blank the display; the current app becomes null."""
 
 
-class ConfigCommand(Command):
+class ConfigBody(Payload):
     """Merge ``config`` into ``app``'s saved config (the current app when omitted)."""
 
     app: AppName | None = None
-    config: dict[str, JsonValue]
+    config: AppConfigFields
 
 
-class SettingsCommand(Command):
+class SettingsBody(Payload):
     """Change board settings."""
 
     brightness: Brightness
 
 
-class CarouselCommand(Command):
-    """Change the carousel; omitted fields keep their value."""
+class CarouselBody(Payload):
+    """Change the carousel; omitted (or null) fields keep their value."""
 
     enabled: bool | None = None
     apps: Annotated[list[CarouselEntry], Field(max_length=MAX_CAROUSEL_APPS)] | None = None
 
 
-class NextCommand(Command):
+class NextBody(Payload):
     """Advance the running carousel to its next app."""
 
 
-class RequestStateCommand(Command):
+class RequestStateBody(Payload):
     """Republish every retained state topic."""
 
 
-class PreviewCommand(Command):
+class PreviewBody(Payload):
     """Ask for live preview frames for ``ttl`` seconds (renew before it runs out)."""
 
     ttl: Annotated[float, Field(gt=0, le=300)] = 10.0
 
 
-COMMANDS: Final[dict[str, type[Command]]] = {
-    "switch": SwitchCommand,
-    "stop": StopCommand,
-    "config": ConfigCommand,
-    "settings": SettingsCommand,
-    "carousel": CarouselCommand,
-    "next": NextCommand,
-    "request_state": RequestStateCommand,
-    "preview": PreviewCommand,
-}
+class SwitchCommand(SwitchBody, Command):
+    """``cmd/switch``."""
 
-ErrorCode = Literal["malformed", "too_large", "unknown_verb", "invalid", "unknown_app", "internal"]
+
+class StopCommand(StopBody, Command):
+    """``cmd/stop``."""
+
+
+class ConfigCommand(ConfigBody, Command):
+    """``cmd/config``."""
+
+
+class SettingsCommand(SettingsBody, Command):
+    """``cmd/settings``."""
+
+
+class CarouselCommand(CarouselBody, Command):
+    """``cmd/carousel``."""
+
+
+class NextCommand(NextBody, Command):
+    """``cmd/next``."""
+
+
+class RequestStateCommand(RequestStateBody, Command):
+    """``cmd/request_state``."""
+
+
+class PreviewCommand(PreviewBody, Command):
+    """``cmd/preview``."""
+
+
+ErrorCode = Literal[
+    "malformed", "too_large", "unknown_verb", "invalid", "unknown_app", "conflict", "internal"
+]
+"""``conflict``: a valid command the board's state does not allow now (e.g. ``next`` while
+the carousel is off)."""
 
 
 class ErrorDetail(Payload):

@@ -11,10 +11,10 @@ import sys
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from retroboard_common.topics import is_valid_board_id
+from retroboard_common.topics import BoardId
 
 MQTT_SCHEMES = {"mqtt": (1883, False), "mqtts": (8883, True)}
 
@@ -82,16 +82,6 @@ def env(name: str, default: Any = ..., **kwargs: Any) -> Any:
     if "default_factory" in kwargs:
         return Field(validation_alias=name, **kwargs)
     return Field(default, validation_alias=name, **kwargs)
-
-
-def _check_board_id(value: str) -> str:
-    if not is_valid_board_id(value):
-        raise ValueError(f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')")
-    return value
-
-
-BoardId = Annotated[str, AfterValidator(_check_board_id)]
-"""A board id setting: letters, digits, ``_``, ``-``, ``.`` (it becomes a topic level)."""
 
 
 def default_board_id() -> str:

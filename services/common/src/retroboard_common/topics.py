@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
+
+from pydantic import AfterValidator, WithJsonSchema
 
 BASE: Final = "retroboard"
 
@@ -22,6 +24,27 @@ BOARD_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 def is_valid_board_id(board_id: str) -> bool:
     """Tell whether ``board_id`` is safe as one MQTT topic level and one URL segment."""
     return bool(BOARD_ID_PATTERN.match(board_id))
+
+
+def _check_board_id(value: str) -> str:
+    if not is_valid_board_id(value):
+        raise ValueError(f"{value!r} is not a valid board id (letters, digits, '_', '-', '.')")
+    return value
+
+
+BoardId = Annotated[
+    str,
+    AfterValidator(_check_board_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": BOARD_ID_PATTERN.pattern,
+            "description": "A board id (RETROBOARD_BOARD_ID of its renderer): letters, "
+            "digits, '_', '-', '.'",
+        }
+    ),
+]
+"""A board id: safe as one MQTT topic level and one URL segment."""
 
 
 @dataclass(frozen=True)

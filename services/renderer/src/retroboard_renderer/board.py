@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from retroboard_common.app_configs import AppConfig
 from retroboard_common.commands import CommandError, validation_details
 from retroboard_common.models import (
     AppInfo,
@@ -26,7 +27,7 @@ from retroboard_common.models import (
     SettingsState,
 )
 from retroboard_common.topics import StateName
-from retroboard_renderer.apps import APPS, App, AppClass, AppConfig
+from retroboard_renderer.apps import APPS, App, AppClass
 from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.state import SavedState
@@ -129,7 +130,7 @@ class Board:
         with self._lock:
             name = app or self._current
             if name is None:
-                raise CommandError("invalid", "no app is running; name the app to configure")
+                raise CommandError("conflict", "no app is running; name the app to configure")
             self._require_app(name)
             merged = self._validate_config(name, self._configs[name].model_dump(), config)
             self._configs[name] = merged
@@ -166,7 +167,7 @@ class Board:
             will_enable = self.carousel.enabled if enabled is None else enabled
             if will_enable and not new_entries:
                 raise CommandError(
-                    "invalid",
+                    "conflict",
                     "the carousel needs at least one app to be enabled",
                     [ErrorDetail(loc=["apps"], msg="at least one app is needed")],
                 )
@@ -185,7 +186,7 @@ class Board:
         """Skip the running carousel to its next app."""
         with self._lock:
             if not self.carousel.running:
-                raise CommandError("invalid", "the carousel is not running")
+                raise CommandError("conflict", "the carousel is not running")
             changed: set[StateName] = {"carousel_config"}
             self._show_carousel_entry(self.carousel.advance(self._clock()), changed)
             return self._changed(changed)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from retroboard_common.commands import CommandError, decode_command, parse_command, transaction_of
+from retroboard_common.contract import VERBS
 from retroboard_common.models import (
     CarouselCommand,
     CommandResponse,
@@ -52,6 +53,9 @@ class RendererService:
             "request_state": lambda _command: self.publish_state(STATE_NAMES),
             "preview": self._preview,
         }
+        # The contract's verbs and these handlers are the same set, or nothing starts.
+        if set(self._handlers) != set(VERBS):
+            raise RuntimeError(f"renderer handlers {sorted(self._handlers)} != {sorted(VERBS)}")
 
     @staticmethod
     def last_will(topics: BoardTopics) -> Will:

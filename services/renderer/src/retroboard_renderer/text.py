@@ -27,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL.BdfFontFile import BdfFontFile
 
+from retroboard_common.app_configs import DEFAULT_FONT, FONT_NAMES
+
 __all__ = [
     "DEFAULT_FONT",
     "FONT_NAMES",
@@ -38,22 +40,6 @@ __all__ = [
 
 #: A boolean image, shape ``(rows, columns)``; ``True`` where a pixel is lit.
 Mask = npt.NDArray[np.bool_]
-
-#: The available fonts, smallest first (by line height, then cell width).
-FONT_NAMES: Final[tuple[str, ...]] = (
-    "tom-thumb",
-    "4x6",
-    "5x7",
-    "6x10",
-    "6x12",
-    "7x13",
-    "8x13",
-    "9x18",
-    "10x20",
-)
-
-#: The font used when the caller does not choose one.
-DEFAULT_FONT: Final = "6x10"
 
 _PACKAGE: Final = "retroboard_renderer"
 _FONT_DIR: Final = "fonts"

@@ -19,7 +19,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.ports import port_problem
-from retroboard_common.settings import BoardId, MqttUrl, default_board_id, env, mask_url
+from retroboard_common.settings import MqttUrl, default_board_id, env, mask_url
+from retroboard_common.topics import BoardId
 from retroboard_renderer.settings import DisplayKind
 from retroboard_renderer.settings import default_state_dir as renderer_state_dir
 from retroboard_stack.broker import BrokerStartError, EmbeddedBroker

@@ -8,6 +8,7 @@ default board. Views are thin: validation is flask-openapi3's, work is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
@@ -18,19 +19,15 @@ from pydantic import BaseModel
 from retroboard_api.actions import BoardActions
 from retroboard_api.runtime import current_runtime
 from retroboard_api.schemas import (
+    STATE_RESPONSES,
     AppConfigResponse,
-    AppsResponse,
     BoardAppPath,
     BoardPath,
-    CarouselBody,
-    CarouselResponse,
-    ConfigBody,
-    CurrentResponse,
+    ConfigFields,
     ErrorResponse,
-    SettingsBody,
-    SettingsResponse,
-    SwitchBody,
 )
+from retroboard_common.app_configs import APP_CONFIGS, AppConfig
+from retroboard_common.contract import STATES, VERBS, State, Verb
 
 Json = dict[str, Any]
 Responses = dict[str | int, type[BaseModel] | dict[str, Any] | None]
@@ -39,6 +36,7 @@ READ_ERRORS: Responses = {404: ErrorResponse, 503: ErrorResponse}
 COMMAND_ERRORS: Responses = {
     400: ErrorResponse,
     404: ErrorResponse,
+    409: ErrorResponse,
     413: ErrorResponse,
     415: ErrorResponse,
     422: ErrorResponse,
@@ -72,24 +70,35 @@ def check_board() -> None:
 # --- views ---------------------------------------------------------------------------
 
 
-def get_apps(path: BoardPath) -> Json:
-    """List the apps with their descriptions, config schemas and configs."""
-    return actions().apps(path.board)
+def read_view(state: State) -> Callable[[BoardPath], Json]:
+    """``GET <state.path>``: the state payload with ``success``."""
+
+    def view(path: BoardPath) -> Json:
+        return actions().read(path.board, state.name)
+
+    view.__name__ = f"get_{state.name}"
+    view.__doc__ = state.model.__doc__
+    return view
 
 
-def get_current(path: BoardPath) -> Json:
-    """The app showing now and its config (``app`` null when stopped)."""
-    return actions().current(path.board)
+def command_view(verb: Verb) -> Callable[..., Json]:
+    """``POST <verb.path>``: the body is the verb's (none when it has no fields)."""
+    model = verb.body
+    if not model.model_fields:
 
+        def view(path: BoardPath) -> Json:
+            return actions().command(path.board, verb.name, model())
 
-def post_switch(path: BoardPath, body: SwitchBody) -> Json:
-    """Show an app; ``config`` is merged into its saved config first."""
-    return actions().switch(path.board, body)
+    else:
 
+        def view(path: BoardPath, body: Any) -> Json:  # type: ignore[misc]
+            return actions().command(path.board, verb.name, body)
 
-def post_stop(path: BoardPath) -> Json:
-    """Blank the display (also stops a running carousel)."""
-    return actions().stop(path.board)
+        # flask-openapi3 validates and documents the body by this annotation.
+        view.__annotations__ = {"path": BoardPath, "body": model, "return": Json}
+    view.__name__ = f"post_{verb.name}"
+    view.__doc__ = model.__doc__
+    return view
 
 
 def get_app_config(path: BoardAppPath) -> Json:
@@ -97,39 +106,33 @@ def get_app_config(path: BoardAppPath) -> Json:
     return actions().app_config(path.board, path.app)
 
 
-def post_app_config(path: BoardAppPath, body: ConfigBody) -> Json:
+def post_app_config(path: BoardAppPath, body: ConfigFields) -> Json:
     """Merge config fields into an app's config (applied live if it is showing)."""
     return actions().configure_app(path.board, path.app, body.root)
 
 
-def post_current_config(path: BoardPath, body: ConfigBody) -> Json:
+def app_config_views(app: str, model: type[AppConfig]) -> tuple[Callable[..., Json], ...]:
+    """``GET`` and ``POST /apps/<app>/config`` of one built-in app, documented with the
+    app's own config schema."""
+
+    def get_view(path: BoardPath) -> Json:
+        return actions().app_config(path.board, app)
+
+    def post_view(path: BoardPath, body: Any) -> Json:
+        # Only the fields sent are merged: the model's defaults must not reset the rest.
+        return actions().configure_app(path.board, app, body.model_dump(exclude_unset=True))
+
+    post_view.__annotations__ = {"path": BoardPath, "body": model, "return": Json}
+    for view, method in ((get_view, "get"), (post_view, "post")):
+        view.__name__ = f"{method}_{app}_config"
+    get_view.__doc__ = f"``{app}``'s saved config and its JSON Schema."
+    post_view.__doc__ = f"Merge fields into ``{app}``'s config: {model.__doc__}"
+    return get_view, post_view
+
+
+def post_current_config(path: BoardPath, body: ConfigFields) -> Json:
     """Merge config fields into the current app's config (legacy)."""
     return actions().configure_current(path.board, body.root)
-
-
-def get_settings(path: BoardPath) -> Json:
-    """Board-wide settings."""
-    return actions().settings(path.board)
-
-
-def post_settings(path: BoardPath, body: SettingsBody) -> Json:
-    """Set the brightness (0–100)."""
-    return actions().set_settings(path.board, body)
-
-
-def get_carousel(path: BoardPath) -> Json:
-    """The carousel: enabled, its apps with durations, and the current position."""
-    return actions().carousel(path.board)
-
-
-def post_carousel(path: BoardPath, body: CarouselBody) -> Json:
-    """Change the carousel; omitted fields keep their value."""
-    return actions().set_carousel(path.board, body)
-
-
-def post_carousel_next(path: BoardPath) -> Json:
-    """Skip the running carousel to its next app."""
-    return actions().next(path.board)
 
 
 def board_blueprint(
@@ -146,26 +149,31 @@ def board_blueprint(
     read_auth: Responses = {401: ErrorResponse} if secured_reads else {}
     command_auth: Responses = {401: ErrorResponse} if secured else {}
 
-    def read(rule: str, view: Any, model: type[BaseModel]) -> None:
+    def read(rule: str, view: Any, model: type[BaseModel], *, documented: bool = True) -> None:
         responses = {200: model, **read_auth, **READ_ERRORS}
-        bp.get(rule, responses=responses, summary=view.__doc__, security=security(secured_reads))(
+        auth = security(secured_reads)
+        bp.get(rule, responses=responses, summary=view.__doc__, security=auth, doc_ui=documented)(
             view
         )
 
-    def command(rule: str, view: Any, model: type[BaseModel]) -> None:
+    def command(rule: str, view: Any, model: type[BaseModel], *, documented: bool = True) -> None:
         responses = {200: model, **command_auth, **COMMAND_ERRORS}
-        bp.post(rule, responses=responses, summary=view.__doc__, security=security(secured))(view)
+        auth = security(secured)
+        bp.post(rule, responses=responses, summary=view.__doc__, security=auth, doc_ui=documented)(
+            view
+        )
 
-    read("/apps", get_apps, AppsResponse)
-    read("/current", get_current, CurrentResponse)
-    command("/switch", post_switch, CurrentResponse)
-    command("/stop", post_stop, CurrentResponse)
-    read("/apps/<app>/config", get_app_config, AppConfigResponse)
-    command("/apps/<app>/config", post_app_config, AppConfigResponse)
-    command("/config", post_current_config, CurrentResponse)
-    read("/settings", get_settings, SettingsResponse)
-    command("/settings", post_settings, SettingsResponse)
-    read("/carousel", get_carousel, CarouselResponse)
-    command("/carousel", post_carousel, CarouselResponse)
-    command("/carousel/next", post_carousel_next, CarouselResponse)
+    for state in STATES.values():
+        read(state.path, read_view(state), STATE_RESPONSES[state.name])
+    for verb in VERBS.values():
+        if verb.path is not None and verb.answers is not None:
+            command(verb.path, command_view(verb), STATE_RESPONSES[verb.answers])
+    for app, model in APP_CONFIGS.items():
+        get_view, post_view = app_config_views(app, model)
+        read(f"/apps/{app}/config", get_view, AppConfigResponse)
+        command(f"/apps/{app}/config", post_view, AppConfigResponse)
+    # Any other app a renderer has (e.g. a newer renderer's): the same, unchecked here.
+    read("/apps/<app>/config", get_app_config, AppConfigResponse, documented=False)
+    command("/apps/<app>/config", post_app_config, AppConfigResponse, documented=False)
+    command("/config", post_current_config, STATE_RESPONSES["current_app"])
     return bp

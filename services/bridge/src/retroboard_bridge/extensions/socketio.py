@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from retroboard_bridge.events import BoardStatusChanged, EventBus, FrameReceived, StateChanged
 from retroboard_bridge.extensions.base import Extension
-from retroboard_common.sio_queue import (
+from retroboard_common.contract import (
     BOARD_STATUS_EVENT,
     FRAME_EVENT,
     board_room,

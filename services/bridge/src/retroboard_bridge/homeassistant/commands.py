@@ -28,8 +28,8 @@ from retroboard_common.commands import (
     parse_command,
     validation_details,
 )
+from retroboard_common.contract import COMMANDS
 from retroboard_common.models import (
-    COMMANDS,
     MAX_COMMAND_BYTES,
     AppName,
     Brightness,
@@ -96,7 +96,7 @@ def _light(payload: bytes, view: BoardView) -> list[Command]:
         # "turn on" resumes; a brightness change alone leaves a running app alone
         app = view.running or view.resume_app()
         if app is None:
-            raise CommandError("invalid", "no app to show yet: the board's apps are unknown")
+            raise CommandError("conflict", "no app to show yet: the board's apps are unknown")
     if app is not None and (command.effect is not None or view.running != app):
         commands.append(parse_command("switch", {"app": app}))
     return commands

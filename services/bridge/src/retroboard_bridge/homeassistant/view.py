@@ -22,8 +22,8 @@ from retroboard_bridge.homeassistant.entities import (
     ON,
     STOPPED,
 )
+from retroboard_common.contract import STATES
 from retroboard_common.models import (
-    STATE_MODELS,
     AppsListState,
     CarouselState,
     CurrentAppState,
@@ -47,7 +47,7 @@ class BoardView:
     def update(self, name: StateName, payload: Any) -> bool:
         """Take a new ``state/<name>`` payload; ``False`` (logged) when it is invalid."""
         try:
-            model = STATE_MODELS[name].model_validate(payload)
+            model = STATES[name].model.model_validate(payload)
         except ValidationError as exc:
             log.warning("state/%s does not fit its model; ignored: %s", name, exc.errors()[:1])
             return False

@@ -1,44 +1,15 @@
-"""What an app is: a pydantic config model plus a ``render`` that returns whole frames."""
+"""What an app is: a config model (:mod:`retroboard_common.app_configs`) plus a
+``render`` that returns whole frames."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from retroboard_common.app_configs import AppConfig
 from retroboard_renderer.drivers.base import Frame
-from retroboard_renderer.text import FONT_NAMES, UnknownFont, load_font
-
-
-def _known_font(name: str) -> str:
-    try:
-        load_font(name)
-    except UnknownFont:
-        raise ValueError(f"unknown font {name!r}; choose one of {', '.join(FONT_NAMES)}") from None
-    return name
-
-
-Color = Annotated[
-    list[Annotated[int, Field(ge=0, le=255)]],
-    Field(min_length=3, max_length=3, json_schema_extra={"format": "color"}),
-]
-"""An ``[r, g, b]`` colour, each 0–255 (``format: color`` tells forms to use a picker)."""
-
-FontName = Annotated[
-    str,
-    AfterValidator(_known_font),
-    Field(json_schema_extra={"enum": list(FONT_NAMES)}),
-]
-"""A bitmap font, by name only."""
-
-
-class AppConfig(BaseModel):
-    """Base of every app's config: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
 
 C = TypeVar("C", bound=AppConfig)
 

@@ -5,18 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from pydantic import Field
-
-from retroboard_renderer.apps.base import App, AppConfig, Color, FontName, paint
+from retroboard_common.app_configs import ClockConfig
+from retroboard_renderer.apps.base import App, paint
 from retroboard_renderer.drivers.base import Frame
-from retroboard_renderer.text import DEFAULT_FONT, load_font
-
-
-class ClockConfig(AppConfig):
-    """How the clock looks."""
-
-    font: FontName = Field(DEFAULT_FONT, description="Bitmap font")
-    color: Color = Field(default_factory=lambda: [255, 255, 255], description="Text colour")
+from retroboard_renderer.text import load_font
 
 
 class Clock(App[ClockConfig]):

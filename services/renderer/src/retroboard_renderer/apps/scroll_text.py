@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
-from retroboard_renderer.apps.base import App, AppConfig, Color, FontName, paint
+from retroboard_common.app_configs import ScrollTextConfig
+from retroboard_renderer.apps.base import App, paint
 from retroboard_renderer.drivers.base import Frame
-from retroboard_renderer.text import DEFAULT_FONT, load_font
-
-MAX_TEXT_LENGTH = 500
-
-
-class ScrollTextConfig(AppConfig):
-    """What scrolls, and how fast."""
-
-    text: Annotated[str, Field(max_length=MAX_TEXT_LENGTH)] = Field(
-        "Hello, World!", description="Message"
-    )
-    font: FontName = Field(DEFAULT_FONT, description="Bitmap font")
-    color: Color = Field(default_factory=lambda: [0, 255, 255], description="Text colour")
-    speed: Annotated[int, Field(ge=1, le=16)] = Field(1, description="Pixels per frame")
-    fps: Annotated[int, Field(ge=1, le=120)] = Field(30, description="Frames per second")
+from retroboard_renderer.text import load_font
 
 
 class ScrollText(App[ScrollTextConfig]):

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
 import numpy.typing as npt
-from pydantic import Field
 
-from retroboard_renderer.apps.base import App, AppConfig
+from retroboard_common.app_configs import StarsConfig
+from retroboard_renderer.apps.base import App
 from retroboard_renderer.drivers.base import Frame
 
 POOL_SIZE = 4096
-
-
-class StarsConfig(AppConfig):
-    """How many stars, how long they live, how smooth."""
-
-    spawn_rate: Annotated[int, Field(ge=0, le=64)] = Field(1, description="New stars per frame")
-    lifetime: Annotated[int, Field(ge=2, le=1000)] = Field(40, description="Frames a star lives")
-    fps: Annotated[int, Field(ge=1, le=120)] = Field(60, description="Frames per second")
 
 
 class Stars(App[StarsConfig]):
