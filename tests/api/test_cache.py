@@ -1,21 +1,23 @@
-"""Unit tests of the read cache fed by retained MQTT state and status."""
+"""What the api's read cache adds to the shared board mirror (whose rules are tested in
+tests/unit/test_board_mirror.py): records of raw payloads, and update notices."""
 
 from __future__ import annotations
 
 from retroboard_api.cache import StateCache
-from tests.api.fakes import FakeMqtt
+from retroboard_common.topics import STATE_NAMES
+from tests.support.api_fakes import FakeMqtt
+from tests.support.fake_clock import FakeClock
+
+EMPTY_STATES = {
+    "apps_list": b'{"apps":[],"current":null,"catalog":{}}',
+    "current_app": b'{"app":null,"config":{}}',
+    "settings": b'{"brightness":40}',
+    "carousel_config": b'{"enabled":false,"apps":[],"current_index":0}',
+}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def make_cache() -> tuple[StateCache, FakeMqtt, Clock]:
-    clock = Clock()
+def make_cache() -> tuple[StateCache, FakeMqtt, FakeClock]:
+    clock = FakeClock(1_700_000_000.0)
     cache = StateCache(clock)
     mqtt = FakeMqtt()
     cache.attach(mqtt)
@@ -24,55 +26,53 @@ def make_cache() -> tuple[StateCache, FakeMqtt, Clock]:
 
 def test_keeps_raw_state_payloads_per_board() -> None:
     cache, mqtt, _ = make_cache()
-    raw = b'{"brightness":40}'
-    mqtt.deliver("retroboard/a/state/settings", raw)
     mqtt.deliver("retroboard/b/state/settings", b'{"brightness":10}')
+    mqtt.deliver("retroboard/a/state/settings", b'{ "brightness": 40 }')
     record = cache.get("a")
     assert record is not None
-    assert record.states["settings"] == raw
+    assert record.states["settings"] == b'{"brightness":40}'  # as the renderer sends it
     assert record.state("settings") == {"brightness": 40}
+    assert record.state("apps_list") is None
     assert [r.board_id for r in cache.boards()] == ["a", "b"]
 
 
-def test_status_and_last_seen() -> None:
-    cache, mqtt, clock = make_cache()
+def test_online_and_last_seen_as_a_date() -> None:
+    cache, mqtt, _ = make_cache()
     assert cache.get("a") is None and not cache.is_online("a")
     mqtt.deliver("retroboard/a/status", b"online")
     assert cache.is_online("a")
     record = cache.get("a")
-    assert record is not None and record.last_seen == clock.now
-    assert record.last_seen_iso == "2023-11-14T22:13:20+00:00"
-    clock.now += 60
+    assert record is not None and record.last_seen_iso == "2023-11-14T22:13:20+00:00"
+    mqtt.deliver("retroboard/a/status", b"offline")
+    assert not cache.is_online("a")
+
+
+def test_complete_once_every_state_and_the_status_are_known() -> None:
+    cache, mqtt, _ = make_cache()
+    for name in STATE_NAMES:
+        mqtt.deliver(f"retroboard/a/state/{name}", EMPTY_STATES[name])
+    record = cache.get("a")
+    assert record is not None and not record.complete and not record.status_known
     mqtt.deliver("retroboard/a/status", b"offline")
     record = cache.get("a")
-    assert record is not None and not record.online
-    assert record.last_seen == clock.now - 60  # "offline" is the broker speaking, not the board
+    assert record is not None and record.complete
 
 
-def test_empty_retained_payload_clears_and_bad_json_is_ignored() -> None:
+def test_health_is_kept_on_the_record() -> None:
     cache, mqtt, _ = make_cache()
-    mqtt.deliver("retroboard/a/state/settings", b'{"brightness":40}')
-    mqtt.deliver("retroboard/a/state/settings", b"{not json")
+    mqtt.deliver("retroboard/a/status", b"online")
+    mqtt.deliver("retroboard/a/health", b'{"store":"degraded","error":"disk full"}')
     record = cache.get("a")
-    assert record is not None and record.state("settings") == {"brightness": 40}
-    mqtt.deliver("retroboard/a/state/settings", b"")
-    record = cache.get("a")
-    assert record is not None and record.state("settings") is None
+    assert record is not None and record.health is not None
+    assert (record.health.store, record.health.error) == ("degraded", "disk full")
 
 
-def test_ignores_unknown_state_names_and_other_topics() -> None:
-    cache, _, _ = make_cache()
-    cache.handle_state("retroboard/a/state/whatever", b"{}")
-    cache.handle_state("other/a/state/settings", b"{}")
-    cache.handle_status("retroboard/a/frame", b"online")
-    assert cache.boards() == []
-
-
-def test_snapshots_are_copies() -> None:
+def test_listeners_hear_of_state_and_status_changes_by_board() -> None:
     cache, mqtt, _ = make_cache()
-    mqtt.deliver("retroboard/a/state/settings", b'{"brightness":40}')
-    record = cache.get("a")
-    assert record is not None
-    record.states.clear()
-    again = cache.get("a")
-    assert again is not None and "settings" in again.states
+    updates: list[str] = []
+    cache.on_update(updates.append)
+    mqtt.deliver("retroboard/a/status", b"online")
+    mqtt.deliver("retroboard/b/state/settings", b'{"brightness":40}')
+    mqtt.deliver("retroboard/a/health", b'{"store":"degraded"}')  # not a state: not told
+    mqtt.deliver("retroboard/a/status", b"")  # removed: its record is gone, nothing to send
+    assert updates == ["a", "b"]

@@ -1,7 +1,7 @@
-"""The mirror's change detection and the extension lifecycle, fed message by message.
+"""What the bridge's mirror adds to the shared board mirror (whose rules are tested in
+tests/unit/test_board_mirror.py): bus events, frames, and the extension lifecycle.
 
-These call the MQTT handler directly with what the broker would deliver, so the
-reconnect cases (retained copies seen again) are exact rather than timing-dependent.
+These call the MQTT handler directly with what the broker would deliver.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from retroboard_bridge.events import (
+    BoardRemoved,
     BoardStatusChanged,
     BridgeEvent,
     EventBus,
@@ -33,6 +34,7 @@ class Recorder:
         self.events: list[BridgeEvent] = []
         bus.on(self, StateChanged, self.events.append)
         bus.on(self, BoardStatusChanged, self.events.append)
+        bus.on(self, BoardRemoved, self.events.append)
         bus.on(self, FrameReceived, self.events.append)
 
 
@@ -63,53 +65,32 @@ def send(mirror: StateMirror, topic: str, payload: Any) -> None:
     mirror.handle(topic, payload if isinstance(payload, bytes) else json.dumps(payload).encode())
 
 
-def test_retained_copies_after_reconnect_are_not_changes(
-    bus: EventBus, mirror: StateMirror
-) -> None:
+def test_changes_become_bus_events(bus: EventBus, mirror: StateMirror) -> None:
     seen = Recorder(bus)
     send(mirror, SETTINGS, {"brightness": 75})
     send(mirror, "retroboard/test/status", b"online")
     # reconnect: the broker sends the same retained messages again
     send(mirror, SETTINGS, {"brightness": 75})
     send(mirror, "retroboard/test/status", b"online")
+    send(mirror, "retroboard/test/status", b"")  # `retroboard-bridge forget test`
     assert seen.events == [
         StateChanged("test", "settings", {"brightness": 75}),
         BoardStatusChanged("test", True),
+        BoardRemoved("test"),
     ]
 
 
-def test_state_changed_while_away_is_resynced(bus: EventBus, mirror: StateMirror) -> None:
-    seen = Recorder(bus)
+def test_snapshot_and_online(mirror: StateMirror) -> None:
+    assert mirror.snapshot("test") == {} and mirror.online("test") is None
     send(mirror, SETTINGS, {"brightness": 75})
+    assert mirror.online("test") is None  # state alone says nothing of the status
+    send(mirror, "retroboard/test/status", b"offline")
     send(mirror, "retroboard/test/state/current_app", {"app": "clock", "config": {}})
-    # reconnect after an outage during which the brightness changed
-    send(mirror, "retroboard/test/state/current_app", {"app": "clock", "config": {}})
-    send(mirror, SETTINGS, {"brightness": 40})
-    assert [e for e in seen.events if isinstance(e, StateChanged)][-1] == StateChanged(
-        "test", "settings", {"brightness": 40}
-    )
-    assert len(seen.events) == 3
+    assert mirror.online("test") is False
     assert mirror.snapshot("test") == {
-        "settings": {"brightness": 40},
+        "settings": {"brightness": 75},
         "current_app": {"app": "clock", "config": {}},
     }
-
-
-def test_same_payload_on_another_board_is_its_own_change(
-    bus: EventBus, mirror: StateMirror
-) -> None:
-    seen = Recorder(bus)
-    send(mirror, SETTINGS, {"brightness": 75})
-    send(mirror, "retroboard/other/state/settings", {"brightness": 75})
-    assert [e.board for e in seen.events] == ["test", "other"]
-
-
-def test_cleared_retained_state_is_forgotten(bus: EventBus, mirror: StateMirror) -> None:
-    seen = Recorder(bus)
-    send(mirror, SETTINGS, {"brightness": 75})
-    send(mirror, SETTINGS, b"")  # retained message deleted
-    send(mirror, SETTINGS, {"brightness": 75})
-    assert len(seen.events) == 2
 
 
 def test_frames_are_never_deduplicated(bus: EventBus, mirror: StateMirror) -> None:
@@ -122,14 +103,10 @@ def test_frames_are_never_deduplicated(bus: EventBus, mirror: StateMirror) -> No
 @pytest.mark.parametrize(
     ("topic", "payload"),
     [
-        ("retroboard/test/state/settings", b"{not json"),
-        ("retroboard/test/state/unknown_state", b"{}"),
-        ("retroboard/test/status", b"maybe"),
         ("retroboard/_socketio/frame", b"queue message"),  # the Socket.IO queue, not a board
-        ("retroboard/_socketio/status", b"online"),
+        ("retroboard/test/frame", b""),
         ("retroboard/test/cmd/switch", b"{}"),
         ("retroboard/test/response/switch", b"{}"),
-        ("other/test/state/settings", b"{}"),
     ],
 )
 def test_ignored_messages(bus: EventBus, mirror: StateMirror, topic: str, payload: bytes) -> None:

@@ -1,47 +1,37 @@
 """Read cache of every board, fed by the retained MQTT state, status and health topics.
 
 The renderer owns the state; the api only mirrors what it last published, so reads
-never wait on MQTT. Anyone with broker credentials can publish on these topics, so a
-payload is kept only when it fits its size limit and its model (standard JSON, no
-``NaN``); anything else is ignored, logged once per topic, and the last good value
-stays. Kept payloads are the model serialised again, the bytes the renderer sends.
+never wait on MQTT. What is kept and what is refused is
+:mod:`retroboard_common.board_mirror`'s; this adds the api's view of a board: the
+kept payloads as the bytes the renderer sends, and a wall-clock last-seen time.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from retroboard_common.inbound import Refusals, decode_model, decode_state, decode_status
-from retroboard_common.models import MAX_HEALTH_BYTES, RendererHealth, dump_payload
-from retroboard_common.topics import (
-    ALL_HEALTH,
-    ALL_STATE,
-    ALL_STATUS,
-    STATE_NAMES,
-    ParsedTopic,
-    StateName,
-    is_valid_board_id,
-    parse_topic,
+from retroboard_common.board_mirror import (
+    BoardChange,
+    BoardMirror,
+    MirroredBoard,
+    StateChange,
+    StatusChange,
+    Subscriber,
 )
+from retroboard_common.models import RendererHealth
+from retroboard_common.topics import STATE_NAMES, StateName
 
 log = logging.getLogger(__name__)
 
-MessageHandler = Callable[[str, bytes], None]
 UpdateListener = Callable[[str], None]
 
-
-class Subscriber(Protocol):
-    """The part of :class:`retroboard_common.mqtt.MqttClient` the cache needs."""
-
-    def subscribe(self, pattern: str, handler: MessageHandler, qos: int = 1) -> None:
-        """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
+__all__ = ["BoardRecord", "StateCache", "Subscriber", "UpdateListener"]
 
 
 @dataclass
@@ -79,125 +69,56 @@ class StateCache:
     """Per board: the four state payloads, online/offline and the last-seen time."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._boards: dict[str, BoardRecord] = {}
+        self._mirror = BoardMirror(log, clock)  # wall clock: last_seen is shown as a date
         self._listeners: list[UpdateListener] = []
-        self._refusals = Refusals(log)
+        self._mirror.on_change(self._notify)
 
     def on_update(self, listener: UpdateListener) -> None:
-        """Call ``listener(board_id)`` after every state or status message of a board."""
+        """Call ``listener(board_id)`` after a board's state or status changed."""
         self._listeners.append(listener)
 
-    def _notify(self, board_id: str) -> None:
-        for listener in self._listeners:
-            listener(board_id)
+    def _notify(self, change: BoardChange) -> None:
+        if isinstance(change, StateChange | StatusChange):
+            for listener in self._listeners:
+                listener(change.board)
 
     def attach(self, mqtt: Subscriber) -> None:
-        """Subscribe to the state and status of every board."""
-        mqtt.subscribe(ALL_STATE, self.handle_state)
-        mqtt.subscribe(ALL_STATUS, self.handle_status)
-        mqtt.subscribe(ALL_HEALTH, self.handle_health)
+        """Subscribe to the state, status and health of every board."""
+        self._mirror.attach(mqtt)
 
     def handle_state(self, topic: str, payload: bytes) -> None:
         """Keep ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
-        parsed = _board_topic(topic)
-        if parsed is None or parsed.name not in STATE_NAMES:
-            return
-        name: StateName = parsed.name
-        if payload:
-            state = self._refusals.take(topic, lambda: decode_state(name, payload))
-            if state is None:
-                return  # never serve what clients cannot parse or the contract forbids
-            payload = dump_payload(state)
-        with self._lock:
-            if not payload:  # cleared: never resurrect a forgotten board
-                known = self._boards.get(parsed.board_id)
-                if known is not None:
-                    known.states.pop(name, None)
-                return
-            record = self._record(parsed.board_id)
-            record.states[name] = payload
-            record.last_seen = self._clock()
-        self._notify(parsed.board_id)
+        self._mirror.handle_state(topic, payload)
 
     def handle_status(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/status``: ``online`` or ``offline``; a cleared
-        status (``retroboard-bridge forget``) drops the board."""
-        parsed = _board_topic(topic)
-        if parsed is None or parsed.kind != "status":
-            return
-        online = False
-        if payload:
-            decoded = self._refusals.take(topic, lambda: decode_status(payload))
-            if decoded is None:
-                return
-            online = decoded
-        with self._lock:
-            if not payload:
-                self._boards.pop(parsed.board_id, None)
-                return
-            record = self._record(parsed.board_id)
-            record.online = online
-            record.status_known = True
-            if record.online:
-                record.last_seen = self._clock()
-        self._notify(parsed.board_id)
+        """Keep ``retroboard/<board>/status``; a cleared status drops the board."""
+        self._mirror.handle_status(topic, payload)
 
     def handle_health(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/health`` (an empty payload clears it; an invalid
-        one is ignored)."""
-        parsed = _board_topic(topic)
-        if parsed is None or parsed.kind != "health":
-            return
-        health = None
-        if payload:
-            health = self._refusals.take(
-                topic, lambda: decode_model(RendererHealth, payload, MAX_HEALTH_BYTES)
-            )
-            if health is None:
-                return
-        with self._lock:
-            record = self._boards.get(parsed.board_id)  # never resurrect a forgotten board
-            if record is not None:
-                record.health = health
+        """Keep ``retroboard/<board>/health`` (an empty payload clears it)."""
+        self._mirror.handle_health(topic, payload)
 
     def get(self, board_id: str) -> BoardRecord | None:
         """A snapshot of one board (``None`` if it never published anything)."""
-        with self._lock:
-            record = self._boards.get(board_id)
-            return None if record is None else _copy(record)
+        board = self._mirror.get(board_id)
+        return None if board is None else _record(board)
 
     def boards(self) -> list[BoardRecord]:
         """Snapshots of every board seen, sorted by id."""
-        with self._lock:
-            return [_copy(self._boards[key]) for key in sorted(self._boards)]
+        return [_record(board) for board in self._mirror.boards()]
 
     def is_online(self, board_id: str) -> bool:
         """Whether the board's renderer said ``online`` last."""
-        with self._lock:
-            record = self._boards.get(board_id)
-            return record is not None and record.online
-
-    def _record(self, board_id: str) -> BoardRecord:
-        record = self._boards.get(board_id)
-        if record is None:
-            record = self._boards[board_id] = BoardRecord(board_id)
-        return record
+        board = self._mirror.get(board_id)
+        return board is not None and board.online
 
 
-def _board_topic(topic: str) -> ParsedTopic | None:
-    """``topic`` split, when it is a board's (not e.g. ``retroboard/_socketio/…``)."""
-    parsed = parse_topic(topic)
-    return parsed if parsed is not None and is_valid_board_id(parsed.board_id) else None
-
-
-def _copy(record: BoardRecord) -> BoardRecord:
+def _record(board: MirroredBoard) -> BoardRecord:
     return BoardRecord(
-        record.board_id,
-        dict(record.states),
-        record.online,
-        record.last_seen,
-        record.health,
-        record.status_known,
+        board.board_id,
+        {name: kept.raw for name, kept in board.states.items()},
+        board.online,
+        board.last_seen,
+        board.health,
+        board.status_known,
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from retroboard_common.board_mirror import BoardGone, StatusChange
 from retroboard_common.topics import StateName
 
 log = logging.getLogger(__name__)
@@ -27,19 +28,10 @@ class StateChanged:
     payload: Any
 
 
-@dataclass(frozen=True)
-class BoardStatusChanged:
-    """A board's renderer came online or went offline."""
-
-    board: str
-    online: bool
-
-
-@dataclass(frozen=True)
-class BoardRemoved:
-    """A board's retained status was cleared: it left the fleet (``forget``)."""
-
-    board: str
+# The board mirror's own changes, as they are: a renderer came online or went
+# offline; a board's retained status was cleared, so it left the fleet (``forget``).
+BoardStatusChanged = StatusChange
+BoardRemoved = BoardGone
 
 
 @dataclass(frozen=True)

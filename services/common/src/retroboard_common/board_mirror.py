@@ -1,0 +1,257 @@
+"""One mirror of every board's retained MQTT state, status and health.
+
+The renderer owns a board's state; the api and the bridge only mirror what it last
+published. Anyone with broker credentials can publish on these topics, retained too,
+so a payload is kept only when it fits its size limit and its model (standard JSON, no
+``NaN``); anything else is ignored, logged once per topic, and the last good value
+stays. A cleared status (``retroboard-bridge forget``) removes the board; a cleared
+state or health never brings a removed board back.
+
+Listeners hear of changes only: a state equal to the kept one is not a change, so the
+retained copies the broker sends again after a reconnect reach nobody twice, while a
+state that changed during the outage differs and so is reported (the resync).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from retroboard_common.inbound import Refusals, decode_model, decode_state, decode_status
+from retroboard_common.models import (
+    MAX_HEALTH_BYTES,
+    Payload,
+    RendererHealth,
+    dump_payload,
+    payload_dict,
+)
+from retroboard_common.topics import (
+    ALL_HEALTH,
+    ALL_STATE,
+    ALL_STATUS,
+    STATE_NAMES,
+    ParsedTopic,
+    StateName,
+    is_valid_board_id,
+    parse_topic,
+)
+
+MessageHandler = Callable[[str, bytes], None]
+Clock = Callable[[], float]
+
+
+class Subscriber(Protocol):
+    """The part of :class:`retroboard_common.mqtt.MqttClient` the mirror needs."""
+
+    def subscribe(self, pattern: str, handler: MessageHandler, qos: int = 1) -> None:
+        """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
+
+
+@dataclass(frozen=True)
+class KeptState:
+    """A state payload that passed validation, in the forms its consumers use."""
+
+    model: Payload
+    raw: bytes
+    """The model serialised again: the bytes the renderer sends."""
+    data: dict[str, Any]
+    """Its JSON-compatible dict form (what Socket.IO emits)."""
+
+
+@dataclass
+class MirroredBoard:
+    """What is known of one board."""
+
+    board_id: str
+    states: dict[StateName, KeptState] = field(default_factory=dict)
+    online: bool = False
+    status_known: bool = False
+    """Whether a status was received (else ``online`` is only a default)."""
+    health: RendererHealth | None = None
+    last_seen: float | None = None
+    """When the board last spoke: a good state, or ``online``."""
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """A board's ``state/<name>`` differs from the kept one (or is its first)."""
+
+    board: str
+    name: StateName
+    state: KeptState
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A board's status differs from the kept one (or is its first)."""
+
+    board: str
+    online: bool
+
+
+@dataclass(frozen=True)
+class HealthChange:
+    """A known board's health differs from the kept one (``None``: cleared)."""
+
+    board: str
+    health: RendererHealth | None
+
+
+@dataclass(frozen=True)
+class BoardGone:
+    """A known board's status was cleared: it left the fleet."""
+
+    board: str
+
+
+BoardChange = StateChange | StatusChange | HealthChange | BoardGone
+ChangeListener = Callable[[BoardChange], None]
+
+
+def board_topic(topic: str) -> ParsedTopic | None:
+    """``topic`` split, when it is a board's.
+
+    Not e.g. ``retroboard/_socketio/…``: the Socket.IO queue's channel could be named
+    like a board topic, and must never be mirrored back (no loop).
+    """
+    parsed = parse_topic(topic)
+    return parsed if parsed is not None and is_valid_board_id(parsed.board_id) else None
+
+
+class BoardMirror:
+    """Per board: the last good state payloads, status, health and last-seen time."""
+
+    def __init__(self, logger: logging.Logger, clock: Clock) -> None:
+        self._log = logger
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._boards: dict[str, MirroredBoard] = {}
+        self._listeners: list[ChangeListener] = []
+        self._refusals = Refusals(logger)
+
+    def on_change(self, listener: ChangeListener) -> None:
+        """Call ``listener(change)`` after each change (outside the mirror's lock)."""
+        self._listeners.append(listener)
+
+    def attach(self, mqtt: Subscriber, *, health: bool = True) -> None:
+        """Subscribe to every board's status and state, and health unless told not."""
+        mqtt.subscribe(ALL_STATUS, self.handle_status)
+        mqtt.subscribe(ALL_STATE, self.handle_state)
+        if health:
+            mqtt.subscribe(ALL_HEALTH, self.handle_health)
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        """Take one broker message of any kind; other than state/status/health is
+        ignored."""
+        parsed = board_topic(topic)
+        if parsed is not None:
+            self._take(parsed, topic, payload)
+
+    def handle_state(self, topic: str, payload: bytes) -> None:
+        """Take ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
+        self._take_kind("state", topic, payload)
+
+    def handle_status(self, topic: str, payload: bytes) -> None:
+        """Take ``retroboard/<board>/status``: ``online``, ``offline``, or cleared."""
+        self._take_kind("status", topic, payload)
+
+    def handle_health(self, topic: str, payload: bytes) -> None:
+        """Take ``retroboard/<board>/health`` (an empty payload clears it)."""
+        self._take_kind("health", topic, payload)
+
+    def get(self, board_id: str) -> MirroredBoard | None:
+        """A copy of one board (``None`` if unknown or removed)."""
+        with self._lock:
+            board = self._boards.get(board_id)
+            return None if board is None else replace(board, states=dict(board.states))
+
+    def boards(self) -> list[MirroredBoard]:
+        """Copies of every known board, sorted by id."""
+        with self._lock:
+            return [replace(b, states=dict(b.states)) for _, b in sorted(self._boards.items())]
+
+    # --- kinds ------------------------------------------------------------------------
+
+    def _take_kind(self, kind: str, topic: str, payload: bytes) -> None:
+        parsed = board_topic(topic)
+        if parsed is not None and parsed.kind == kind:
+            self._take(parsed, topic, payload)
+
+    def _take(self, parsed: ParsedTopic, topic: str, payload: bytes) -> None:
+        change: BoardChange | None = None
+        if parsed.kind == "state":
+            change = self._on_state(parsed, topic, payload)
+        elif parsed.kind == "status":
+            change = self._on_status(parsed.board_id, topic, payload)
+        elif parsed.kind == "health":
+            change = self._on_health(parsed.board_id, topic, payload)
+        if change is not None:
+            for listener in self._listeners:
+                listener(change)
+
+    def _on_state(self, parsed: ParsedTopic, topic: str, payload: bytes) -> StateChange | None:
+        board_id, name = parsed.board_id, parsed.name
+        if name not in STATE_NAMES:
+            self._log.debug("ignoring unknown state %r of board %s", name, board_id)
+            return None
+        state_name: StateName = name
+        if not payload:  # retained message cleared: forgotten, nobody told
+            with self._lock:
+                known = self._boards.get(board_id)  # never resurrect a removed board
+                if known is not None:
+                    known.states.pop(state_name, None)
+            return None
+        model = self._refusals.take(topic, lambda: decode_state(state_name, payload))
+        if model is None:
+            return None  # never pass on what clients cannot parse or the contract forbids
+        raw = dump_payload(model)
+        kept = KeptState(model, raw, payload_dict(model))
+        with self._lock:
+            board = self._board(board_id)
+            board.last_seen = self._clock()  # even unchanged: the board spoke
+            before = board.states.get(state_name)
+            board.states[state_name] = kept  # the latest bytes, even when equal
+        if before is not None and before.data == kept.data:
+            return None  # e.g. a retained copy seen again after a reconnect
+        return StateChange(board_id, state_name, kept)
+
+    def _on_status(self, board_id: str, topic: str, payload: bytes) -> BoardChange | None:
+        if not payload:
+            with self._lock:
+                gone = self._boards.pop(board_id, None)
+            return None if gone is None else BoardGone(board_id)
+        online = self._refusals.take(topic, lambda: decode_status(payload))
+        if online is None:
+            return None
+        with self._lock:
+            board = self._board(board_id)
+            if online:  # "offline" is the broker speaking (the will), not the board
+                board.last_seen = self._clock()
+            if board.status_known and board.online == online:
+                return None
+            board.online, board.status_known = online, True
+        return StatusChange(board_id, online)
+
+    def _on_health(self, board_id: str, topic: str, payload: bytes) -> HealthChange | None:
+        health = None
+        if payload:
+            health = self._refusals.take(
+                topic, lambda: decode_model(RendererHealth, payload, MAX_HEALTH_BYTES)
+            )
+            if health is None:
+                return None
+        with self._lock:
+            board = self._boards.get(board_id)  # never resurrect a removed board
+            if board is None or board.health == health:
+                return None
+            board.health = health
+        return HealthChange(board_id, health)
+
+    def _board(self, board_id: str) -> MirroredBoard:
+        board = self._boards.get(board_id)
+        if board is None:
+            board = self._boards[board_id] = MirroredBoard(board_id)
+        return board

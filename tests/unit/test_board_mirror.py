@@ -1,0 +1,203 @@
+"""The rules of the one board-state mirror the api and the bridge share.
+
+Messages go through the mirror's own subscriptions, as the broker would deliver them;
+each test asserts what listeners are told and what the mirror then holds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from retroboard_common.board_mirror import (
+    BoardChange,
+    BoardGone,
+    BoardMirror,
+    HealthChange,
+    StateChange,
+    StatusChange,
+)
+from retroboard_common.contract import STATES
+from retroboard_common.models import RendererHealth
+from tests.support.api_fakes import FakeMqtt
+from tests.support.fake_clock import FakeClock
+
+SETTINGS = "retroboard/a/state/settings"
+STATUS = "retroboard/a/status"
+HEALTH = "retroboard/a/health"
+
+
+class Mirrored:
+    """A mirror subscribed to a fake broker, and every change it reported."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.mirror = BoardMirror(logging.getLogger("tests.board_mirror"), clock)
+        self.changes: list[BoardChange] = []
+        self.mirror.on_change(self.changes.append)
+        self.mqtt = FakeMqtt()
+        self.mirror.attach(self.mqtt)
+
+    def send(self, topic: str, payload: Any) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.mqtt.deliver(topic, data)
+
+    def settings(self, board: str = "a") -> Any:
+        record = self.mirror.get(board)
+        kept = None if record is None else record.states.get("settings")
+        return None if kept is None else kept.data
+
+    def reported_states(self) -> list[Any]:
+        return [c.state.data for c in self.changes if isinstance(c, StateChange)]
+
+
+@pytest.fixture
+def mirrored(clock: FakeClock) -> Mirrored:
+    return Mirrored(clock)
+
+
+def test_a_good_state_is_kept_and_reported(mirrored: Mirrored, clock: FakeClock) -> None:
+    mirrored.send(SETTINGS, b'{ "brightness" : 40 }')
+    record = mirrored.mirror.get("a")
+    assert record is not None and record.last_seen == clock.now
+    kept = record.states["settings"]
+    assert kept.raw == b'{"brightness":40}'  # serialised again, as the renderer sends it
+    assert kept.data == {"brightness": 40}
+    assert mirrored.changes == [StateChange("a", "settings", kept)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(b"{not json", id="not-json"),
+        pytest.param(b'{"brightness":NaN}', id="nan"),
+        pytest.param(b'{"brightness":"bright"}', id="wrong-model"),
+        pytest.param(
+            b'{"brightness":75' + b" " * STATES["settings"].max_bytes + b"}", id="oversize"
+        ),
+    ],
+)
+def test_a_bad_state_is_ignored_and_the_last_good_stays(mirrored: Mirrored, bad: bytes) -> None:
+    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, bad)
+    assert mirrored.settings() == {"brightness": 40}
+    assert mirrored.reported_states() == [{"brightness": 40}]
+
+
+def test_a_bad_status_is_ignored(mirrored: Mirrored) -> None:
+    mirrored.send(STATUS, b"online")
+    mirrored.send(STATUS, b"maybe")
+    record = mirrored.mirror.get("a")
+    assert record is not None and record.online
+    assert mirrored.changes == [StatusChange("a", True)]
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "retroboard/_socketio/status",  # the Socket.IO queue, not a board
+        "retroboard/_socketio/state/settings",
+        "retroboard/a/state/unknown_state",
+    ],
+)
+def test_non_board_topics_are_ignored(mirrored: Mirrored, topic: str) -> None:
+    mirrored.send(topic, b"online" if topic.endswith("status") else b'{"brightness":1}')
+    assert mirrored.changes == []
+    assert mirrored.mirror.boards() == []
+
+
+def test_a_cleared_state_is_forgotten_and_its_return_is_a_change(mirrored: Mirrored) -> None:
+    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, b"")
+    assert mirrored.settings() is None
+    assert len(mirrored.changes) == 1  # clearing tells nobody
+    mirrored.send(SETTINGS, {"brightness": 40})
+    assert mirrored.reported_states() == [{"brightness": 40}] * 2
+
+
+def test_a_cleared_status_removes_the_board_once(mirrored: Mirrored) -> None:
+    mirrored.send(STATUS, b"online")
+    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send("retroboard/b/status", b"online")
+    mirrored.send(STATUS, b"")
+    mirrored.send(STATUS, b"")  # cleared again (e.g. a second `forget`)
+    assert [c for c in mirrored.changes if isinstance(c, BoardGone)] == [BoardGone("a")]
+    assert mirrored.mirror.get("a") is None
+    assert [b.board_id for b in mirrored.mirror.boards()] == ["b"]
+
+
+def test_late_clears_never_resurrect_a_removed_board(mirrored: Mirrored) -> None:
+    mirrored.send(STATUS, b"online")
+    mirrored.send(STATUS, b"")
+    mirrored.changes.clear()
+    mirrored.send(SETTINGS, b"")
+    mirrored.send(HEALTH, b"")
+    mirrored.send(HEALTH, b'{"store":"degraded"}')
+    assert mirrored.mirror.boards() == []
+    assert mirrored.changes == []
+
+
+def test_health_of_a_known_board_is_kept_and_changes_reported(mirrored: Mirrored) -> None:
+    mirrored.send(STATUS, b"online")
+    mirrored.send(HEALTH, b'{"store":"degraded"}')
+    mirrored.send(HEALTH, b'{"store":"degraded"}')  # the same again: not a change
+    mirrored.send(HEALTH, b"{bad")
+    degraded = RendererHealth.model_validate({"store": "degraded"})
+    record = mirrored.mirror.get("a")
+    assert record is not None and record.health == degraded
+    mirrored.send(HEALTH, b"")
+    record = mirrored.mirror.get("a")
+    assert record is not None and record.health is None
+    health = [c for c in mirrored.changes if isinstance(c, HealthChange)]
+    assert health == [HealthChange("a", degraded), HealthChange("a", None)]
+
+
+def test_retained_copies_after_a_reconnect_are_not_changes(
+    mirrored: Mirrored, clock: FakeClock
+) -> None:
+    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(STATUS, b"online")
+    clock.advance(60)
+    # reconnect: the broker sends the same retained messages again
+    mirrored.send(SETTINGS, {"brightness": 40})
+    record = mirrored.mirror.get("a")
+    assert record is not None and record.last_seen == clock.now  # yet the board spoke
+    mirrored.send(STATUS, b"online")
+    assert [type(c) for c in mirrored.changes] == [StateChange, StatusChange]
+
+
+def test_the_same_state_on_another_board_is_its_own_change(mirrored: Mirrored) -> None:
+    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send("retroboard/b/state/settings", {"brightness": 40})
+    assert [c.board for c in mirrored.changes] == ["a", "b"]
+
+
+def test_a_change_during_an_outage_is_reported(mirrored: Mirrored) -> None:
+    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(STATUS, b"online")
+    mirrored.send(STATUS, b"offline")  # the renderer's will: the broker lost it
+    mirrored.send(SETTINGS, {"brightness": 75})
+    mirrored.send(STATUS, b"online")
+    assert mirrored.reported_states() == [{"brightness": 40}, {"brightness": 75}]
+    status = [c.online for c in mirrored.changes if isinstance(c, StatusChange)]
+    assert status == [True, False, True]
+    assert mirrored.settings() == {"brightness": 75}
+
+
+def test_offline_does_not_count_as_seen(mirrored: Mirrored, clock: FakeClock) -> None:
+    mirrored.send(STATUS, b"online")
+    seen = clock.now
+    clock.advance(60)
+    mirrored.send(STATUS, b"offline")  # the broker speaking (the will), not the board
+    record = mirrored.mirror.get("a")
+    assert record is not None and not record.online and record.last_seen == seen
+
+
+def test_copies_do_not_change_what_is_kept(mirrored: Mirrored) -> None:
+    mirrored.send(SETTINGS, {"brightness": 40})
+    record = mirrored.mirror.get("a")
+    assert record is not None
+    record.states.clear()
+    assert mirrored.settings() == {"brightness": 40}
