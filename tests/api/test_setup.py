@@ -13,7 +13,7 @@ from retroboard_api.origins import OriginPolicy
 from retroboard_api.server import GEVENT_WORKER, GTHREAD_WORKER, bind_address, gunicorn_options
 from retroboard_common.ports import port_problem
 from retroboard_common.settings import load_settings
-from tests.api.conftest import make_settings
+from tests.support.api_app import make_settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +102,7 @@ def test_origin_policy() -> None:
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     from retroboard_api import create_app
-    from tests.api.fakes import FakeMqtt
+    from tests.support.api_fakes import FakeMqtt
 
     app = create_app(make_settings(), FakeMqtt())
     document: dict[str, Any] = app.test_client().get("/openapi/openapi.json").get_json()
@@ -116,7 +116,9 @@ def test_openapi_documents_both_path_families(spec: dict[str, Any]) -> None:
         "current",
         "switch",
         "stop",
-        "apps/{app}/config",
+        "apps/clock/config",
+        "apps/scroll_text/config",
+        "apps/stars/config",
         "config",
         "settings",
         "carousel",
@@ -139,54 +141,62 @@ def test_openapi_path_parameters_match_templates(spec: dict[str, Any]) -> None:
 
 def test_openapi_documents_error_responses(spec: dict[str, Any]) -> None:
     post = spec["paths"]["/api/settings"]["post"]
-    assert set(post["responses"]) >= {"200", "400", "404", "413", "415", "422", "503", "504"}
+    assert set(post["responses"]) >= {
+        "200",
+        "400",
+        "404",
+        "409",
+        "413",
+        "415",
+        "422",
+        "503",
+        "504",
+    }
     error = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert error.endswith("/ErrorResponse")
     get = spec["paths"]["/api/settings"]["get"]
     assert set(get["responses"]) == {"200", "404", "503"}
 
 
-def test_the_gunicorn_master_imports_no_settings_nor_app() -> None:
-    """``retroboard_api.master`` and the server class stay clear of pydantic, paho and
-    Flask: the worker imports them, the master would only double the RSS."""
+def test_the_gunicorn_master_imports_no_app() -> None:
+    """``retroboard-api`` (which becomes the gunicorn master) and the server class stay
+    clear of Flask and python-socketio, and the server does not import the command
+    line: the worker builds the app, after gevent's monkey patching."""
     import subprocess
     import sys
 
     script = (
         "import sys\n"
-        "import retroboard_api.master, retroboard_api.server\n"
-        "heavy = {'pydantic', 'paho', 'flask', 'socketio', 'retroboard_api.settings'}\n"
+        "import retroboard_api.server\n"
+        "assert 'retroboard_api.cli' not in sys.modules\n"
+        "import retroboard_api.cli\n"
+        "heavy = {'flask', 'socketio', 'engineio', 'retroboard_api.app'}\n"
         "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
 
 
-def test_master_options_are_json() -> None:
-    import json
+def test_api_server_applies_the_options_and_the_exit_hook() -> None:
+    from retroboard_api.server import ApiServer
 
-    from retroboard_api.master import master_options
+    server = ApiServer(make_settings(worker_class="gthread", threads=6, port=5002))
+    assert server.cfg.worker_class_str == GTHREAD_WORKER and server.cfg.threads == 6
+    assert server.cfg.bind == ["0.0.0.0:5002"]
+    assert server.cfg.worker_exit.__name__ == "_worker_exit"
 
-    options = master_options(make_settings(worker_class="gevent", port=5001))
-    assert json.loads(json.dumps(options)) == options
-    assert "worker_exit" not in options and options["worker_class"] == GEVENT_WORKER
 
+def test_retroboard_api_runs_gunicorn_in_its_own_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``retroboard-api`` checks the settings, then runs the server right there (no
+    second program started with the options in the environment)."""
+    from retroboard_api import cli
+    from retroboard_api.server import ApiServer
+    from tests.support.mosquitto import free_port
 
-@pytest.mark.parametrize("redis_queue", [False, True])
-def test_the_worker_imports_socketio_without_its_clients(redis_queue: bool) -> None:
-    """python-socketio loads without requests, websocket-client and (unless the queue
-    is Redis) redis; they stay importable for anything else."""
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "from retroboard_api.server import _import_socketio_lean\n"
-        f"_import_socketio_lean(redis_queue={redis_queue})\n"
-        "import socketio.redis_manager, engineio.client\n"
-        "assert engineio.client.requests is None and engineio.client.websocket is None\n"
-        f"assert (socketio.redis_manager.redis is not None) is {redis_queue}\n"
-        f"assert ('redis' in sys.modules) is {redis_queue}\n"
-        "assert not {'requests', 'websocket'} & set(sys.modules)\n"
-        "import requests, redis, websocket\n"
-    )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    ran: list[ApiSettings] = []
+    monkeypatch.setattr(ApiServer, "run", lambda server: ran.append(server.settings))
+    port = free_port()
+    cli.main(["--host", "127.0.0.1", "--port", str(port), "--worker-class", "gthread"])
+    [settings] = ran
+    assert settings.port == port and settings.worker_class == "gthread"

@@ -5,6 +5,7 @@ No Docker engine here: these read the files; test_services.py runs what they run
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,50 @@ def test_dockerignore_keeps_host_builds_out() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for pattern in ("web/node_modules/", "web/dist/", "**/*.egg-info/", "**/.env"):
         assert pattern in ignored
+
+
+INSTALL_SCRIPT = ROOT / "services" / "common" / "install-service.sh"
+
+
+def dependency_install(service: str) -> str:
+    """The shell of the RUN that installs ``service``'s dependencies."""
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    [command] = [
+        arguments
+        for keyword, arguments in instructions(text)
+        if keyword == "RUN" and "install-service.sh dependencies" in arguments
+    ]
+    return command
+
+
+@pytest.mark.parametrize("service", ["api", "bridge"])
+def test_redis_is_installed_only_when_asked(service: str, tmp_path: Path) -> None:
+    """``--build-arg SOCKETIO_REDIS=true`` adds the redis extra; the default (``false``)
+    installs without it, and any other value stops the build."""
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    assert "ARG SOCKETIO_REDIS=false" in text.splitlines()
+    fake_pip = tmp_path / "bin" / "pip"
+    fake_pip.parent.mkdir()
+    fake_pip.write_text('#!/bin/sh\necho "$@"\n')
+    fake_pip.chmod(0o755)
+    # Where the Dockerfile's COPY puts it: next to constraints.txt, in the work folder.
+    shutil.copy(INSTALL_SCRIPT, tmp_path / INSTALL_SCRIPT.name)
+
+    def build(value: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": f"{fake_pip.parent}:/usr/bin:/bin", "SOCKETIO_REDIS": value}
+        return subprocess.run(
+            ["/bin/sh", "-c", dependency_install(service)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    with_redis, without = build("true"), build("false")
+    assert with_redis.returncode == 0 and without.returncode == 0
+    assert "-c constraints.txt" in with_redis.stdout
+    assert f"./services/{service}[redis]" in with_redis.stdout.split()
+    assert f"./services/{service}" in without.stdout.split() and "[redis]" not in without.stdout
+    typo = build("yes")
+    assert typo.returncode != 0 and "SOCKETIO_REDIS must be true or false" in typo.stderr

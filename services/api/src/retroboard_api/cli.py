@@ -6,12 +6,15 @@ import argparse
 import importlib.util
 import sys
 
+from retroboard_api.server import ApiServer
 from retroboard_api.settings import ApiSettings
+from retroboard_common.cli import settings_from_args
 from retroboard_common.logs import configure_logging
 from retroboard_common.ports import port_problem
-from retroboard_common.settings import load_settings
 
 PROGRAM = "retroboard-api"
+# The flags that override a setting of the same name.
+SETTING_FLAGS = ("host", "port", "mqtt_url", "board_id", "workers", "worker_class")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,20 +41,11 @@ def queue_problem(settings: ApiSettings) -> str | None:
 def load_api_settings(argv: list[str] | None = None) -> ApiSettings:
     """The settings from the environment and the command line (exits 2 if invalid)."""
     args = parse_args(argv)
-    return load_settings(
-        ApiSettings,
-        PROGRAM,
-        host=args.host,
-        port=args.port,
-        mqtt_url=args.mqtt_url,
-        board_id=args.board_id,
-        workers=args.workers,
-        worker_class=args.worker_class,
-    )
+    return settings_from_args(ApiSettings, PROGRAM, args, *SETTING_FLAGS)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``retroboard-api``: check, then become the gunicorn master."""
+    """Entry point of ``retroboard-api``: check, then run gunicorn in this process."""
     settings = load_api_settings(argv)
     configure_logging(settings.log_level, [settings.mqtt.password, settings.api_token])
     problem = queue_problem(settings) or port_problem(
@@ -60,7 +54,4 @@ def main(argv: list[str] | None = None) -> None:
     if problem:
         print(f"{PROGRAM}: {problem}", file=sys.stderr)
         raise SystemExit(2)
-
-    from retroboard_api.master import exec_master
-
-    exec_master(settings, sys.argv[1:] if argv is None else argv)
+    ApiServer(settings).run()

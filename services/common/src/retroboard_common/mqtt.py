@@ -43,12 +43,17 @@ CLEAR_ECHO_WINDOW: Final = 10.0
 class _BurstClient(paho.Client):
     """paho's client, reading every packet already received, not one per loop pass.
 
-    paho 2.2's ``loop_read`` reads a single packet per pass (it ignores its
-    ``max_packets``), and every pass calls ``select``. Under gevent that ``select``
-    yields to the hub, so the api read one MQTT message per round of its event loop:
-    with Socket.IO fan-out in every round it fell behind the broker, and command
-    answers waited behind the backlog until the 2 s timeout (bench/soak.py: 478 of 500
-    commands answered 504 at 200 clients and 50 commands/s, 0 with this).
+    paho 2.2's ``loop_read`` reads one packet per pass plus one per QoS message in
+    flight (it ignores its ``max_packets``), and every pass calls ``select``. Under
+    gevent that ``select`` yields to the hub, so the api read one MQTT message per
+    round of its event loop: with Socket.IO fan-out in every round it fell behind the
+    broker, and command answers waited behind the backlog until the 2 s timeout
+    (bench/soak.py: 478 of 500 commands answered 504 at 200 clients and 50
+    commands/s, 0 with this).
+
+    This uses paho's private ``_sock``, ``_packet_read`` and ``_loop_rc_handle``, so
+    retroboard-common pins paho to 2.2.x; tests/unit/test_mqtt_burst.py fails if an
+    upgrade breaks the override.
     """
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:

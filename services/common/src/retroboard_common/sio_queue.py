@@ -13,25 +13,30 @@ disconnected misses what is published meanwhile. A queue message is an event: on
 found retained on the topic is never delivered (it would reach every dashboard at
 every start) but cleared, and one over :data:`MAX_PACKET_BYTES` is dropped.
 
-This module also holds the Socket.IO names every emitter must agree on (rooms and
-the events that are not state topics).
+The rooms and event names every emitter agrees on are in
+:mod:`retroboard_common.contract`.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import queue
 import re
-import sys
 import threading
-import types
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
+
+try:
+    import socketio
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError(
+        "retroboard_common.sio_queue needs python-socketio: "
+        "pip install 'retroboard-common[socketio]'"
+    ) from exc
 
 from retroboard_common.logs import LogOnce
 from retroboard_common.models import MAX_PACKET_BYTES
@@ -41,45 +46,6 @@ from retroboard_common.topics import BASE
 
 log = logging.getLogger(__name__)
 
-
-def _import_pubsub_manager() -> Any:
-    """python-socketio's ``PubSubManager``, without the rest of the package if possible.
-
-    ``socketio/__init__`` (and ``engineio/__init__``) import every client, server and
-    manager: requests, urllib3, websocket-client, redis… A process that only emits
-    through the queue (the bridge) needs ``socketio.pubsub_manager`` and the few
-    modules under it. Unless the packages are already imported, they are stood in for
-    by bare package modules while those submodules load, then removed: a later
-    ``import socketio`` runs the real ``__init__``, which finds the submodules already
-    loaded and exports the very same classes. Measured: the bridge's RSS 12.6 MB lower.
-    """
-    stubs: dict[str, types.ModuleType] = {}
-    try:
-        for name in ("engineio", "socketio"):
-            if name in sys.modules:
-                continue
-            spec = importlib.util.find_spec(name)
-            if spec is None or spec.submodule_search_locations is None:
-                raise ImportError(f"No module named {name!r}", name=name)
-            stub = types.ModuleType(name)
-            stub.__path__ = list(spec.submodule_search_locations)
-            sys.modules[name] = stubs[name] = stub
-        return importlib.import_module("socketio.pubsub_manager").PubSubManager
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "retroboard_common.sio_queue needs python-socketio: "
-            "pip install 'retroboard-common[socketio]'"
-        ) from exc
-    finally:
-        for name, stub in stubs.items():
-            if sys.modules.get(name) is stub:
-                del sys.modules[name]
-
-
-if TYPE_CHECKING:
-    from socketio import PubSubManager
-else:
-    PubSubManager = _import_pubsub_manager()
 
 DEFAULT_CHANNEL: Final = "retroboard"
 QUEUE_TOPIC_ROOT: Final = f"{BASE}/_socketio"
@@ -91,22 +57,6 @@ CHANNEL_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 # so that events emitted right after it are not missed. Bounded: a dead broker must
 # not hang the server.
 READY_TIMEOUT: Final = 2.0
-
-# --- Socket.IO names shared by every emitter (api and bridge) ------------------------
-
-BOARD_STATUS_EVENT: Final = "board_status"
-FRAME_EVENT: Final = "frame"
-
-
-def board_room(board_id: str) -> str:
-    """The room of every Socket.IO client following ``board_id``'s state."""
-    return f"board:{board_id}"
-
-
-def preview_room(board_id: str) -> str:
-    """The room of the clients watching ``board_id``'s live preview frames."""
-    return f"preview:{board_id}"
-
 
 # --- queue URLs ---------------------------------------------------------------------
 
@@ -166,7 +116,7 @@ def is_redis(url: str) -> bool:
 # --- the MQTT manager -------------------------------------------------------------------
 
 
-class MqttManager(PubSubManager):  # type: ignore[misc]
+class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
     """python-socketio client manager that shares events over an MQTT topic.
 
     ``write_only=True`` is for processes that only emit (the bridge): no listening
@@ -283,7 +233,7 @@ def create_manager(
     write_only: bool,
     channel: str = DEFAULT_CHANNEL,
     logger: logging.Logger | None = None,
-) -> PubSubManager:
+) -> socketio.PubSubManager:
     """The Socket.IO client manager for ``SOCKETIO_MESSAGE_QUEUE``.
 
     ``source`` is either a settings object (its ``mqtt_url`` and
@@ -303,9 +253,6 @@ def create_manager(
     check_channel(channel)
     if is_redis(url):
         _require_module("redis", "SOCKETIO_MESSAGE_QUEUE=redis://… needs the redis package")
-        # The whole package: redis_manager is only needed with a Redis queue.
-        import socketio
-
         return socketio.RedisManager(url, channel=channel, write_only=write_only, logger=logger)
     return MqttManager(
         broker if url in MQTT_QUEUES else url,
