@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 
 from retroboard_bridge.forget import ForgetFailed, forget_board
 from retroboard_bridge.service import build_bridge
 from retroboard_bridge.settings import BridgeSettings
+from retroboard_common.cli import settings_from_args, wait_for_stop
 from retroboard_common.logs import configure_logging
-from retroboard_common.settings import load_settings
 from retroboard_common.sio_queue import MqttManager, QueueUnavailable, create_manager
 from retroboard_common.topics import is_valid_board_id
 
@@ -45,12 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``retroboard-bridge``."""
     args = parse_args(argv)
-    settings = load_settings(
-        BridgeSettings,
-        PROGRAM,
-        mqtt_url=args.mqtt_url,
-        socketio_message_queue=args.socketio_message_queue,
-        ha_discovery_prefix=args.ha_discovery_prefix,
+    settings = settings_from_args(
+        BridgeSettings, PROGRAM, args, "mqtt_url", "socketio_message_queue", "ha_discovery_prefix"
     )
     configure_logging(settings.log_level, [settings.mqtt.password])
     if args.command == "forget":
@@ -88,10 +82,7 @@ def run(settings: BridgeSettings) -> None:
         else "",
     )
 
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    stopping.wait()
+    wait_for_stop()
     log.info("stopping")
     bridge.stop()
     if isinstance(manager, MqttManager):

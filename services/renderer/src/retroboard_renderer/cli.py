@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import threading
 from pathlib import Path
 
+from retroboard_common.cli import settings_from_args, wait_for_stop
 from retroboard_common.logs import configure_logging
 from retroboard_common.mqtt import MqttClient
-from retroboard_common.settings import load_settings
 from retroboard_common.topics import BoardTopics
 from retroboard_renderer.apps import APPS
 from retroboard_renderer.board import Board
@@ -45,13 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``retroboard-renderer``."""
     args = parse_args(argv)
-    settings = load_settings(
-        RendererSettings,
-        PROGRAM,
-        mqtt_url=args.mqtt_url,
-        board_id=args.board_id,
-        state_dir=args.state_dir,
-        display=args.display,
+    settings = settings_from_args(
+        RendererSettings, PROGRAM, args, "mqtt_url", "board_id", "state_dir", "display"
     )
     configure_logging(settings.log_level, [settings.mqtt.password])
     try:
@@ -96,10 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         snapshot = settings.state_dir / "snapshot.png"
         signal.signal(signal.SIGUSR1, lambda *_: log.info("wrote %s", driver.snapshot(snapshot)))
 
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    stopping.wait()
+    wait_for_stop()
     log.info("stopping")
     service.stop()
     engine.stop()

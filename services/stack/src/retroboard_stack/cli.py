@@ -11,11 +11,15 @@ import logging
 import sys
 from pathlib import Path
 
+from retroboard_common.cli import settings_from_args
 from retroboard_common.settings import ServiceSettings, load_settings
 from retroboard_common.topics import is_valid_board_id
 from retroboard_stack.monitor import run_monitor
 from retroboard_stack.services import SERVICE_NAMES, select
 from retroboard_stack.up import PROGRAM, UpSettings, run_up
+
+# The ``up`` flags that override a setting of the same name.
+UP_SETTING_FLAGS = ("port", "host", "mqtt_url", "state_dir", "board_id", "display")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -58,16 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(name)s: %(message)s")
     if args.command == "up":
-        settings = load_settings(
-            UpSettings,
-            PROGRAM,
-            port=args.port,
-            host=args.host,
-            mqtt_url=args.mqtt_url,
-            state_dir=args.state_dir,
-            board_id=args.board_id,
-            display=args.display,
-        )
+        settings = settings_from_args(UpSettings, PROGRAM, args, *UP_SETTING_FLAGS)
         try:
             services = select([name.strip() for name in args.services.split(",") if name.strip()])
         except ValueError as exc:

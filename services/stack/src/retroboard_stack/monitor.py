@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import TextIO
 
@@ -28,25 +29,19 @@ def format_event(when: datetime, board: str, event: str, payload: bytes) -> str:
     return f"{when:%H:%M:%S} {board} {event} {text}"
 
 
+@dataclass(eq=False)
 class Monitor:
     """Prints state and status messages of every board (or of ``board``)."""
 
-    def __init__(
-        self,
-        mqtt: MqttClient,
-        board: str | None,
-        out: TextIO,
-        *,
-        show_all: bool = False,
-        clock: Callable[[], datetime] = datetime.now,
-    ) -> None:
-        self.mqtt = mqtt
-        self.board = board
-        self.out = out
-        self.show_all = show_all
-        self.clock = clock
-        self._last: dict[str, bytes] = {}
-        self._lock = threading.Lock()
+    mqtt: MqttClient
+    board: str | None
+    out: TextIO
+    _: KW_ONLY
+    show_all: bool = False
+    clock: Callable[[], datetime] = datetime.now
+    _last: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
+    """The last payload printed per topic (repeats of it are skipped)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def start(self) -> None:
         """Subscribe and connect."""

@@ -7,16 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from retroboard_bridge.homeassistant.entities import (
-    APP_SELECT,
-    BUTTON_PRESS,
-    ENTITIES,
-    LIGHT,
-    MESSAGE,
-    OFF,
-    ON,
-    Entity,
-)
+from retroboard_bridge.homeassistant import entities
+from retroboard_bridge.homeassistant.entities import Entity
 from retroboard_bridge.homeassistant.topics import HassTopics
 from retroboard_bridge.homeassistant.view import BoardView
 
@@ -61,7 +53,7 @@ def discovery_configs(
         return {}
     topics = HassTopics(board_id, prefix)
     configs: dict[str, Config] = {}
-    for entity in ENTITIES:
+    for entity in entities.ENTITIES:
         if entity.needs_app and entity.needs_app not in view.apps:
             continue
         config = _common(entity, board_id, topics, origin)
@@ -91,7 +83,7 @@ def _common(entity: Entity, board_id: str, topics: HassTopics, origin: Origin) -
 
 
 def _specific(entity: Entity, topics: HassTopics, view: BoardView) -> Config:
-    if entity == LIGHT:
+    if entity == entities.LIGHT:
         return {
             "schema": "json",
             "brightness": True,
@@ -100,12 +92,12 @@ def _specific(entity: Entity, topics: HassTopics, view: BoardView) -> Config:
             "effect": True,
             "effect_list": view.apps,
         }
-    if entity == APP_SELECT:
+    if entity == entities.APP_SELECT:
         return {"options": view.apps}
-    if entity == MESSAGE:
+    if entity == entities.MESSAGE:
         return {"min": 0, "max": view.message_max(), "mode": "text"}
     if entity.component == "switch":
-        return {"payload_on": ON, "payload_off": OFF}
+        return {"payload_on": entities.ON, "payload_off": entities.OFF}
     if entity.component == "button":
-        return {"payload_press": BUTTON_PRESS}
+        return {"payload_press": entities.BUTTON_PRESS}
     return {}

@@ -168,11 +168,7 @@ class EmulatorDriver(DisplayDriver):
 
     def show(self, frame: Frame) -> None:
         """Keep ``frame`` scaled by the brightness; paint it if the terminal is on."""
-        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            raise ValueError(
-                f"frame must be uint8 {(self.height, self.width, 3)}, "
-                f"got {frame.dtype} {frame.shape}"
-            )
+        self.check_frame(frame)
         shown = self._freeze(dim(frame, self._brightness))
         with self._lock:
             self._frame = shown

@@ -9,14 +9,12 @@ this driver is created, so the package imports anywhere.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
-from retroboard_renderer.drivers.base import DisplayDriver, DriverUnavailable, Frame
+from retroboard_renderer.drivers.base import DriverUnavailable, Frame, PanelDriver
 from retroboard_renderer.settings import MatrixSettings
 
 log = logging.getLogger(__name__)
@@ -125,7 +123,7 @@ def apply_options(options: Any, matrix: MatrixSettings) -> None:
     options.drop_privileges = False
 
 
-class HzellerDriver(DisplayDriver):
+class HzellerDriver(PanelDriver):
     """Shows whole frames through an off-screen canvas swapped on vertical sync.
 
     ``width``/``height`` come from the library, i.e. after any pixel mapper.
@@ -147,27 +145,16 @@ class HzellerDriver(DisplayDriver):
             raise DriverUnavailable(f"rpi-rgb-led-matrix could not start the panel: {exc}") from exc
         self._canvas: Any = self._matrix.CreateFrameCanvas()
         super().__init__(self._matrix.width, self._matrix.height)
-        self._lock = threading.Lock()
-        self._brightness = 100
         self._fast_set_image = True
-        self._closed = False
 
-    def show(self, frame: Frame) -> None:
+    def _draw(self, frame: Frame) -> None:
         """Draw ``frame`` on the off-screen canvas and swap it in on the next refresh."""
-        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            raise ValueError(
-                f"frame must be uint8 {(self.height, self.width, 3)}, "
-                f"got {frame.dtype} {frame.shape}"
-            )
-        with self._lock:
-            if self._closed:
-                return
-            if self._brightness == 0:
-                # The library clamps brightness to 1 %, so "off" means drawing black.
-                self._canvas.Clear()
-            else:
-                self._set_image(Image.fromarray(frame))
-            self._canvas = self._matrix.SwapOnVSync(self._canvas)
+        if self._brightness == 0:
+            # The library clamps brightness to 1 %, so "off" means drawing black.
+            self._canvas.Clear()
+        else:
+            self._set_image(Image.fromarray(frame))
+        self._canvas = self._matrix.SwapOnVSync(self._canvas)
 
     def _set_image(self, image: Image.Image) -> None:
         if self._fast_set_image:
@@ -198,13 +185,9 @@ class HzellerDriver(DisplayDriver):
             self._matrix.brightness = level
             self._canvas.brightness = level
 
-    def close(self) -> None:
+    def _release(self) -> None:
         """Blank the panel and release the matrix (its refresh thread stops)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._matrix.Clear()
-            # Dropping the last references deletes the C++ matrix and frees the GPIOs.
-            self._canvas = None
-            self._matrix = None
+        self._matrix.Clear()
+        # Dropping the last references deletes the C++ matrix and frees the GPIOs.
+        self._canvas = None
+        self._matrix = None

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from retroboard_renderer.drivers.base import DisplayDriver, DriverUnavailable, Frame
+from retroboard_renderer.drivers.base import DriverUnavailable, Frame, PanelDriver
 from retroboard_renderer.settings import MatrixSettings
 
 log = logging.getLogger(__name__)
@@ -125,7 +124,7 @@ def pinout_for(piomatter: Any, hardware_mapping: str) -> Any:
     return pinout
 
 
-class PiomatterDriver(DisplayDriver):
+class PiomatterDriver(PanelDriver):
     """Copies whole frames into piomatter's framebuffer; the library triple-buffers them."""
 
     def __init__(self, matrix: MatrixSettings) -> None:
@@ -162,42 +161,27 @@ class PiomatterDriver(DisplayDriver):
             )
         except Exception as exc:  # RuntimeError/OSError/TypeError from the C++ extension
             raise DriverUnavailable(f"piomatter could not start the panel: {exc}") from exc
-        self._lock = threading.Lock()
-        self._brightness = 100
-        self._closed = False
 
-    def show(self, frame: Frame) -> None:
+    def _draw(self, frame: Frame) -> None:
         """Copy ``frame`` (reordered, scaled by the brightness) to the panel."""
-        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            raise ValueError(
-                f"frame must be uint8 {(self.height, self.width, 3)}, "
-                f"got {frame.dtype} {frame.shape}"
-            )
-        with self._lock:
-            if self._closed:
-                return
-            source = frame if self._order is None else frame[..., self._order]
-            percent = self._brightness
-            if percent >= 100:
-                np.copyto(self._framebuffer, source)
-            elif percent <= 0:
-                self._framebuffer.fill(0)
-            else:
-                # uint16 arithmetic, rounded; the assignment casts back to uint8.
-                self._framebuffer[...] = (source.astype(np.uint16) * percent + 50) // 100
-            self._matrix.show()
+        source = frame if self._order is None else frame[..., self._order]
+        percent = self._brightness
+        if percent >= 100:
+            np.copyto(self._framebuffer, source)
+        elif percent <= 0:
+            self._framebuffer.fill(0)
+        else:
+            # uint16 arithmetic, rounded; the assignment casts back to uint8.
+            self._framebuffer[...] = (source.astype(np.uint16) * percent + 50) // 100
+        self._matrix.show()
 
     def set_brightness(self, percent: int) -> None:
         """Set the brightness (clamped to 0–100); it applies from the next ``show()``."""
         with self._lock:
             self._brightness = max(0, min(100, int(percent)))
 
-    def close(self) -> None:
+    def _release(self) -> None:
         """Blank the panel and release the PIO."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._framebuffer.fill(0)
-            self._matrix.show()
-            self._matrix = None
+        self._framebuffer.fill(0)
+        self._matrix.show()
+        self._matrix = None
