@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.stack import BOARD, Stack, renderer_process, wait_until
 from tests.support.mqtt_probe import Received
+from tests.support.stack import BOARD, Stack, renderer_process, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -225,6 +225,7 @@ def test_renderer_gone_is_503_then_recovers(stack: Stack) -> None:
     finally:
         stack.renderer.start()
     stack.wait_ready()
+    stack.probe.fence()  # a command the api had sent would have reached the probe by now
     assert not [m for m in stack.probe.messages if "/cmd/" in m.topic]  # never sent, never replayed
     assert stack.get("/api/settings").json() == before
     assert stack.post("/api/settings", json={"brightness": 8}).json() == {

@@ -11,8 +11,8 @@ import psutil  # type: ignore[import-untyped]
 import pytest
 import socketio
 
-from tests.api.stack import BOARD, Stack, api_process, wait_until
 from tests.support.mosquitto import free_port
+from tests.support.stack import BOARD, Stack, api_process, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -3,59 +3,33 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import socketio
 
 from retroboard_common.sio_queue import create_manager
-from tests.api.stack import BOARD, Stack, wait_until
+from tests.support.sio_recorder import SioRecorder
+from tests.support.stack import BOARD, Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
 STATE_EVENTS = ["apps_list", "current_app", "settings", "carousel_config"]
 
 
-class Recorder:
-    """A python-socketio client that keeps every event it receives."""
-
-    def __init__(self) -> None:
-        self.client = socketio.Client(reconnection=False)
-        self.events: list[tuple[str, Any]] = []
-        self._cond = threading.Condition()
-        self.client.on("*", self._record)
-
-    def _record(self, event: str, data: Any = None) -> None:
-        with self._cond:
-            self.events.append((event, data))
-            self._cond.notify_all()
-
-    def connect(self, stack: Stack, query: str = "", **kwargs: Any) -> Recorder:
-        self.client.connect(
-            f"{stack.url}{query}", transports=["websocket"], wait_timeout=5, **kwargs
-        )
-        return self
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[str, Any]]:
-        with self._cond:
-            if not self._cond.wait_for(lambda: len(self.events) >= count, timeout):
-                raise AssertionError(f"got {[e for e, _ in self.events]}, wanted {count} events")
-            return list(self.events)
-
-    def take(self, count: int) -> list[tuple[str, Any]]:
-        events = self.wait_for(count)
-        with self._cond:
-            del self.events[:count]
-        return events[:count]
-
-
 @pytest.fixture
-def recorder() -> Iterator[Recorder]:
-    instance = Recorder()
-    yield instance
-    instance.client.disconnect()
+def recorder() -> Iterator[Callable[..., SioRecorder]]:
+    """Connect recorders to the stack (``query``, ``auth``); all disconnected after."""
+    made: list[SioRecorder] = []
+
+    def connect(stack: Stack, query: str = "", auth: dict[str, Any] | None = None) -> SioRecorder:
+        made.append(SioRecorder(f"{stack.url}{query}", auth=auth or {}).connect())
+        return made[-1]
+
+    yield connect
+    for instance in made:
+        instance.disconnect()
 
 
 def mqtt_payload(stack: Stack, name: str, payload: Any) -> bytes:
@@ -64,9 +38,11 @@ def mqtt_payload(stack: Stack, name: str, payload: Any) -> bytes:
     return stack.probe.wait_for(topic, lambda m: m.json() == payload, timeout=5).payload
 
 
-def test_connect_sends_state_then_request_state_again(stack: Stack, recorder: Recorder) -> None:
-    recorder.connect(stack, f"?board={BOARD}")
-    events = recorder.take(5)
+def test_connect_sends_state_then_request_state_again(
+    stack: Stack, recorder: Callable[..., SioRecorder]
+) -> None:
+    sio = recorder(stack, f"?board={BOARD}")
+    events = sio.take(5)
     assert [name for name, _ in events] == [*STATE_EVENTS, "board_status"]
     for name, payload in events[:4]:
         # The same JSON as the retained MQTT payload, to the byte once re-serialised compactly.
@@ -74,18 +50,20 @@ def test_connect_sends_state_then_request_state_again(stack: Stack, recorder: Re
         assert json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode() == raw
     assert events[4] == ("board_status", {"board": BOARD, "online": True})
 
-    recorder.client.emit("request_state")
-    assert [name for name, _ in recorder.take(5)] == [*STATE_EVENTS, "board_status"]
+    sio.client.emit("request_state")
+    assert [name for name, _ in sio.take(5)] == [*STATE_EVENTS, "board_status"]
 
 
-def test_board_from_connect_auth(stack: Stack, recorder: Recorder) -> None:
-    recorder.connect(stack, auth={"board": BOARD})
-    assert recorder.take(5)[4] == ("board_status", {"board": BOARD, "online": True})
+def test_board_from_connect_auth(stack: Stack, recorder: Callable[..., SioRecorder]) -> None:
+    sio = recorder(stack, auth={"board": BOARD})
+    assert sio.take(5)[4] == ("board_status", {"board": BOARD, "online": True})
 
 
-def test_unseen_board_gets_only_its_status(stack: Stack, recorder: Recorder) -> None:
-    recorder.connect(stack, "?board=garage")
-    assert recorder.take(1) == [("board_status", {"board": "garage", "online": False})]
+def test_unseen_board_gets_only_its_status(
+    stack: Stack, recorder: Callable[..., SioRecorder]
+) -> None:
+    sio = recorder(stack, "?board=garage")
+    assert sio.take(1) == [("board_status", {"board": "garage", "online": False})]
 
 
 def test_invalid_board_id_is_refused(stack: Stack) -> None:
@@ -94,52 +72,57 @@ def test_invalid_board_id_is_refused(stack: Stack) -> None:
         client.connect(f"{stack.url}?board=-nope", transports=["websocket"], wait_timeout=5)
 
 
-def test_commands_with_ack_answer_like_rest(stack: Stack, recorder: Recorder) -> None:
-    recorder.connect(stack, f"?board={BOARD}")
-    recorder.take(5)
-    answer = recorder.client.call("settings", {"brightness": 64}, timeout=5)
+def test_commands_with_ack_answer_like_rest(
+    stack: Stack, recorder: Callable[..., SioRecorder]
+) -> None:
+    sio = recorder(stack, f"?board={BOARD}")
+    sio.take(5)
+    answer = sio.client.call("settings", {"brightness": 64}, timeout=5)
     assert answer == {"success": True, "brightness": 64}
     assert stack.get("/api/settings").json() == answer
-    refused = recorder.client.call("settings", {"brightness": -1}, timeout=5)
+    refused = sio.client.call("settings", {"brightness": -1}, timeout=5)
     assert refused["success"] is False and refused["details"][0]["loc"] == ["brightness"]
-    unknown = recorder.client.call("switch", {"app": "nope"}, timeout=5)
+    unknown = sio.client.call("switch", {"app": "nope"}, timeout=5)
     assert unknown["success"] is False and unknown["details"] == [
         {"loc": ["app"], "msg": "unknown app"}
     ]
-    switched = recorder.client.call("switch", {"app": "clock"}, timeout=5)
+    switched = sio.client.call("switch", {"app": "clock"}, timeout=5)
     assert switched["success"] is True and switched["app"] == "clock"
-    configured = recorder.client.call("config", {"config": {"font": "6x10"}}, timeout=5)
+    configured = sio.client.call("config", {"config": {"font": "6x10"}}, timeout=5)
     assert configured["success"] is True and configured["config"]["font"] == "6x10"
 
 
-def test_preview_asks_the_renderer_for_frames(stack: Stack, recorder: Recorder) -> None:
-    recorder.connect(stack, f"?board={BOARD}")
-    recorder.take(5)
+def test_preview_asks_the_renderer_for_frames(
+    stack: Stack, recorder: Callable[..., SioRecorder]
+) -> None:
+    sio = recorder(stack, f"?board={BOARD}")
+    sio.take(5)
     stack.probe.clear()
-    answer = recorder.client.call("preview", {"enabled": True}, timeout=5)
+    answer = sio.client.call("preview", {"enabled": True}, timeout=5)
     assert answer == {"success": True, "board": BOARD, "enabled": True}
     command = stack.probe.wait_for(f"retroboard/{BOARD}/cmd/preview")
     assert command.json() == {"ttl": 10.0}
     frame = stack.probe.wait_for(f"retroboard/{BOARD}/frame")
     assert frame.payload.startswith(b"\x89PNG")
-    recorder.client.call("preview", {"enabled": False}, timeout=5)
+    sio.client.call("preview", {"enabled": False}, timeout=5)
 
 
 def test_events_from_the_message_queue_reach_the_board_room(
-    stack: Stack, recorder: Recorder
+    stack: Stack, recorder: Callable[..., SioRecorder]
 ) -> None:
     """What the bridge does: emit to ``board:<id>`` through the shared queue."""
-    recorder.connect(stack, f"?board={BOARD}")
-    recorder.take(5)
+    sio = recorder(stack, f"?board={BOARD}")
+    sio.take(5)
     emitter = create_manager(stack.broker.url, "mqtt", write_only=True)
     try:
         # The api subscribes to the queue when its first client connects; retry until then.
         def delivered() -> bool:
             emitter.emit("settings", {"brightness": 99}, namespace="/", room=f"board:{BOARD}")
             try:
-                return recorder.wait_for(1, timeout=0.5)[0] == ("settings", {"brightness": 99})
+                sio.wait_for("settings", lambda data: data == {"brightness": 99}, timeout=0.5)
             except AssertionError:
                 return False
+            return True
 
         wait_until(delivered, timeout=10, what="queue event delivered")
     finally:

@@ -8,8 +8,15 @@ import pytest
 from flask_socketio import SocketIOTestClient
 
 from retroboard_api import create_app
-from tests.api.conftest import make_settings
-from tests.api.fakes import APPS_LIST, CAROUSEL, CURRENT_APP, SETTINGS, FakeMqtt, ScriptedRenderer
+from tests.support.api_app import make_settings
+from tests.support.api_fakes import (
+    APPS_LIST,
+    CAROUSEL,
+    CURRENT_APP,
+    SETTINGS,
+    FakeMqtt,
+    ScriptedRenderer,
+)
 
 STATE_EVENTS = ["apps_list", "current_app", "settings", "carousel_config", "board_status"]
 

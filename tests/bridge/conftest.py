@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from retroboard_common.sio_queue import MqttManager, create_manager
-from tests.bridge.sio_support import SioRecorder, SioServer
+from tests.bridge.sio_support import SioServer
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.processes import ServiceProcess
+from tests.support.sio_recorder import SioRecorder
 
 
 @pytest.fixture

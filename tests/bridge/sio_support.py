@@ -1,4 +1,5 @@
-"""A real Socket.IO server (python-socketio, threading mode) and recording clients.
+"""A real Socket.IO server (python-socketio, threading mode); the recording client is
+``tests/support/sio_recorder.py`` (re-exported here for the bridge tests).
 
 The server plays the api's part: it uses the queue manager under test as its
 ``client_manager`` and puts each client in the rooms it asks for on connect.
@@ -8,17 +9,15 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import socketio
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from tests.support.mosquitto import free_port
-
-PING_EVENT = "_ping"
+from tests.support.sio_recorder import PING_EVENT, SioRecorder
+from tests.support.waiting import wait_until
 
 
 class _OneRequestHandler(WSGIRequestHandler):
@@ -67,57 +66,6 @@ class SioServer:
             self.manager.close()
 
 
-class SioRecorder:
-    """A python-socketio client that records every event it receives."""
-
-    def __init__(self, url: str, rooms: list[str]) -> None:
-        self.url = url
-        self.rooms = rooms
-        self.events: list[tuple[str, Any]] = []
-        self._cond = threading.Condition()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("*", self._record)
-
-    def _record(self, event: str, data: Any = None) -> None:
-        with self._cond:
-            self.events.append((event, data))
-            self._cond.notify_all()
-
-    def connect(self) -> SioRecorder:
-        self.client.connect(
-            self.url, transports=["websocket"], auth={"rooms": self.rooms}, wait_timeout=5
-        )
-        return self
-
-    def disconnect(self) -> None:
-        self.client.disconnect()
-
-    def received(self, event: str) -> list[Any]:
-        """Every payload received for ``event`` so far."""
-        with self._cond:
-            return [data for name, data in self.events if name == event]
-
-    def names(self) -> list[str]:
-        """Every event name received (pings left out)."""
-        with self._cond:
-            return [name for name, _ in self.events if name != PING_EVENT]
-
-    def wait_for(
-        self, event: str, predicate: Callable[[Any], bool] = lambda _d: True, timeout: float = 5.0
-    ) -> Any:
-        """The first payload of ``event`` that fits (already received or arriving)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for name, data in self.events:
-                    if name == event and predicate(data):
-                        return data
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"no {event!r} within {timeout} s; got {self.names()}")
-                self._cond.wait(remaining)
-
-
 def wait_until_listening(
     emitter: Any, recorder: SioRecorder, room: str, timeout: float = 10.0
 ) -> None:
@@ -128,12 +76,14 @@ def wait_until_listening(
     restart) does not count.
     """
     nonce = uuid.uuid4().hex
-    deadline = time.monotonic() + timeout
-    for n in itertools.count():
-        emitter.emit(PING_EVENT, f"{nonce}-{n}", room=room)
+    sent = itertools.count()
+
+    def heard() -> bool:
+        emitter.emit(PING_EVENT, f"{nonce}-{next(sent)}", room=room)
         try:
             recorder.wait_for(PING_EVENT, lambda data: str(data).startswith(nonce), timeout=0.2)
-            return
         except AssertionError:
-            if time.monotonic() > deadline:
-                raise
+            return False
+        return True
+
+    wait_until(heard, timeout, f"a ping through the queue to {room}")

@@ -11,12 +11,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from retroboard_common.sio_queue import MqttManager, board_room, preview_room
+from retroboard_common.contract import board_room, preview_room
+from retroboard_common.sio_queue import MqttManager
 from retroboard_common.topics import STATE_NAMES
-from tests.bridge.sio_support import SioRecorder, wait_until_listening
+from tests.bridge.sio_support import wait_until_listening
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.sio_recorder import SioRecorder
 from tests.support.waiting import wait_until
 
 

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
@@ -292,12 +291,9 @@ class AclClient:
 
     def wait_for(self, topic: str, payload: bytes, timeout: float = 10.0) -> None:
         """Block until ``payload`` arrived on ``topic``."""
-        deadline = time.monotonic() + timeout
         with self._cond:
-            while (topic, payload) not in self.received:
-                remaining = deadline - time.monotonic()
-                assert remaining > 0, f"{payload!r} never arrived on {topic}: {self.received}"
-                self._cond.wait(remaining)
+            arrived = self._cond.wait_for(lambda: (topic, payload) in self.received, timeout)
+            assert arrived, f"{payload!r} never arrived on {topic}: {self.received}"
 
     def close(self) -> None:
         """Disconnect."""

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.stack import BOARD, api_process, renderer_process, wait_until
-from tests.bridge.sio_support import SioRecorder
-from tests.homeassistant.conftest import bridge
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.processes import ServiceProcess
+from tests.support.services import bridge
+from tests.support.sio_recorder import SioRecorder
+from tests.support.stack import BOARD, api_process, renderer_process, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -102,9 +102,8 @@ def serves_the_board(url: str) -> Callable[[], bool]:
 
 
 def python_client(url: str) -> SioRecorder:
-    recorder = SioRecorder(url, [])
-    recorder.client.connect(url, transports=["websocket"], auth={"board": BOARD}, wait_timeout=10)
-    return recorder
+    """A recorder following ``BOARD`` on the api at ``url``."""
+    return SioRecorder(url, auth={"board": BOARD}).connect(wait_timeout=10)
 
 
 def test_rest_and_mosquitto_pub_changes_reach_every_client_of_every_api(

@@ -4,7 +4,6 @@ Socket.IO clients that reconnect like a dashboard, and a look at the retained st
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +12,10 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 import socketio
 
-from tests.api.stack import BOARD, Stack, api_process, renderer_process
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.stack import BOARD, Stack, api_process, renderer_process
 
 STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config")
 RECOVERY = 10.0
@@ -155,13 +154,9 @@ class Dashboard:
 
     def wait(self, check: Callable[[Dashboard], bool], timeout: float, what: str) -> None:
         """Until ``check(self)`` holds."""
-        deadline = time.monotonic() + timeout
         with self._cond:
-            while not check(self):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"dashboard: {what} not within {timeout} s: {self.latest}")
-                self._cond.wait(remaining)
+            if not self._cond.wait_for(lambda: check(self), timeout):
+                raise AssertionError(f"dashboard: {what} not within {timeout} s: {self.latest}")
 
 
 def connect_dashboards(url: str, count: int) -> list[Dashboard]:

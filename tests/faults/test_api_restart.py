@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.stack import BOARD, wait_until
 from tests.faults.stack import Dashboard, FaultStack, in_rest_shape, usage
+from tests.support.stack import BOARD, wait_until
 
 pytestmark = pytest.mark.integration
 

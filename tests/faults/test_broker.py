@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.stack import wait_until
 from tests.faults.stack import (
     RECOVERY,
     Dashboard,
@@ -21,6 +20,7 @@ from tests.faults.stack import (
     retained,
     shutdown,
 )
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 

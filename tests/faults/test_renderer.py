@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from retroboard_common.settings import ServiceSettings
-from tests.api.stack import BOARD, wait_until
 from tests.faults.stack import RECOVERY, Dashboard, FaultStack, in_rest_shape
+from tests.support.stack import BOARD, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +73,7 @@ def test_renderer_kill_9(faults: FaultStack, dashboards: Dashboards) -> None:
         "back online with the saved state",
     )
     # The refused commands were never sent, so nothing stale can be replayed later.
+    stack.probe.fence()  # one the api had sent would have reached the probe by now
     assert not [m for m in stack.probe.messages if "/cmd/" in m.topic]
     # A fence: the renderer handles commands in order, so a stale one replayed after its
     # restart would be applied before this no-change command is answered.

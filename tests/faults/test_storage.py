@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.stack import BOARD, wait_until
 from tests.faults.stack import RECOVERY, FaultStack, launch, shutdown
+from tests.support.stack import BOARD, wait_until
 
 pytestmark = pytest.mark.integration
 

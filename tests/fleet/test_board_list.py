@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from retroboard_api.cache import StateCache
-
-
-class Clock:
-    now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.fake_clock import FakeClock
 
 
 def test_last_seen_and_forgotten_boards() -> None:
-    clock = Clock()
+    clock = FakeClock(1_000_000.0)
     cache = StateCache(clock)
     cache.handle_status("retroboard/a/status", b"online")
     cache.handle_state("retroboard/a/state/settings", b'{"brightness":4}')

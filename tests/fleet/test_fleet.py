@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.stack import api_process, wait_until
-from tests.bridge.sio_support import SioRecorder
-from tests.homeassistant.conftest import bridge, renderer
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.services import bridge, renderer
+from tests.support.sio_recorder import SioRecorder
+from tests.support.stack import api_process, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -116,11 +116,7 @@ def fence_text_is(text: str) -> Callable[[Any], bool]:
 
 def connect(fleet: Fleet, board: str) -> SioRecorder:
     """A Socket.IO client following ``board`` (picked by the handshake query)."""
-    client = SioRecorder(f"{fleet.url}?board={board}", [])
-    client.client.connect(
-        client.url, transports=["websocket"], auth={"board": board}, wait_timeout=10
-    )
-    return client
+    return SioRecorder(f"{fleet.url}?board={board}", auth={"board": board}).connect(10)
 
 
 def test_fleet(fleet: Fleet) -> None:

@@ -4,18 +4,17 @@ connection and the service keep working."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 import pytest
-import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.stack import BOARD, Stack, wait_until
-from tests.fuzz.conftest import BACKGROUND_RANDOM, json_values
+from tests.support.fuzzing import BACKGROUND_RANDOM, json_values
+from tests.support.sio_recorder import SioRecorder
+from tests.support.stack import BOARD, Stack, wait_until
 
 pytestmark = [pytest.mark.integration, BACKGROUND_RANDOM]
 
@@ -41,31 +40,22 @@ events = st.sampled_from([*COMMAND_EVENTS, "request_state"]) | st.text(max_size=
 )
 
 
-class Client:
-    """A python-socketio client that collects state events and can be pinged."""
+def connect(stack: Stack) -> SioRecorder:
+    """A recorder watching ``BOARD`` on ``stack``."""
+    return SioRecorder(f"{stack.url}?board={BOARD}", auth={}).connect(wait_timeout=10)
 
-    def __init__(self, stack: Stack) -> None:
-        self.client = socketio.Client(reconnection=False)
-        self.events = 0
-        self._lock = threading.Lock()
-        self.client.on("*", self._record)
-        self.client.connect(f"{stack.url}?board={BOARD}", transports=["websocket"], wait_timeout=10)
 
-    def _record(self, _event: str, *_args: Any) -> None:
-        with self._lock:
-            self.events += 1
-
-    def alive(self) -> bool:
-        """The connection answers an event with an acknowledgement."""
-        reply = self.client.call("preview", {"enabled": False}, timeout=10)
-        return self.client.connected and isinstance(reply, dict) and reply["success"] is True
+def alive(recorder: SioRecorder) -> bool:
+    """The connection answers an event with an acknowledgement."""
+    reply = recorder.client.call("preview", {"enabled": False}, timeout=10)
+    return recorder.client.connected and isinstance(reply, dict) and reply["success"] is True
 
 
 @pytest.fixture
-def sio_client(fuzz_stack: Stack) -> Iterator[Client]:
-    client = Client(fuzz_stack)
+def sio_client(fuzz_stack: Stack) -> Iterator[SioRecorder]:
+    client = connect(fuzz_stack)
     yield client
-    client.client.disconnect()
+    client.disconnect()
 
 
 def api_worker(stack: Stack) -> int:
@@ -76,7 +66,7 @@ def api_worker(stack: Stack) -> int:
     return pid
 
 
-def test_random_events_never_break_the_api(fuzz_stack: Stack, sio_client: Client) -> None:
+def test_random_events_never_break_the_api(fuzz_stack: Stack, sio_client: SioRecorder) -> None:
     worker = api_worker(fuzz_stack)
 
     @given(event=events, args=arguments)
@@ -94,15 +84,15 @@ def test_random_events_never_break_the_api(fuzz_stack: Stack, sio_client: Client
                 assert reply["error"] and isinstance(reply["details"], list), reply
         else:
             sio_client.client.emit(event, args)
-        assert sio_client.alive()
+        assert alive(sio_client)
 
     fuzz()
     assert api_worker(fuzz_stack) == worker  # never crashed and replaced
     wait_until(lambda: fuzz_stack.get("/api/health").json()["status"] == "ok", what="healthy")
     assert fuzz_stack.post("/api/settings", json={"brightness": 66}).status_code == 200
-    fresh = Client(fuzz_stack)
+    fresh = connect(fuzz_stack)
     try:
-        wait_until(lambda: fresh.events >= 5, timeout=10, what="state on connect")
-        assert fresh.alive()
+        wait_until(lambda: len(fresh.events) >= 5, timeout=10, what="state on connect")
+        assert alive(fresh)
     finally:
-        fresh.client.disconnect()
+        fresh.disconnect()

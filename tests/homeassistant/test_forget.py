@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from retroboard_bridge.settings import BridgeSettings
-from tests.homeassistant.conftest import HomeAssistant, bridge, renderer
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.services import HomeAssistant, bridge, renderer
 from tests.support.waiting import wait_until
 
 BOARD = "attic"
@@ -55,6 +55,10 @@ def test_forget_removes_the_board_everywhere(
     ha = HomeAssistant(ha_probe, prefix=PREFIX)
     select = ha.discovery("select", "app", board=BOARD)
     ha.state(select["state_topic"], lambda _s: True)
+    # The fence: the bridge handles commands in order and publishes on one connection,
+    # so discovery under the default prefix, sent with ours, arrives before the answer.
+    ha.send(select["command_topic"], "\u00ff\u00fe" * 40)
+    assert ha_probe.wait_for(f"retroboard/{BOARD}/ha/app/response").json()["code"] == "invalid"
     assert not [m for m in ha_probe.messages if m.topic.startswith("homeassistant/")]
 
     board.stop()  # the board leaves the fleet

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.homeassistant.conftest import BOARD, HomeAssistant, bridge, renderer
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.services import BOARD, HomeAssistant, bridge, renderer
 
 pytestmark = pytest.mark.integration
 

@@ -22,11 +22,11 @@ import pytest
 import requests
 import socketio
 
-from tests.api.stack import BOARD, api_process, renderer_process, wait_until
 from tests.proxy.nginx import SITE_CONFIG, Nginx, session_from
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.processes import ServiceProcess
 from tests.support.redis_server import RedisServer
+from tests.support.stack import BOARD, api_process, renderer_process, wait_until
 
 pytestmark = pytest.mark.integration
 

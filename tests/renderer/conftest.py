@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,10 +10,7 @@ import pytest
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
-
-BOARD = "test"
-
-RendererFactory = Callable[..., ServiceProcess]
+from tests.support.renderer_contract import BOARD, RendererFactory
 
 
 @pytest.fixture

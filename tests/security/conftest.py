@@ -6,21 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.conftest import app, client, mqtt, renderer
-from tests.api.stack import Stack, start_stack, stop_stack
+from tests.support.api_app import app, client, mqtt, renderer
+from tests.support.stack import Stack, start_stack, stop_stack
+from tests.support.tokens import ALLOWED_ORIGIN, TOKEN
 
 __all__ = [
-    "ALLOWED_ORIGIN",
-    "TOKEN",
     "app",
     "client",
     "mqtt",
     "renderer",
     "secured",
 ]
-
-TOKEN = "Zq3-real-stack-token_9"
-ALLOWED_ORIGIN = "https://dashboard.example"
 
 
 @pytest.fixture(scope="session")

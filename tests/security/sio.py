@@ -13,9 +13,9 @@ import requests
 import socketio
 import websocket
 
-from tests.api.stack import BOARD, Stack, api_process, wait_until
-from tests.security.conftest import TOKEN
 from tests.support.mosquitto import free_port
+from tests.support.stack import BOARD, Stack, api_process, wait_until
+from tests.support.tokens import TOKEN
 
 TRANSPORTS = ("websocket", "polling")
 # The token, and clients without it may read: the api the read-only attacks go for.

@@ -10,10 +10,10 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.api.stack import BOARD, Stack, api_process, wait_until
-from tests.security.conftest import TOKEN
 from tests.support.mosquitto import free_port
 from tests.support.processes import ServiceProcess
+from tests.support.stack import BOARD, Stack, api_process, wait_until
+from tests.support.tokens import TOKEN
 from tests.web.stack import ensure_web_build
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from retroboard_api import create_app
 from retroboard_common.logs import RedactingFilter, redact
 from retroboard_common.settings import MqttUrl, ServiceSettings, load_settings, mask_url
 from retroboard_common.sio_queue import check_queue_url
-from tests.api.conftest import make_settings
-from tests.api.fakes import FakeMqtt, ScriptedRenderer
+from tests.support.api_app import make_settings
+from tests.support.api_fakes import FakeMqtt, ScriptedRenderer
 
 TOKEN = "t0ken-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.stack import BOARD, Stack
-from tests.security.conftest import TOKEN
+from tests.support.stack import BOARD, Stack
+from tests.support.tokens import TOKEN
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import websocket
 
-from tests.api.stack import BOARD, Stack
 from tests.security.sio import extra_api
+from tests.support.stack import BOARD, Stack
 
 pytestmark = pytest.mark.integration
 

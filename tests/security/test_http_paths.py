@@ -7,7 +7,7 @@ import http.client
 
 import pytest
 
-from tests.api.stack import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.stack import Stack, wait_until
 from tests.security.sio import extra_api
+from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.integration
 

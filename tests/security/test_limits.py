@@ -13,8 +13,8 @@ import pytest
 import socketio
 
 from retroboard_common.models import MAX_CAROUSEL_APPS
-from tests.api.stack import Stack
-from tests.security.conftest import TOKEN
+from tests.support.stack import Stack
+from tests.support.tokens import TOKEN
 
 pytestmark = pytest.mark.integration
 

@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from retroboard_bridge.homeassistant.commands import translate
 from retroboard_bridge.homeassistant.view import BoardView
 from retroboard_common.commands import CommandError
-from tests.api.fakes import FakeMqtt, ScriptedRenderer
-from tests.api.stack import renderer_process
+from tests.support.api_fakes import FakeMqtt, ScriptedRenderer
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.stack import renderer_process
 
 BOARD = "test"
 DEEP = "[" * 5000 + "]" * 5000  # 10 KB

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.api.stack import renderer_process, wait_until
-from tests.homeassistant.conftest import bridge, processes
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
+from tests.support.services import bridge, processes
+from tests.support.stack import renderer_process, wait_until
 
 pytestmark = pytest.mark.integration
 

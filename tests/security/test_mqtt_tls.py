@@ -24,9 +24,9 @@ import pytest
 import requests
 import socketio
 
-from tests.api.stack import BOARD, wait_until
 from tests.support.mosquitto import free_port, wait_for_port
 from tests.support.processes import ServiceProcess
+from tests.support.stack import BOARD, wait_until
 
 pytestmark = pytest.mark.integration
 

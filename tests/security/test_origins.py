@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.api.stack import BOARD, Stack
-from tests.security.conftest import ALLOWED_ORIGIN, TOKEN
 from tests.security.sio import TRANSPORTS, engineio_open_packet, try_connect
+from tests.support.stack import BOARD, Stack
+from tests.support.tokens import ALLOWED_ORIGIN, TOKEN
 
 pytestmark = pytest.mark.integration
 

@@ -17,9 +17,9 @@ import pytest
 import requests
 import socketio
 
-from tests.api.stack import Stack
-from tests.security.conftest import TOKEN
 from tests.security.sio import PUBLIC_READS, RawEngineIO, extra_api
+from tests.support.stack import Stack
+from tests.support.tokens import TOKEN
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.stack import BOARD, Stack
-from tests.security.conftest import TOKEN
 from tests.security.sio import PUBLIC_READS, TRANSPORTS, RawEngineIO, extra_api
+from tests.support.stack import BOARD, Stack
+from tests.support.tokens import TOKEN
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.api.stack import BOARD, Stack
-from tests.security.conftest import TOKEN
 from tests.security.sio import TRANSPORTS, try_connect
+from tests.support.stack import BOARD, Stack
+from tests.support.tokens import TOKEN
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -9,9 +9,9 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
 from retroboard_stack.broker import EmbeddedBroker
-from tests.stack.conftest import StackRun
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
+from tests.support.stack_run import StackRun
 
 
 def test_monitor_prints_state_events_of_one_board(

@@ -13,10 +13,10 @@ from pathlib import Path
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 import socketio
 
-from tests.api.stack import wait_until
-from tests.stack.conftest import SERVICES, StackRun, gone
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
+from tests.support.stack import wait_until
+from tests.support.stack_run import SERVICES, StackRun, gone
 
 BROKER_LINE = r"MQTT broker (mqtt://127\.0\.0\.1:\d+) \(embedded\)"
 

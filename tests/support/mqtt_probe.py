@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,17 +83,39 @@ class MqttProbe:
         timeout: float = 5.0,
     ) -> Received:
         """The first message (already received or arriving) on ``topic`` that fits."""
-        deadline = time.monotonic() + timeout
+
+        def first() -> Received | None:
+            return next((m for m in self.messages if m.topic == topic and predicate(m)), None)
+
         with self._cond:
-            while True:
-                for message in self.messages:
-                    if message.topic == topic and predicate(message):
-                        return message
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = [m.topic for m in self.messages][-20:]
-                    raise AssertionError(f"no message on {topic} within {timeout} s; saw {seen}")
-                self._cond.wait(remaining)
+            found = self._cond.wait_for(first, timeout)
+            if found is None:
+                seen = [m.topic for m in self.messages][-20:]
+                raise AssertionError(f"no message on {topic} within {timeout} s; saw {seen}")
+            return found
+
+    def fence(self, timeout: float = 5.0) -> None:
+        """Publish a no-op message on a topic this probe subscribes to and wait for it.
+
+        The broker sends a subscriber its messages in order, so everything it routed
+        to the probe before the fence is then in :attr:`messages`: a check that
+        "nothing else arrived" after this proves it.
+        """
+        if not self.pattern.endswith("#"):
+            raise ValueError(f"no fence topic under {self.pattern!r}")
+        topic, marker = f"{self.pattern[:-1]}_fence", uuid.uuid4().hex.encode()
+        self.publish(topic, marker)
+        self.wait_for(topic, lambda m: m.payload == marker, timeout)
+
+    def renderer_fence(self, board: str, timeout: float = 5.0) -> None:
+        """Send ``board``'s renderer a command it refuses and wait for the answer.
+
+        The renderer handles commands one by one and publishes what a command changed
+        before answering it, so whatever it sent for the commands before this one has
+        arrived by then. (Refused: it changes and publishes nothing itself.)
+        """
+        reply = self.request(board, "_fence", {}, timeout)
+        assert reply.get("code") == "unknown_verb", reply
 
     def request(self, board: str, verb: str, payload: dict[str, Any], timeout: float = 5.0) -> Any:
         """Send a command with a fresh transaction id and return its response payload."""

@@ -11,7 +11,7 @@ from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
-from tests.unit.conftest import FakeClock
+from tests.support.fake_clock import FakeClock
 
 
 def test_boots_on_the_first_app(board: Board) -> None:
@@ -53,9 +53,9 @@ def test_config_of_another_app_is_saved_for_later(board: Board) -> None:
         (lambda b: b.switch("clock", {"color": [300, 0, 0]}), "invalid"),
         (lambda b: b.configure("clock", {"font": "/etc/passwd"}), "invalid"),
         (lambda b: b.configure("clock", {"size": 3}), "invalid"),
-        (lambda b: b.set_carousel(True, []), "invalid"),
+        (lambda b: b.set_carousel(True, []), "conflict"),
         (lambda b: b.set_carousel(True, [CarouselEntry(app="nope", duration=5)]), "unknown_app"),
-        (lambda b: b.next(), "invalid"),
+        (lambda b: b.next(), "conflict"),
     ],
 )
 def test_refused_changes_change_nothing(board: Board, call: object, code: str) -> None:
@@ -77,6 +77,8 @@ def test_invalid_config_names_the_field(board: Board) -> None:
 def test_stop_blanks_and_clears_the_current_app(
     board: Board, engine: RenderEngine, driver: EmulatorDriver
 ) -> None:
+    engine.step()
+    assert driver.last_frame.any()  # the clock is lit: something for stop to blank
     board.stop()
     engine.step()
     assert board.current_app is None

@@ -10,7 +10,7 @@ from PIL import Image
 from retroboard_common.models import CarouselEntry, CarouselState
 from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.preview import PreviewPublisher
-from tests.unit.conftest import FakeClock
+from tests.support.fake_clock import FakeClock
 
 
 def test_carousel_due_times_and_wrap() -> None:

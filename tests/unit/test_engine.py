@@ -7,10 +7,12 @@ import time
 
 import numpy as np
 
-from retroboard_renderer.apps.clock import Clock, ClockConfig
-from retroboard_renderer.apps.scroll_text import ScrollText, ScrollTextConfig
+from retroboard_common.app_configs import ClockConfig, ScrollTextConfig
+from retroboard_renderer.apps.clock import Clock
+from retroboard_renderer.apps.scroll_text import ScrollText
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
+from tests.support.waiting import wait_until
 
 
 def test_brightness_scales_what_the_panel_shows(
@@ -67,10 +69,11 @@ def test_tickers_can_ask_for_an_earlier_frame(engine: RenderEngine) -> None:
 
 def test_stop_blanks_the_panel(driver: EmulatorDriver) -> None:
     engine = RenderEngine(driver)
-    drawn = threading.Event()
-    engine.add_frame_listener(lambda frame: drawn.set() if frame.any() else None)
     engine.show_app(Clock(ClockConfig(), 64, 32))
     engine.start()
-    assert drawn.wait(2)  # something was on the panel to blank
-    engine.stop()
+    try:
+        # The emulator starts black: first see the panel itself lit.
+        wait_until(lambda: driver.last_frame.any(), timeout=2, what="the clock on the panel")
+    finally:
+        engine.stop()
     assert not np.asarray(driver.last_frame).any()

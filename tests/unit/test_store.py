@@ -9,11 +9,17 @@ import pytest
 
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
-from tests.support.waiting import wait_until
+from tests.support.fake_clock import FakeClock
 
 
 def state(brightness: int) -> SavedState:
     return SavedState(current_app="clock", brightness=brightness)
+
+
+def saved_brightness(folder: Path) -> int:
+    """The brightness in the state file on disk."""
+    brightness: int = json.loads((folder / "state.json").read_text())["brightness"]
+    return brightness
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -30,16 +36,22 @@ def test_a_lone_change_is_written_at_once(tmp_path: Path) -> None:
 
 
 def test_a_burst_is_debounced_and_only_changes_are_written(tmp_path: Path) -> None:
-    store = StateStore(tmp_path, save_delay=0.2)
+    clock = FakeClock()
+    store = StateStore(tmp_path, save_delay=0.2, clock=clock, schedule=clock.schedule)
     for brightness in range(10, 60):  # a dragged slider
         store.save(state(brightness))
+        clock.advance(0.001)
     assert store.writes == 1  # the first value, at once
-    wait_until(lambda: store.writes >= 2, timeout=5, what="the burst's last value written")
+    assert saved_brightness(tmp_path) == 10
+    clock.advance(0.1)  # the interval is not over yet
+    assert store.writes == 1
+    clock.advance(0.1)
     assert store.writes == 2  # then the last one, when the interval is over
-    assert json.loads((tmp_path / "state.json").read_text())["brightness"] == 59
+    assert saved_brightness(tmp_path) == 59
     store.save(state(59))
     store.flush()
     assert store.writes == 2
+    assert clock.scheduled == 0
 
 
 def test_previous_file_is_kept_as_last_good(tmp_path: Path) -> None:
@@ -97,13 +109,21 @@ def test_unwritable_folder_keeps_running_and_reports_unhealthy(tmp_path: Path) -
 
 def test_failed_write_is_retried_and_health_heard(tmp_path: Path) -> None:
     heard: list[str | None] = []
-    store = StateStore(tmp_path / "state", save_delay=0, retry_delay=0.05)
+    clock = FakeClock()
+    store = StateStore(
+        tmp_path / "state", save_delay=0, retry_delay=5, clock=clock, schedule=clock.schedule
+    )
     store.on_health_change(lambda: heard.append(store.problem))
     (tmp_path / "state").write_text("")  # the folder is a file: every write fails
     store.save(state(10))
     assert store.healthy is False and store.problem and "cannot save state" in store.problem
-    (tmp_path / "state").unlink()  # the disk is writable again: the retry saves
-    wait_until(lambda: store.writes > 0, timeout=5, what="the retry's write")
+    clock.advance(5)  # a retry while the disk is still unwritable fails too
+    assert store.writes == 0 and not store.healthy
+    (tmp_path / "state").unlink()  # the disk is writable again: the next retry saves
+    clock.advance(4.9)
+    assert store.writes == 0
+    clock.advance(0.1)
+    assert store.writes == 1
     assert store.healthy and store.problem is None
     assert StateStore(tmp_path / "state").load() == state(10)
     assert heard == [heard[0], None] and heard[0]

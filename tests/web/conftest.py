@@ -3,16 +3,14 @@ board state) per test; the browser itself comes from ``tests/support/browser.py`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.support.pages import DESKTOP, PageFactory
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack, start_web_stack, stop_web_stack
-
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +32,6 @@ def known_state(web_stack: WebStack) -> None:
     ):
         response = web_stack.post(path, json=body)
         assert response.ok, (path, response.text)
-
-
-PageFactory = Callable[..., Page]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.api.stack import BOARD, Stack, api_process, renderer_process, stop_stack
+from tests.support.stack import BOARD, Stack, api_process, renderer_process, stop_stack
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
@@ -50,7 +50,7 @@ def ensure_web_build() -> Path:
 
 @dataclass
 class WebStack(Stack):
-    """:class:`tests.api.stack.Stack` plus the bridge, serving the real dashboard."""
+    """:class:`tests.support.stack.Stack` plus the bridge, serving the real dashboard."""
 
     bridge: ServiceProcess | None = None
 

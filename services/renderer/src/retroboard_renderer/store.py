@@ -32,13 +32,37 @@ STATE_FILE = "state.json"
 LAST_GOOD_FILE = "state.last-good.json"
 
 HealthListener = Callable[[], None]
+Cancel = Callable[[], None]
+Scheduler = Callable[[float, Callable[[], None]], Cancel]
+"""``schedule(delay, action)`` runs ``action`` after ``delay`` seconds; returns a cancel."""
+
+
+def thread_timer(delay: float, action: Callable[[], None]) -> Cancel:
+    """Run ``action`` on a daemon :class:`threading.Timer` thread after ``delay`` s."""
+    timer = threading.Timer(delay, action)
+    timer.daemon = True
+    timer.start()
+    return timer.cancel
 
 
 class StateStore:
-    """Loads and saves :class:`SavedState` in one folder."""
+    """Loads and saves :class:`SavedState` in one folder.
 
-    def __init__(self, directory: Path, save_delay: float = 1.0, retry_delay: float = 5.0) -> None:
+    ``clock`` and ``schedule`` time the delayed writes (tests pass a fake clock).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        save_delay: float = 1.0,
+        retry_delay: float = 5.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        schedule: Scheduler = thread_timer,
+    ) -> None:
         self.directory = directory
+        self._clock = clock
+        self._schedule = schedule
         self.save_delay = save_delay
         self.retry_delay = retry_delay
         self.path = directory / STATE_FILE
@@ -51,7 +75,7 @@ class StateStore:
         self._health_listeners: list[HealthListener] = []
         self._written: bytes | None = None
         self._pending: bytes | None = None
-        self._timer: threading.Timer | None = None
+        self._timer: Cancel | None = None
         self._last_write = -float("inf")
         self._lock = threading.Lock()
 
@@ -137,19 +161,17 @@ class StateStore:
             self._pending = data
             if self._timer is not None:
                 return  # a write is already scheduled and will take the newest data
-            wait = self._last_write + self.save_delay - time.monotonic()
+            wait = self._last_write + self.save_delay - self._clock()
             if wait <= 0:
                 self._write_pending()
                 return
-            self._timer = threading.Timer(wait, self.flush)
-            self._timer.daemon = True
-            self._timer.start()
+            self._timer = self._schedule(wait, self.flush)
 
     def flush(self) -> None:
         """Write any pending change now."""
         with self._lock:
             if self._timer is not None:
-                self._timer.cancel()
+                self._timer()
                 self._timer = None
             self._write_pending()
 
@@ -157,7 +179,7 @@ class StateStore:
         data, self._pending = self._pending, None
         if data is None or data == self._written:
             return
-        self._last_write = time.monotonic()
+        self._last_write = self._clock()
         try:
             self._write(data)
         except OSError as exc:
@@ -166,9 +188,7 @@ class StateStore:
             if self._pending is None:
                 self._pending = data
             if self._timer is None:
-                self._timer = threading.Timer(self.retry_delay, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+                self._timer = self._schedule(self.retry_delay, self.flush)
             self._set_write_error(f"cannot save state: {exc.strerror or exc}")
             return
         self._written = data
