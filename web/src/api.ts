@@ -1,19 +1,19 @@
 // Commands over REST. Answers are not written into the store: the resulting state comes
 // back as socket events to every open dashboard, this one included.
 import { getToken, tokenRefused } from './auth'
+import type { components } from './api-schema'
 import type {
   AppConfig,
-  BoardInfo,
   CarouselConfig,
-  CarouselEntry,
   CurrentApp,
+  ErrorDetail,
+  ErrorResponse,
   Settings,
 } from './types'
 
-export interface ErrorDetail {
-  loc?: (string | number)[]
-  msg: string
-}
+export type { ErrorDetail } from './types'
+
+type Schemas = components['schemas']
 
 /** The api refused (status ≥ 400, `{success: false, error, details}`) or could not be reached. */
 export class ApiError extends Error {
@@ -62,7 +62,7 @@ async function request<T>(method: 'GET' | 'POST', url: string, body?: unknown): 
     throw new ApiError(0, 'The api cannot be reached.')
   }
   const data = (await response.json().catch(() => null)) as
-    (T & { success?: boolean; error?: string; details?: ErrorDetail[] }) | null
+    (T & { success?: boolean } & Partial<Omit<ErrorResponse, 'success'>>) | null
   if (!response.ok || !data || data.success === false) {
     const message = data?.error ?? `The api answered ${response.status} ${response.statusText}.`
     if (response.status === 401) tokenRefused(message)
@@ -71,18 +71,16 @@ async function request<T>(method: 'GET' | 'POST', url: string, body?: unknown): 
   return data
 }
 
-export interface CarouselBody {
-  enabled?: boolean
-  apps?: CarouselEntry[]
-}
+/** POST /carousel's body: an omitted (or null) field keeps its value. */
+export type CarouselBody = Partial<Schemas['CarouselBody']>
 
 export const api = {
-  boards: () => request<{ boards: BoardInfo[] }>('GET', '/api/boards'),
+  boards: () => request<Schemas['BoardsResponse']>('GET', '/api/boards'),
   switchApp: (app: string, config?: AppConfig) =>
     request<CurrentApp>('POST', boardPath('/switch'), config ? { app, config } : { app }),
   stop: () => request<CurrentApp>('POST', boardPath('/stop')),
   saveConfig: (app: string, config: AppConfig) =>
-    request<{ config: AppConfig }>(
+    request<Schemas['AppConfigResponse']>(
       'POST',
       boardPath(`/apps/${encodeURIComponent(app)}/config`),
       config,

@@ -30,20 +30,12 @@ describe('board store', () => {
     expect(board.loaded).toBe(true)
   })
 
-  it('keeps the catalog when an apps_list comes without one', () => {
-    const board = useBoardStore()
-    board.applyAppsList({ apps: ['demo', 'other'], current: 'demo', catalog })
-    board.applyAppsList({ apps: ['demo', 'other'], current: 'other' })
-    expect(board.current).toBe('other')
-    expect(Object.keys(board.catalog)).toEqual(['demo', 'other'])
-  })
-
   it('takes current_app, and null when stopped', () => {
     const board = useBoardStore()
     board.applyCurrentApp({ app: 'demo', config: { speed: 5 } })
     expect(board.current).toBe('demo')
     expect(board.currentConfig).toEqual({ speed: 5 })
-    board.applyCurrentApp({ app: null, config: null })
+    board.applyCurrentApp({ app: null, config: {} })
     expect(board.current).toBeNull()
     expect(board.currentConfig).toBeNull()
   })

@@ -37,13 +37,13 @@ export const useBoardStore = defineStore('board', () => {
 
   function applyAppsList(data: AppsList): void {
     apps.value = [...data.apps]
-    current.value = data.current ?? null
-    if (data.catalog) catalog.value = data.catalog
+    current.value = data.current
+    catalog.value = data.catalog
   }
 
   function applyCurrentApp(data: CurrentApp): void {
-    current.value = data.app ?? null
-    currentConfig.value = data.app ? (data.config ?? {}) : null
+    current.value = data.app
+    currentConfig.value = data.app ? data.config : null
   }
 
   function applySettings(data: Settings): void {
