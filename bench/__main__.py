@@ -122,8 +122,15 @@ def table(
             f"{sk.rss_peak.get(name, math.nan):.1f} / {sk.rss_end.get(name, math.nan):.1f} MB "
             f"| flat | |"
         )
+    for label, (rss, pss) in sk.processes_rest.items():
+        peak_rss, peak_pss = sk.processes_peak.get(label, (math.nan, math.nan))
+        add(
+            f"| RSS / PSS process {label} ({sk.venv}): at rest / under load | "
+            f"{rss:.1f} / {pss:.1f} MB; {peak_rss:.1f} / {peak_pss:.1f} MB | | |"
+        )
     add(
-        f"| memory, all services, broker excluded | at rest {sk.total_rss_rest:.1f} MB RSS "
+        f"| memory, all services, broker excluded ({sk.venv}) | "
+        f"at rest {sk.total_rss_rest:.1f} MB RSS "
         f"({sk.total_pss_rest:.1f} PSS), under load {sk.total_rss_peak:.1f} MB RSS "
         f"({sk.total_pss_peak:.1f} PSS) | ≤ 150 MB | "
         f"{verdict(max(sk.total_rss_rest, sk.total_rss_peak) <= soak.BUDGET_MB)} |"
@@ -157,6 +164,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="short runs, fewer clients")
     parser.add_argument("--json", help="also write every figure to this file")
+    parser.add_argument(
+        "--dev-venv", action="store_true", help="soak: services from the development venv"
+    )
     args = parser.parse_args()
     plan: dict[str, Any] = QUICK if args.quick else FULL
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -167,7 +177,9 @@ def main() -> None:
     print("\n== latency ==", flush=True)
     lat = latency.run(plan["clients"], plan["rounds"], plan["idle_seconds"])
     print("\n== soak ==", flush=True)
-    sk = soak.run(plan["soak_clients"], plan["soak_rate"], plan["soak_seconds"])
+    sk = soak.run(
+        plan["soak_clients"], plan["soak_rate"], plan["soak_seconds"], dev_venv=args.dev_venv
+    )
     soak.print_report(sk)
 
     print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")

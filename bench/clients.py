@@ -29,6 +29,7 @@ import json
 import logging
 import math
 import multiprocessing as mp
+import queue
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from typing import Any
 import socketio
 
 from bench.stack import BOARD
+from tests.support.waiting import wait_until
 
 STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config")
 CONNECT_BATCH = 50
@@ -169,6 +171,10 @@ async def _group(url: str, count: int, mode: str, channels: Channels) -> None:
     channels.results.put(result)
 
 
+class _ClientLost(Exception):
+    """A client was disconnected while the fleet waited for a key."""
+
+
 class ClientFleet:
     """``count`` clients over ``procs`` processes, recording as ``mode`` says."""
 
@@ -221,21 +227,26 @@ class ClientFleet:
         ``None`` after ``timeout`` or as soon as a client was disconnected."""
         if self.lost_clients:
             return None
-        deadline = time.monotonic() + timeout
         done: list[float] = []
-        while len(done) < len(self.processes):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                value, at = self.channels.reports.get(timeout=remaining)
-            except Exception:  # queue.Empty
-                return None
-            if value == DISCONNECTED:
-                self.lost_clients += 1
-                return None  # that process can never report the key
-            if value == key:
-                done.append(at)
+
+        def all_reported() -> bool:
+            # Each report carries the time it was seen, so reading late changes nothing.
+            while len(done) < len(self.processes):
+                try:
+                    value, at = self.channels.reports.get(timeout=0.05)
+                except queue.Empty:
+                    return False
+                if value == DISCONNECTED:
+                    self.lost_clients += 1
+                    raise _ClientLost  # that process can never report the key
+                if value == key:
+                    done.append(at)
+            return True
+
+        try:
+            wait_until(all_reported, timeout, f"every client at {key}", ignoring=())
+        except (TimeoutError, _ClientLost):
+            return None
         return max(done)
 
     def stop(self) -> list[GroupResult]:

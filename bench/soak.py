@@ -17,7 +17,13 @@ with the final state, no client was disconnected. Memory: RSS of each service
 (renderer, api with its gunicorn worker, bridge) at rest, with the clients connected
 before the load, at its peak under load and at the end; the total (broker excluded)
 against the 150 MB budget of a Pi Zero 2 W's share. RSS counts the pages gunicorn's
-master and worker share twice; PSS (shared pages split) is printed beside it.
+master and worker share twice; PSS (shared pages split) is printed beside it, and both
+for each process (the api's master and worker apart).
+
+The services run from ``.bench-venv`` (``bench.imagevenv``, built or refreshed first),
+which holds exactly what their images install, so that the memory figures are those
+of the images; the clients and the load run from the development venv. ``--dev-venv``
+runs the services from the development venv instead (as before issue 12).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.clients import STATE_EVENTS, ClientFleet, StateLog
+from bench.imagevenv import ensure_venv
 from bench.latency import percentile
 from bench.machine import describe_machine
 from bench.stack import BOARD, SERVICES, BenchStack, Workdir, cpu_seconds
@@ -85,6 +92,10 @@ class SoakReport:
     total_rss_peak: float = math.nan
     total_pss_rest: float = math.nan
     total_pss_peak: float = math.nan
+    venv: str = ""  # where the services ran from
+    # Every service process (the api's master and worker apart): [RSS, PSS] MiB.
+    processes_rest: dict[str, tuple[float, float]] = field(default_factory=dict)
+    processes_peak: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -147,6 +158,7 @@ class MemorySampler(threading.Thread):
         self.peak: dict[str, float] = dict.fromkeys(SERVICES, 0.0)
         self.total_rss = 0.0
         self.total_pss = 0.0
+        self.processes: dict[str, tuple[float, float]] = {}  # peak RSS, peak PSS
 
     def run(self) -> None:
         while not self.stopped.wait(1.0):
@@ -158,6 +170,9 @@ class MemorySampler(threading.Thread):
             self.peak[name] = max(self.peak[name], value)
         self.total_rss = max(self.total_rss, sum(rss.values()))
         self.total_pss = max(self.total_pss, sum(self.stack.pss().values()))
+        for label, (rss_now, pss_now) in self.stack.processes().items():
+            old_rss, old_pss = self.processes.get(label, (0.0, 0.0))
+            self.processes[label] = (max(old_rss, rss_now), max(old_pss, pss_now))
 
     def stop(self) -> None:
         self.stopped.set()
@@ -232,15 +247,36 @@ def slow_down_animations(url: str) -> None:
         response.raise_for_status()
 
 
+def connection_limits(clients: int) -> dict[str, str]:
+    """The api's per-address limits raised for ``clients``: every client of the
+    benchmark, and every connection of the load's thread pool (up to 256), comes from
+    127.0.0.1, which the defaults would cap at 200."""
+    room = str(clients + 256 + 50)
+    return {
+        "RETROBOARD_API_MAX_CONNECTIONS_PER_ADDRESS": room,
+        "SOCKETIO_MAX_GUESTS": room,
+        "SOCKETIO_MAX_GUESTS_PER_ADDRESS": room,
+    }
+
+
 def total(values: dict[str, float]) -> float:
     return sum(values.values())
 
 
-def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> SoakReport:
-    """Run the soak; prints progress as it goes."""
+def run(
+    clients: int,
+    rate: float,
+    seconds: float,
+    procs: int | None = None,
+    dev_venv: bool = False,
+) -> SoakReport:
+    """Run the soak; prints progress as it goes. The services run from the images'
+    venv (``bench.imagevenv``), or from the development venv with ``dev_venv``."""
     report = SoakReport(describe_machine(), clients, rate, seconds)
+    bin_dir = None if dev_venv else ensure_venv()
+    report.venv = "development venv" if bin_dir is None else str(bin_dir.parent.name)
     workdir = Workdir("rb-soak-")
-    stack = BenchStack(workdir.path)
+    stack = BenchStack(workdir.path, bin_dir, **connection_limits(clients))
     failed = True
     fleet: ClientFleet | None = None
     probe: StateProbe | None = None
@@ -251,6 +287,7 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         report.rss_rest, report.pss_rest = stack.rss(), stack.pss()
         report.total_rss_rest = total(report.rss_rest)
         report.total_pss_rest = total(report.pss_rest)
+        report.processes_rest = stack.processes()
         print(
             f"  at rest: {fmt_mb(report.rss_rest)}  total RSS {report.total_rss_rest:.1f} MB"
             f" (PSS {report.total_pss_rest:.1f} MB)",
@@ -298,6 +335,7 @@ def run(clients: int, rate: float, seconds: float, procs: int | None = None) -> 
         report.rss_peak = sampler.peak
         report.total_rss_peak = sampler.total_rss
         report.total_pss_peak = sampler.total_pss
+        report.processes_peak = sampler.processes
         report.rss_end, report.pss_end = stack.rss(), stack.pss()
 
         final = {name: probe.logs[name].last for name in STATE_EVENTS}
@@ -377,6 +415,10 @@ def print_report(report: SoakReport) -> None:
             f"{r.rss_start.get(name, math.nan):8.1f} {r.rss_peak.get(name, math.nan):8.1f} "
             f"{r.rss_end.get(name, math.nan):8.1f}"
         )
+    print(f"  services from {r.venv}; {'per process':<14} rest RSS / PSS   peak RSS / PSS")
+    for label, (rss, pss) in r.processes_rest.items():
+        peak_rss, peak_pss = r.processes_peak.get(label, (math.nan, math.nan))
+        print(f"  {label:<28} {rss:7.1f} / {pss:5.1f}   {peak_rss:7.1f} / {peak_pss:5.1f} MB")
     print(
         f"  memory, all services (broker excluded): at rest RSS {r.total_rss_rest:.1f} MB "
         f"(PSS {r.total_pss_rest:.1f}), under load RSS {r.total_rss_peak:.1f} MB "
@@ -394,11 +436,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the load")
     parser.add_argument("--procs", type=int, default=None, help="client processes")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--dev-venv", action="store_true", help="services from the development venv"
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= 2000 or not 0 < args.rate <= 500 or not 0 < args.seconds <= 3600:
         parser.error("keep it bounded: 1–2000 clients, rate ≤ 500/s, ≤ 3600 s")
     print(f"machine: {describe_machine()}")
-    report = run(args.clients, args.rate, args.seconds, args.procs)
+    report = run(args.clients, args.rate, args.seconds, args.procs, args.dev_venv)
     print_report(report)
     if args.json:
         with open(args.json, "w") as out:

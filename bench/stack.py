@@ -8,6 +8,7 @@ that is removed on a clean stop and kept (and printed) when something failed.
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import sys
 import tempfile
@@ -18,15 +19,32 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 import requests
 
-from tests.api.stack import wait_until
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.processes import ServiceProcess
+from tests.support.waiting import wait_until
 
 BOARD = "bench"
 SERVICES = ("renderer", "api", "bridge")
 ROOT = Path(__file__).resolve().parent.parent
 # Services see no aiohttp (see bench/hidden/aiohttp.py), as in their images.
 SERVICE_ENV = {"PYTHONPATH": f"{ROOT / 'bench' / 'hidden'}:{ROOT}"}
+
+
+def service_process(
+    script: str, env: dict[str, str], log: Path, bin_dir: Path | None
+) -> ServiceProcess:
+    """``script`` from the development venv, or from ``bin_dir`` (``bench.imagevenv``).
+
+    From ``bin_dir`` the service gets no ``PYTHONPATH``: it sees only what that venv
+    holds, as in its image.
+    """
+    if bin_dir is None:
+        return ServiceProcess(script, [], {**SERVICE_ENV, **env}, log)
+    service = ServiceProcess(script, [], env, log)
+    service.command = [str(bin_dir / script)]
+    service.env.pop("PYTHONPATH", None)
+    service.env.pop("VIRTUAL_ENV", None)
+    return service
 
 
 def process_tree(pid: int) -> list[Any]:
@@ -56,6 +74,23 @@ def pss_mb(pid: int) -> float:
         except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
             return float("nan")
     return total / 2**20
+
+
+def process_memory(name: str, pid: int) -> dict[str, tuple[float, float]]:
+    """RSS and PSS (MiB) of each process of service ``name``, by label: the service's
+    own process is ``name``, its children (gunicorn's workers) ``name worker[ n]``."""
+    tree = process_tree(pid)
+    out: dict[str, tuple[float, float]] = {}
+    for index, proc in enumerate(tree):
+        label = name if index == 0 else f"{name} worker"
+        if len(tree) > 2 and index:
+            label += f" {index}"
+        try:
+            info = proc.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        out[label] = (info.rss / 2**20, getattr(info, "pss", math.nan) / 2**20)
+    return out
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -91,19 +126,19 @@ class BenchStack:
     """Mosquitto, ``retroboard-renderer`` (emulator), ``retroboard-api``, ``retroboard-bridge``.
 
     The api runs with its defaults (gunicorn, one worker of the default class); only
-    the address, board id and log level are set.
+    the address, board id and log level are set. ``bin_dir``: run the services from
+    that venv (``bench.imagevenv``) instead of the development one.
     """
 
-    def __init__(self, workdir: Path, **api_env: str) -> None:
+    def __init__(self, workdir: Path, bin_dir: Path | None = None, **api_env: str) -> None:
         self.workdir = workdir
         self.broker = MosquittoBroker(workdir / "mosquitto")
         self.port = free_port()
-        common = {**SERVICE_ENV, "MQTT_URL": self.broker.url, "RETROBOARD_BOARD_ID": BOARD}
+        common = {"MQTT_URL": self.broker.url, "RETROBOARD_BOARD_ID": BOARD}
         quiet = {"RETROBOARD_LOG_LEVEL": "WARNING"}
         self.services: dict[str, ServiceProcess] = {
-            "renderer": ServiceProcess(
+            "renderer": service_process(
                 "retroboard-renderer",
-                [],
                 {
                     **common,
                     **quiet,
@@ -111,10 +146,10 @@ class BenchStack:
                     "RETROBOARD_DISPLAY": "emulator",
                 },
                 workdir / "renderer.log",
+                bin_dir,
             ),
-            "api": ServiceProcess(
+            "api": service_process(
                 "retroboard-api",
-                [],
                 {
                     **common,
                     **quiet,
@@ -123,9 +158,10 @@ class BenchStack:
                     **api_env,
                 },
                 workdir / "api.log",
+                bin_dir,
             ),
-            "bridge": ServiceProcess(
-                "retroboard-bridge", [], {**common, **quiet}, workdir / "bridge.log"
+            "bridge": service_process(
+                "retroboard-bridge", {**common, **quiet}, workdir / "bridge.log", bin_dir
             ),
         }
 
@@ -174,6 +210,13 @@ class BenchStack:
     def pss(self) -> dict[str, float]:
         """PSS of each service in MiB (pages shared by gunicorn's fork counted once)."""
         return {name: pss_mb(self.pid(name)) for name in SERVICES}
+
+    def processes(self) -> dict[str, tuple[float, float]]:
+        """RSS and PSS (MiB) of every service process, by label (see process_memory)."""
+        out: dict[str, tuple[float, float]] = {}
+        for name in SERVICES:
+            out.update(process_memory(name, self.pid(name)))
+        return out
 
 
 class Baseline:
