@@ -1,13 +1,13 @@
 """Every benchmark, one after the other, and one table at the end.
 
-    .venv/bin/python -m bench            # the full figures (about 6 minutes)
-    .venv/bin/python -m bench --quick    # a short version (about 1.5 minutes)
+    .venv/bin/python -m bench            # the full figures (about 7 minutes)
+    .venv/bin/python -m bench --quick    # a short version (about 2 minutes)
     .venv/bin/python -m bench --json bench.json
 
-Runs ``bench.render``, ``bench.latency`` and ``bench.soak`` (each also runs alone, see
-its ``--help``) and prints a Markdown table with the machine, ready for
-``docs/performance.md``. Run it on a quiet machine: anything else using the CPU shows
-up in the latencies.
+Runs ``bench.render``, ``bench.realtime``, ``bench.latency`` and ``bench.soak`` (each
+also runs alone, see its ``--help``) and prints a Markdown table with the machine,
+ready for ``docs/performance.md``. Run it on a quiet machine: anything else using the
+CPU shows up in the latencies.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from bench import latency, render, soak
+from bench import latency, realtime, render, soak
 from bench.machine import describe_machine
 from bench.stack import SERVICES
 
 FULL = {
     "render_seconds": 5.0,
+    "realtime_seconds": 10.0,
     "clients": [1, 100, 1000],
     "rounds": 100,
     "idle_seconds": 60.0,
@@ -34,6 +35,7 @@ FULL = {
 }
 QUICK = {
     "render_seconds": 1.0,
+    "realtime_seconds": 3.0,
     "clients": [1, 100],
     "rounds": 30,
     "idle_seconds": 10.0,
@@ -60,6 +62,7 @@ def table(
     lat: latency.LatencyReport,
     sk: soak.SoakReport,
     when: str,
+    rt: realtime.RealtimeReport | None = None,
 ) -> str:
     """The Markdown table of docs/performance.md."""
     lines = [
@@ -155,6 +158,8 @@ def table(
             f"{slowest.worst_ms:.2f} ms ({slowest.app}) | ≤ {FRAME_MS_TARGET:g} ms per frame | "
             f"{verdict(slowest.worst_ms <= FRAME_MS_TARGET)} |"
         )
+    if rt is not None:
+        lines.extend(realtime.table_rows(rt))
     return "\n".join(lines)
 
 
@@ -174,6 +179,8 @@ def main() -> None:
 
     print("\n== render ==")
     rows = render.run(plan["render_seconds"])
+    print("\n== realtime ==", flush=True)
+    rt = realtime.run(plan["realtime_seconds"])
     print("\n== latency ==", flush=True)
     lat = latency.run(plan["clients"], plan["rounds"], plan["idle_seconds"])
     print("\n== soak ==", flush=True)
@@ -183,7 +190,7 @@ def main() -> None:
     soak.print_report(sk)
 
     print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")
-    print(table(rows, lat, sk, when))
+    print(table(rows, lat, sk, when, rt))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(
@@ -193,6 +200,7 @@ def main() -> None:
                     "render": [asdict(row) for row in rows],
                     "latency": lat.to_json(),
                     "soak": sk.to_json(),
+                    "realtime": rt.to_json(),
                 },
                 out,
                 indent=2,

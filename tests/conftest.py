@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,15 @@ from tests.support.mqtt_probe import MqttProbe
 
 # Playwright and Chromium fixtures, shared by every package's browser tests.
 pytest_plugins = ["tests.support.browser"]
+
+# Every renderer a test starts listens for pixel streams on free ports, so stacks that
+# run side by side never contend for 4048/5568/6454; the stream tests name their ports.
+for _variable in (
+    "RETROBOARD_REALTIME_DDP_PORT",
+    "RETROBOARD_REALTIME_E131_PORT",
+    "RETROBOARD_REALTIME_ARTNET_PORT",
+):
+    os.environ.setdefault(_variable, "0")
 
 
 @pytest.fixture

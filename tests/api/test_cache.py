@@ -13,6 +13,7 @@ EMPTY_STATES = {
     "current_app": b'{"app":null,"config":{}}',
     "settings": b'{"brightness":40}',
     "carousel_config": b'{"enabled":false,"apps":[],"current_index":0}',
+    "realtime": b'{"enabled":true,"active":false,"protocol":null,"source":null,"fps":0.0}',
 }
 
 

@@ -10,12 +10,13 @@ import pytest
 import socketio
 
 from retroboard_common.sio_queue import create_manager
+from retroboard_common.topics import STATE_NAMES
 from tests.support.sio_recorder import SioRecorder
 from tests.support.stack import BOARD, Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
-STATE_EVENTS = ["apps_list", "current_app", "settings", "carousel_config"]
+STATE_EVENTS = list(STATE_NAMES)
 
 
 @pytest.fixture
@@ -42,21 +43,21 @@ def test_connect_sends_state_then_request_state_again(
     stack: Stack, recorder: Callable[..., SioRecorder]
 ) -> None:
     sio = recorder(stack, f"?board={BOARD}")
-    events = sio.take(5)
+    events = sio.take(len(STATE_EVENTS) + 1)
     assert [name for name, _ in events] == [*STATE_EVENTS, "board_status"]
-    for name, payload in events[:4]:
+    for name, payload in events[:-1]:
         # The same JSON as the retained MQTT payload, to the byte once re-serialised compactly.
         raw = mqtt_payload(stack, name, payload)
         assert json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode() == raw
-    assert events[4] == ("board_status", {"board": BOARD, "online": True})
+    assert events[-1] == ("board_status", {"board": BOARD, "online": True})
 
     sio.client.emit("request_state")
-    assert [name for name, _ in sio.take(5)] == [*STATE_EVENTS, "board_status"]
+    assert [name for name, _ in sio.take(len(STATE_EVENTS) + 1)] == [*STATE_EVENTS, "board_status"]
 
 
 def test_board_from_connect_auth(stack: Stack, recorder: Callable[..., SioRecorder]) -> None:
     sio = recorder(stack, auth={"board": BOARD})
-    assert sio.take(5)[4] == ("board_status", {"board": BOARD, "online": True})
+    assert sio.take(len(STATE_EVENTS) + 1)[-1] == ("board_status", {"board": BOARD, "online": True})
 
 
 def test_unseen_board_gets_only_its_status(

@@ -8,17 +8,19 @@ import pytest
 from flask_socketio import SocketIOTestClient
 
 from retroboard_api import create_app
+from retroboard_common.topics import STATE_NAMES
 from tests.support.api_app import make_settings
 from tests.support.api_fakes import (
     APPS_LIST,
     CAROUSEL,
     CURRENT_APP,
+    REALTIME,
     SETTINGS,
     FakeMqtt,
     ScriptedRenderer,
 )
 
-STATE_EVENTS = ["apps_list", "current_app", "settings", "carousel_config", "board_status"]
+STATE_EVENTS = [*STATE_NAMES, "board_status"]
 
 
 def connect(app: Any, **kwargs: Any) -> SocketIOTestClient:
@@ -37,6 +39,7 @@ def test_connect_sends_the_board_state_to_that_client(app: Any, renderer: Script
         ("current_app", CURRENT_APP),
         ("settings", SETTINGS),
         ("carousel_config", CAROUSEL),
+        ("realtime", REALTIME),
         ("board_status", {"board": "test", "online": True}),
     ]
     client.emit("request_state")
@@ -55,6 +58,7 @@ def test_a_client_early_for_its_board_gets_the_state_once_complete(
         ("current_app", CURRENT_APP),
         ("settings", SETTINGS),
         ("carousel_config", CAROUSEL),
+        ("realtime", REALTIME),
         ("board_status", {"board": "test", "online": True}),
     ]
     renderer.publish_state("settings", {"brightness": 1})  # changes come from the bridge

@@ -15,6 +15,7 @@ from tests.support.api_fakes import (
     APPS_LIST,
     CAROUSEL,
     CURRENT_APP,
+    REALTIME,
     SETTINGS,
     FakeMqtt,
     ScriptedRenderer,
@@ -59,6 +60,7 @@ def test_reads_return_state_payload_fields(client: FlaskClient, renderer: Script
     assert client.get("/api/current").get_json() == {"success": True, **CURRENT_APP}
     assert client.get("/api/settings").get_json() == {"success": True, **SETTINGS}
     assert client.get("/api/carousel").get_json() == {"success": True, **CAROUSEL}
+    assert client.get("/api/realtime").get_json() == {"success": True, **REALTIME}
     assert client.get("/api/apps/scroll_text/config").get_json() == {
         "success": True,
         "app": "scroll_text",
@@ -121,6 +123,13 @@ def test_switch_answers_with_the_new_state(
         ("post", "/api/carousel", {"enabled": False}, "carousel", {"carousel_config": CAROUSEL}),
         ("post", "/api/carousel/next", None, "next", {"carousel_config": CAROUSEL}),
         ("post", "/api/config", {"font": "9x18"}, "config", {"current_app": CURRENT_APP}),
+        (
+            "post",
+            "/api/realtime",
+            {"enabled": False},
+            "realtime",
+            {"realtime": {**REALTIME, "enabled": False}},
+        ),
         (
             "post",
             "/api/boards/test/stop",

@@ -28,6 +28,7 @@ def board_state(board: str, brightness: int = 75) -> dict[str, Any]:
         "current_app": {"app": "clock", "config": {"font": "6x10", "board": board}},
         "settings": {"brightness": brightness},
         "carousel_config": {"enabled": False, "apps": [], "current_index": 0},
+        "realtime": {"enabled": True, "active": False, "protocol": None, "source": None, "fps": 0},
     }
 
 

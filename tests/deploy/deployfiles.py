@@ -20,14 +20,14 @@ from pydantic_settings import BaseSettings
 
 from retroboard_api.settings import ApiSettings
 from retroboard_bridge.settings import BridgeSettings
-from retroboard_renderer.settings import MatrixSettings, RendererSettings
+from retroboard_renderer.settings import MatrixSettings, RealtimeSettings, RendererSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "compose.yaml"
 SERVICES = ("renderer", "api", "bridge")
 
 SETTINGS_MODELS: dict[str, tuple[type[BaseSettings], ...]] = {
-    "renderer": (RendererSettings, MatrixSettings),
+    "renderer": (RendererSettings, MatrixSettings, RealtimeSettings),
     "api": (ApiSettings,),
     "bridge": (BridgeSettings,),
 }

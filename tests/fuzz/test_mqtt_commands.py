@@ -128,6 +128,7 @@ def restore(probe: MqttProbe, state: dict[str, Any]) -> None:
         ),
         ("switch", {"app": state["current_app"]["app"]}),
         ("settings", state["settings"]),
+        ("realtime", {"enabled": state["realtime"]["enabled"]}),
     ]
     for verb, payload in steps:
         assert probe.request(BOARD, verb, payload)["success"] is True, (verb, payload)

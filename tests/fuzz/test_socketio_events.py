@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from retroboard_common import contract
 from tests.support.fuzzing import BACKGROUND_RANDOM, json_values
 from tests.support.sio_recorder import SioRecorder
 from tests.support.stack import BOARD, Stack, wait_until
@@ -19,7 +20,7 @@ from tests.support.stack import BOARD, Stack, wait_until
 pytestmark = [pytest.mark.integration, BACKGROUND_RANDOM]
 
 EXAMPLES = 400
-COMMAND_EVENTS = ["switch", "stop", "config", "settings", "carousel", "next", "preview"]
+COMMAND_EVENTS = [*contract.COMMAND_EVENTS, contract.PREVIEW_EVENT]  # each answered
 RESERVED = {"connect", "connect_error", "disconnect", "disconnecting", "message"}
 
 near_miss = st.fixed_dictionaries(
@@ -28,7 +29,7 @@ near_miss = st.fixed_dictionaries(
         "app": st.sampled_from(["clock", "stars", "nope", ""]) | json_values,
         "config": st.dictionaries(st.sampled_from(["text", "fps", "font", "z"]), json_values),
         "brightness": st.integers(-5, 120) | json_values,
-        "enabled": st.booleans() | json_values,
+        "enabled": st.booleans() | json_values,  # also the realtime event's field
         "apps": st.lists(st.fixed_dictionaries({"app": st.just("clock")}), max_size=2)
         | json_values,
         "board": st.sampled_from([BOARD, "other", "../x"]) | json_values,

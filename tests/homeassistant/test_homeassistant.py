@@ -16,13 +16,14 @@ from tests.support.services import BOARD, HomeAssistant, bridge, renderer
 
 pytestmark = pytest.mark.integration
 
-ENTITIES = {
-    "light": "display",
-    "select": "app",
-    "text": "message",
-    "switch": "carousel",
-    "button": "next",
-    "sensor": "current_app",
+ENTITIES = {  # entity key: HA component
+    "display": "light",
+    "app": "select",
+    "message": "text",
+    "carousel": "switch",
+    "next": "button",
+    "realtime": "switch",
+    "current_app": "sensor",
 }
 COMMANDABLE = {"light", "select", "text", "switch", "button"}
 STATEFUL = {"light", "select", "text", "switch", "sensor"}
@@ -36,13 +37,14 @@ def ha(
     processes.append(renderer(broker, tmp_path, BOARD, RETROBOARD_LOG_LEVEL="INFO").start())
     processes.append(bridge(broker, tmp_path).start())
     assistant = HomeAssistant(ha_probe)
-    for component, entity in ENTITIES.items():
+    for entity, component in ENTITIES.items():
         assistant.discovery(component, entity)
     return assistant
 
 
 def configs(ha: HomeAssistant) -> dict[str, dict[str, Any]]:
-    return {c: ha.discovery(c, e) for c, e in ENTITIES.items()}
+    """Every entity's discovery config, by entity key."""
+    return {e: ha.discovery(c, e) for e, c in ENTITIES.items()}
 
 
 def light_state(ha: HomeAssistant, light: dict[str, Any], **expected: Any) -> dict[str, Any]:
@@ -61,7 +63,8 @@ def test_discovery_has_what_home_assistant_requires(
     apps = ha.probe.wait_for(f"retroboard/{BOARD}/state/apps_list").json()["apps"]
     assert {"clock", "scroll_text", "stars"} <= set(apps)
     unique_ids = set()
-    for component, config in found.items():
+    for entity, config in found.items():
+        component = ENTITIES[entity]
         unique_ids.add(config["unique_id"])
         assert config["availability_topic"] == f"retroboard/{BOARD}/status"
         assert config["device"]["identifiers"] == [f"retroboard_{BOARD}"]
@@ -72,24 +75,28 @@ def test_discovery_has_what_home_assistant_requires(
         assert ("state_topic" in config) == (component in STATEFUL), component
     assert len(unique_ids) == len(ENTITIES)
 
-    light = found["light"]
+    light = found["display"]
     assert light["schema"] == "json"
     assert light["brightness"] is True and light["brightness_scale"] == 100
     assert light["supported_color_modes"] == ["brightness"]
     assert light["effect"] is True and light["effect_list"] == apps
-    assert found["select"]["options"] == apps
-    assert 0 < found["text"]["max"] <= 255
+    assert found["app"]["options"] == apps
+    assert 0 < found["message"]["max"] <= 255
+    realtime = found["realtime"]
+    assert realtime["name"] == "Realtime streams"
+    assert realtime["icon"] == "mdi:led-strip-variant"
+    assert (realtime["payload_on"], realtime["payload_off"]) == ("ON", "OFF")
     # the discovery configs and states are retained: a Home Assistant starting later
     # gets them from the broker (once published: a message that arrives after the
     # subscription comes live, without the retain flag)
-    ha.probe.wait_for(found["sensor"]["state_topic"])
+    ha.probe.wait_for(found["current_app"]["state_topic"])
     late = MqttProbe(broker.url, pattern="#")
     late.start()
     try:
-        for component, entity in ENTITIES.items():
+        for entity, component in ENTITIES.items():
             topic = f"homeassistant/{component}/retroboard_{BOARD}/{entity}/config"
             assert late.wait_for(topic, lambda m: m.retain)
-        assert late.wait_for(found["sensor"]["state_topic"], lambda m: m.retain)
+        assert late.wait_for(found["current_app"]["state_topic"], lambda m: m.retain)
     finally:
         late.stop()
     # availability comes from the renderer itself
@@ -98,7 +105,7 @@ def test_discovery_has_what_home_assistant_requires(
 
 def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> None:
     found = configs(ha)
-    light, select, sensor = found["light"], found["select"], found["sensor"]
+    light, select, sensor = found["display"], found["app"], found["current_app"]
 
     ha.send(select["command_topic"], "stars")
     assert ha.state(select["state_topic"], lambda s: s == "stars") == "stars"
@@ -123,7 +130,7 @@ def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> Non
     ha.send(light["command_topic"], json.dumps({"state": "ON", "effect": "clock"}))
     light_state(ha, light, state="ON", effect="clock", brightness=30)
 
-    text = found["text"]
+    text = found["message"]
     ha.send(text["command_topic"], "Ding dong")
     ha.state(text["state_topic"], lambda s: s == "Ding dong")
     apps_list = ha.probe.wait_for(
@@ -135,7 +142,7 @@ def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> Non
 
 def test_carousel_switch_and_next_button(ha: HomeAssistant) -> None:
     found = configs(ha)
-    switch, button, sensor = found["switch"], found["button"], found["sensor"]
+    switch, button, sensor = found["carousel"], found["next"], found["current_app"]
     reply = ha.probe.request(
         BOARD,
         "carousel",
@@ -150,6 +157,26 @@ def test_carousel_switch_and_next_button(ha: HomeAssistant) -> None:
     ha.state(sensor["state_topic"], lambda s: s == "stars")
     ha.send(switch["command_topic"], "OFF")
     ha.state(switch["state_topic"], lambda s: s == "OFF")
+
+
+def test_realtime_switch_turns_pixel_streams_off_and_on(ha: HomeAssistant) -> None:
+    switch = ha.discovery("switch", "realtime")
+    state = f"retroboard/{BOARD}/state/realtime"
+
+    ha.send(switch["command_topic"], "OFF")
+    ha.probe.wait_for(f"retroboard/{BOARD}/cmd/realtime", lambda m: m.json()["enabled"] is False)
+    assert (
+        ha.probe.wait_for(state, lambda m: m.json()["enabled"] is False).json()["active"] is False
+    )
+    ha.state(switch["state_topic"], lambda s: s == "OFF")
+    assert ha.probe.wait_for(f"retroboard/{BOARD}/response/realtime").json()["success"]
+
+    ha.probe.clear()
+    ha.send(switch["command_topic"], "ON")
+    ha.probe.wait_for(f"retroboard/{BOARD}/cmd/realtime", lambda m: m.json()["enabled"] is True)
+    assert ha.probe.wait_for(f"retroboard/{BOARD}/response/realtime").json()["success"]
+    ha.probe.wait_for(state, lambda m: m.json()["enabled"] is True)
+    ha.state(switch["state_topic"], lambda s: s == "ON")
 
 
 def test_changes_from_elsewhere_reach_the_state_topics(ha: HomeAssistant) -> None:
@@ -194,7 +221,7 @@ def test_home_assistant_restart_brings_discovery_back(ha: HomeAssistant) -> None
     select = ha.discovery("select", "app")
     ha.probe.clear()
     ha.restart()
-    for component, entity in ENTITIES.items():
+    for entity, component in ENTITIES.items():
         again = ha.discovery(component, entity)
         assert again["unique_id"] == f"retroboard_{BOARD}_{entity}"
     ha.state(select["state_topic"], lambda s: s in ("clock", "scroll_text", "stars", "None"))

@@ -52,6 +52,21 @@ def test_other_entities() -> None:
     assert sent("carousel", b"ON", view()) == [("carousel", {"enabled": True})]
     assert sent("carousel", b"OFF", view()) == [("carousel", {"enabled": False})]
     assert sent("next", b"PRESS", view()) == [("next", {})]
+    assert sent("realtime", b"ON", view()) == [("realtime", {"enabled": True})]
+    assert sent("realtime", b" OFF\n", view()) == [("realtime", {"enabled": False})]
+
+
+def test_realtime_switch_state_follows_the_realtime_state() -> None:
+    board = view()
+    assert "realtime" not in board.entity_states()  # unknown until the renderer says
+    stream = {"active": True, "protocol": "ddp", "source": "10.0.0.5", "fps": 59.8}
+    assert board.update("realtime", {"enabled": True, **stream})
+    assert board.entity_states()["realtime"] == "ON"
+    idle = {"active": False, "protocol": None, "source": None, "fps": 0}
+    assert board.update("realtime", {"enabled": False, **idle})
+    assert board.entity_states()["realtime"] == "OFF"
+    assert not board.update("realtime", {"enabled": "sometimes"})
+    assert board.entity_states()["realtime"] == "OFF"
 
 
 @pytest.mark.parametrize(
@@ -66,6 +81,8 @@ def test_other_entities() -> None:
         ("app", b"\xff", "malformed"),
         ("carousel", b"maybe", "invalid"),
         ("next", b"HOLD", "invalid"),
+        ("realtime", b"on please", "invalid"),
+        ("realtime", b"\xff", "malformed"),
         ("message", b"x" * 20000, "too_large"),
         ("volume", b"11", "unknown_verb"),
     ],

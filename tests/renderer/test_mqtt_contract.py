@@ -113,7 +113,13 @@ def test_carousel_rotates_on_its_own(renderer: ServiceProcess, probe: MqttProbe)
 def test_request_state_republishes_everything(renderer: ServiceProcess, probe: MqttProbe) -> None:
     probe.clear()
     reply = probe.request(BOARD, "request_state", {})
-    assert set(reply["state"]) == {"apps_list", "current_app", "settings", "carousel_config"}
+    assert set(reply["state"]) == {
+        "apps_list",
+        "current_app",
+        "settings",
+        "carousel_config",
+        "realtime",
+    }
     for name in reply["state"]:
         probe.wait_for(f"{STATE}/{name}")
 

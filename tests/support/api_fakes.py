@@ -100,6 +100,7 @@ APPS_LIST = {
 CURRENT_APP = {"app": "clock", "config": {"font": "6x10"}}
 SETTINGS = {"brightness": 75}
 CAROUSEL = {"enabled": False, "apps": [], "current_index": 0}
+REALTIME = {"enabled": True, "active": False, "protocol": None, "source": None, "fps": 0.0}
 
 
 class ScriptedRenderer:
@@ -128,6 +129,7 @@ class ScriptedRenderer:
         self.publish_state("current_app", CURRENT_APP)
         self.publish_state("settings", SETTINGS)
         self.publish_state("carousel_config", CAROUSEL)
+        self.publish_state("realtime", REALTIME)
 
     def _on_publish(self, message: Published) -> None:
         prefix = self.topic("cmd/")

@@ -9,10 +9,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.stack import BOARD, Stack, api_process, renderer_process, stop_stack
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
+from tests.support.stack import BOARD, Stack, api_process, renderer_process, stop_stack
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 WEB_DIST = WEB_DIR / "dist"

@@ -7,9 +7,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.stack import BOARD, wait_until
 from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.pages import PHONE, PageFactory
+from tests.support.stack import BOARD, wait_until
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack
 

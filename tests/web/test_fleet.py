@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.stack import wait_until
-from tests.support.processes import ServiceProcess
 from tests.support.pages import PageFactory
+from tests.support.processes import ServiceProcess
+from tests.support.stack import wait_until
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack, start_web_stack, stop_web_stack
 

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.support.stack import wait_until
 from tests.support.pages import DESKTOP, PHONE, PageFactory
+from tests.support.stack import wait_until
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack
 

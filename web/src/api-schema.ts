@@ -312,6 +312,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/boards/{board}/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ``state/realtime``: whether pixel streams (DDP, E1.31, Art-Net) may take the panel,
+         *         and the one that has it now.
+         * @description ``state/realtime``: whether pixel streams (DDP, E1.31, Art-Net) may take the panel,<br/>and the one that has it now.
+         */
+        get: operations["board_get_realtime_realtime_get"];
+        put?: never;
+        /**
+         * Let pixel streams take the panel (``true``) or drop every packet (``false``).
+         * @description Let pixel streams take the panel (``true``) or drop every packet (``false``).
+         */
+        post: operations["board_post_realtime_realtime_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/boards/{board}/settings": {
         parameters: {
             query?: never;
@@ -474,6 +499,31 @@ export interface paths {
         get: operations["fleet_get_health_health_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ``state/realtime``: whether pixel streams (DDP, E1.31, Art-Net) may take the panel,
+         *         and the one that has it now.
+         * @description ``state/realtime``: whether pixel streams (DDP, E1.31, Art-Net) may take the panel,<br/>and the one that has it now.
+         */
+        get: operations["default_board_get_realtime_realtime_get"];
+        put?: never;
+        /**
+         * Let pixel streams take the panel (``true``) or drop every packet (``false``).
+         * @description Let pixel streams take the panel (``true``) or drop every packet (``false``).
+         */
+        post: operations["default_board_post_realtime_realtime_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -808,6 +858,48 @@ export interface components {
             broker: string;
             /** Connected */
             connected: boolean;
+        };
+        /**
+         * RealtimeBody
+         * @description Let pixel streams take the panel (``true``) or drop every packet (``false``).
+         */
+        RealtimeBody: {
+            /** Enabled */
+            enabled: boolean;
+        };
+        /**
+         * RealtimeResponse
+         * @description ``state/realtime`` with ``success``.
+         */
+        RealtimeResponse: {
+            /**
+             * Active
+             * @description A stream owns the panel now
+             */
+            active: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Fps
+             * @description Frames shown per second, over the last second
+             */
+            fps: number;
+            /**
+             * Protocol
+             * @description The active stream's protocol
+             */
+            protocol: ("ddp" | "e131" | "artnet") | null;
+            /**
+             * Source
+             * @description The active stream's sender (IP address)
+             */
+            source: string | null;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
         };
         /**
          * ScrollTextConfig
@@ -2345,6 +2437,155 @@ export interface operations {
             };
         };
     };
+    board_get_realtime_realtime_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_realtime_realtime_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RealtimeBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     board_get_settings_settings_get: {
         parameters: {
             query?: never;
@@ -3109,6 +3350,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthResponse"];
+                };
+            };
+        };
+    };
+    default_board_get_realtime_realtime_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_realtime_realtime_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RealtimeBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -35,6 +35,17 @@ describe('api', () => {
     expect(fetchMock.mock.calls[0]?.[0]).toBe('/api/boards/kitchen/settings')
   })
 
+  it('turns realtime streams on and off', async () => {
+    const idle = { active: false, protocol: null, source: null, fps: 0 }
+    const fetchMock = respond(200, { success: true, enabled: false, ...idle })
+    setApiBoard('kitchen')
+    await api.setRealtime(false)
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/boards/kitchen/realtime',
+      expect.objectContaining({ method: 'POST', body: '{"enabled":false}' }),
+    )
+  })
+
   it('turns a refusal into an ApiError with the api text and details', async () => {
     respond(422, {
       success: false,

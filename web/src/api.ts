@@ -8,6 +8,7 @@ import type {
   CurrentApp,
   ErrorDetail,
   ErrorResponse,
+  Realtime,
   Settings,
 } from './types'
 
@@ -89,4 +90,8 @@ export const api = {
     request<Settings>('POST', boardPath('/settings'), { brightness }),
   saveCarousel: (body: CarouselBody) =>
     request<CarouselConfig>('POST', boardPath('/carousel'), body),
+  setRealtime: (enabled: boolean) =>
+    request<Realtime>('POST', boardPath('/realtime'), {
+      enabled,
+    } satisfies Schemas['RealtimeBody']),
 }

@@ -74,12 +74,20 @@ describe('socket module', () => {
       apps: [{ app: 'demo', duration: 5 }],
       current_index: 0,
     })
+    socket.fire('realtime', {
+      enabled: true,
+      active: true,
+      protocol: 'e131',
+      source: '192.168.1.20',
+      fps: 30,
+    })
     socket.fire('board_status', { board: 'kitchen', online: true })
     socket.fire('frame', new Uint8Array([1, 2, 3]).buffer)
     expect(board.apps).toEqual(['demo'])
     expect(board.currentConfig).toEqual({ speed: 3 })
     expect(board.brightness).toBe(55)
     expect(board.carousel?.current_index).toBe(0)
+    expect(board.realtime?.source).toBe('192.168.1.20')
     expect(board.boardId).toBe('kitchen')
     expect(board.frame).toBeInstanceOf(Blob)
   })
@@ -91,6 +99,7 @@ describe('socket module', () => {
       'current_app',
       'settings',
       'carousel_config',
+      'realtime',
       'board_status',
       'frame',
       'connect',

@@ -59,6 +59,12 @@ export type CarouselEntry = Schemas['CarouselEntry']
 /** `carousel_config` (GET /api/carousel). */
 export type CarouselConfig = StatePayload<'CarouselResponse'>
 
+/**
+ * `realtime` (GET /api/realtime): whether pixel streams (DDP, E1.31, Art-Net) may take
+ * the panel, and the one that has it now (`source` its sender, `fps` its frame rate).
+ */
+export type Realtime = StatePayload<'RealtimeResponse'>
+
 /** A board of GET /api/boards; `last_seen` is an ISO 8601 UTC time, null if never seen. */
 export type BoardInfo = Schemas['BoardStatus']
 
@@ -86,6 +92,7 @@ export interface ServerEvents {
   current_app: (data: CurrentApp) => void
   settings: (data: Settings) => void
   carousel_config: (data: CarouselConfig) => void
+  realtime: (data: Realtime) => void
   board_status: (data: BoardStatus) => void
   frame: (png: ArrayBuffer | Uint8Array | Blob) => void
 }

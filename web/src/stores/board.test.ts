@@ -62,6 +62,24 @@ describe('board store', () => {
     expect(board.online).toBe(false)
   })
 
+  it('takes realtime, as a copy', () => {
+    const board = useBoardStore()
+    expect(board.realtime).toBeNull()
+    const stream = {
+      enabled: true,
+      active: true,
+      protocol: 'ddp' as const,
+      source: '10.0.0.5',
+      fps: 59.6,
+    }
+    board.applyRealtime(stream)
+    expect(board.realtime).toEqual(stream)
+    expect(board.realtime).not.toBe(stream)
+    board.applyRealtime({ enabled: false, active: false, protocol: null, source: null, fps: 0 })
+    expect(board.realtime?.enabled).toBe(false)
+    expect(board.realtime?.active).toBe(false)
+  })
+
   it('wraps a binary frame into a PNG blob', async () => {
     const board = useBoardStore()
     board.applyFrame(new Uint8Array([137, 80, 78, 71]).buffer)
@@ -74,7 +92,9 @@ describe('board store', () => {
     const board = useBoardStore()
     board.applyAppsList({ apps: ['demo'], current: 'demo', catalog })
     board.applySettings({ brightness: 40 })
+    board.applyRealtime({ enabled: true, active: false, protocol: null, source: null, fps: 0 })
     board.reset()
+    expect(board.realtime).toBeNull()
     expect(board.apps).toEqual([])
     expect(board.brightness).toBeNull()
     expect(board.loaded).toBe(false)

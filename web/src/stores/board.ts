@@ -7,6 +7,7 @@ import type {
   CarouselConfig,
   CatalogEntry,
   CurrentApp,
+  Realtime,
   Settings,
 } from '../types'
 
@@ -24,6 +25,7 @@ export const useBoardStore = defineStore('board', () => {
   const currentConfig = ref<AppConfig | null>(null)
   const brightness = ref<number | null>(null)
   const carousel = ref<CarouselConfig | null>(null)
+  const realtime = ref<Realtime | null>(null)
   // A frame is a whole PNG replaced ten times a second: shallow, never deep-reactive.
   const frame = shallowRef<Blob | null>(null)
 
@@ -54,6 +56,10 @@ export const useBoardStore = defineStore('board', () => {
     carousel.value = { ...data, apps: data.apps.map((entry) => ({ ...entry })) }
   }
 
+  function applyRealtime(data: Realtime): void {
+    realtime.value = { ...data }
+  }
+
   function applyBoardStatus(data: BoardStatus): void {
     boardId.value = data.board
     online.value = data.online
@@ -73,6 +79,7 @@ export const useBoardStore = defineStore('board', () => {
     currentConfig.value = null
     brightness.value = null
     carousel.value = null
+    realtime.value = null
     frame.value = null
   }
 
@@ -85,6 +92,7 @@ export const useBoardStore = defineStore('board', () => {
     currentConfig,
     brightness,
     carousel,
+    realtime,
     frame,
     loaded,
     configOf,
@@ -92,6 +100,7 @@ export const useBoardStore = defineStore('board', () => {
     applyCurrentApp,
     applySettings,
     applyCarousel,
+    applyRealtime,
     applyBoardStatus,
     applyFrame,
     reset,

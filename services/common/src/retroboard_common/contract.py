@@ -30,6 +30,9 @@ from retroboard_common.models import (
     Payload,
     PreviewBody,
     PreviewCommand,
+    RealtimeBody,
+    RealtimeCommand,
+    RealtimeState,
     RequestStateBody,
     RequestStateCommand,
     SettingsBody,
@@ -80,6 +83,7 @@ STATES: Final[dict[StateName, State]] = {
         State("current_app", CurrentAppState, 64 * 1024, "/current"),
         State("settings", SettingsState, 1024, "/settings"),
         State("carousel_config", CarouselState, 16 * 1024, "/carousel"),
+        State("realtime", RealtimeState, 1024, "/realtime"),
     )
 }
 
@@ -94,6 +98,7 @@ VERBS: Final[dict[str, Verb]] = {
         Verb("settings", SettingsBody, SettingsCommand, "settings", "/settings", event=True),
         Verb("carousel", CarouselBody, CarouselCommand, "carousel_config", "/carousel", event=True),
         Verb("next", NextBody, NextCommand, "carousel_config", "/carousel/next", event=True),
+        Verb("realtime", RealtimeBody, RealtimeCommand, "realtime", "/realtime", event=True),
         Verb("request_state", RequestStateBody, RequestStateCommand, None),
         Verb("preview", PreviewBody, PreviewCommand, None),
     )

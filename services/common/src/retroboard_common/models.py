@@ -94,6 +94,20 @@ class CarouselState(Payload):
     current_index: int
 
 
+StreamProtocol = Literal["ddp", "e131", "artnet"]
+
+
+class RealtimeState(Payload):
+    """``state/realtime``: whether pixel streams (DDP, E1.31, Art-Net) may take the panel,
+    and the one that has it now."""
+
+    enabled: bool
+    active: bool = Field(description="A stream owns the panel now")
+    protocol: StreamProtocol | None = Field(description="The active stream's protocol")
+    source: str | None = Field(description="The active stream's sender (IP address)")
+    fps: float = Field(ge=0, description="Frames shown per second, over the last second")
+
+
 # What the api and the bridge accept from the broker is capped per topic (the state
 # limits are in :data:`retroboard_common.contract.STATES`), so nobody can make them keep
 # (and serve to every dashboard) megabytes. The compose broker drops any packet over
@@ -181,6 +195,12 @@ class PreviewBody(Payload):
     ttl: Annotated[float, Field(gt=0, le=300)] = 10.0
 
 
+class RealtimeBody(Payload):
+    """Let pixel streams take the panel (``true``) or drop every packet (``false``)."""
+
+    enabled: bool
+
+
 class SwitchCommand(SwitchBody, Command):
     """``cmd/switch``."""
 
@@ -203,6 +223,10 @@ class CarouselCommand(CarouselBody, Command):
 
 class NextCommand(NextBody, Command):
     """``cmd/next``."""
+
+
+class RealtimeCommand(RealtimeBody, Command):
+    """``cmd/realtime``."""
 
 
 class RequestStateCommand(RequestStateBody, Command):

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import AfterValidator, WithJsonSchema
 
 BASE: Final = "retroboard"
 
-StateName = Literal["apps_list", "current_app", "settings", "carousel_config"]
-STATE_NAMES: Final[tuple[StateName, ...]] = (
-    "apps_list",
-    "current_app",
-    "settings",
-    "carousel_config",
-)
+StateName = Literal["apps_list", "current_app", "settings", "carousel_config", "realtime"]
+STATE_NAMES: Final[tuple[StateName, ...]] = get_args(StateName)
 
 BOARD_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

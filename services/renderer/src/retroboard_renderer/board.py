@@ -24,6 +24,7 @@ from retroboard_common.models import (
     CarouselState,
     CurrentAppState,
     ErrorDetail,
+    RealtimeState,
     SettingsState,
 )
 from retroboard_common.topics import StateName
@@ -32,6 +33,7 @@ from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
+from retroboard_renderer.stream import RealtimeSession
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,11 @@ class Board:
         *,
         apps: dict[str, AppClass] = APPS,
         clock: Callable[[], float] = time.monotonic,
+        realtime_timeout: float = 2.5,
     ) -> None:
         self.engine = engine
+        self.realtime = RealtimeSession(engine, timeout=realtime_timeout, clock=clock)
+        self.realtime.on_change(self._realtime_changed)
         self.store = store
         self.apps = apps
         self._clock = clock
@@ -83,6 +88,7 @@ class Board:
                     except CommandError as exc:
                         log.warning("saved config of %r is invalid (%s); using defaults", name, exc)
                 self._brightness = saved.brightness
+                self.realtime.set_enabled(saved.realtime)
                 entries = [e for e in saved.carousel.apps if e.app in self.apps]
                 self.carousel = Carousel.from_state(
                     saved.carousel.model_copy(update={"apps": entries})
@@ -147,6 +153,17 @@ class Board:
             self._brightness = brightness
             self.engine.set_brightness(brightness)
             return self._changed({"settings"})
+
+    def set_realtime(self, enabled: bool) -> set[StateName]:
+        """Allow pixel streams to take the panel, or drop them (ending the one shown)."""
+        with self._lock:
+            if enabled and not self.realtime.listening:
+                raise CommandError(
+                    "conflict",
+                    "this renderer does not listen for pixel streams (RETROBOARD_REALTIME=false)",
+                )
+            self.realtime.set_enabled(enabled)
+            return self._changed({"realtime"})
 
     def set_carousel(
         self, enabled: bool | None, entries: list[CarouselEntry] | None
@@ -215,8 +232,10 @@ class Board:
 
     def payload(
         self, name: StateName
-    ) -> AppsListState | CurrentAppState | SettingsState | CarouselState:
+    ) -> AppsListState | CurrentAppState | SettingsState | CarouselState | RealtimeState:
         """The state payload published as ``state/<name>``."""
+        if name == "realtime":
+            return self.realtime.state()  # changes on the receiver's thread: its own lock
         with self._lock:
             if name == "apps_list":
                 return self.apps_list()
@@ -245,6 +264,7 @@ class Board:
             current_app=self._current,
             configs={name: config.model_dump() for name, config in self._configs.items()},
             brightness=self._brightness,
+            realtime=self.realtime.enabled_setting,
             carousel=self.carousel.to_state(),
         )
 
@@ -285,6 +305,13 @@ class Board:
 
     def _changed(self, names: set[StateName]) -> set[StateName]:
         self._save()
+        return self._notify(names)
+
+    def _realtime_changed(self) -> None:
+        # A stream started, ended or its rate moved: published, nothing to save.
+        self._notify({"realtime"})
+
+    def _notify(self, names: set[StateName]) -> set[StateName]:
         for listener in self._listeners:
             try:
                 listener(names)

@@ -17,9 +17,11 @@ from retroboard_renderer.drivers import DriverUnavailable, create_driver
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.preview import PreviewPublisher
+from retroboard_renderer.realtime import DEFAULT_SOURCES, RealtimePorts, RealtimeReceiver
 from retroboard_renderer.service import RendererService
 from retroboard_renderer.settings import RendererSettings
 from retroboard_renderer.store import StateStore
+from retroboard_renderer.stream import DropReport
 
 PROGRAM = "retroboard-renderer"
 log = logging.getLogger(PROGRAM)
@@ -39,6 +41,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--app", choices=list(APPS), help="app to show when no state is saved")
     parser.add_argument("--ignore-state", action="store_true", help="do not load saved state")
     return parser.parse_args(argv)
+
+
+def start_receiver(settings: RendererSettings, board: Board) -> RealtimeReceiver | None:
+    """Listen for pixel streams and hand them to the board, or log why it cannot
+    (e.g. a port in use) and run on without them: the display matters more."""
+    realtime = settings.realtime
+    driver = board.engine.driver
+    receiver = RealtimeReceiver(
+        driver.width,
+        driver.height,
+        first_universe=realtime.universe,
+        layout=realtime.layout,
+        sources=realtime.source_networks or DEFAULT_SOURCES,
+        ports=RealtimePorts(realtime.ddp_port, realtime.e131_port, realtime.artnet_port),
+        bind=realtime.bind,
+        on_frame=lambda frame: board.realtime.show(frame.pixels, frame.protocol, frame.source),
+        name=f"RetroBoard {settings.board_id}",
+    )
+    try:
+        receiver.start()
+    except OSError as exc:
+        log.error(
+            "cannot listen for pixel streams on %s: %s; running without them", realtime.bind, exc
+        )
+        return None
+    board.realtime.attach(receiver)
+    board.engine.add_ticker(DropReport(receiver).tick)
+    ports = receiver.ports
+    log.info(
+        "pixel streams: DDP on udp/%d, E1.31 on udp/%d, Art-Net on udp/%d",
+        ports.ddp,
+        ports.e131,
+        ports.artnet,
+    )
+    return receiver
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     engine = RenderEngine(driver)
     store = StateStore(settings.state_dir, settings.save_delay)
-    board = Board(engine, store)
+    board = Board(engine, store, realtime_timeout=settings.realtime.timeout)
 
     def publish_frame(png: bytes) -> None:
         mqtt.publish(topics.frame, png, qos=0)
@@ -72,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     engine.add_frame_listener(preview.on_frame)
     service = RendererService(board, mqtt, topics, preview)
 
+    receiver = start_receiver(settings, board) if settings.realtime.listen else None
     board.restore(None if args.ignore_state else store.load(), args.app)
     engine.start()
     service.start()
@@ -92,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
 
     wait_for_stop()
     log.info("stopping")
+    if receiver is not None:
+        receiver.stop()
     service.stop()
     engine.stop()
     store.flush()

@@ -19,7 +19,9 @@ from retroboard_renderer.wake import Wake
 
 log = logging.getLogger(__name__)
 
-FrameListener = Callable[[Frame], None]
+FrameListener = Callable[[Frame], float | None]
+"""Called with every frame shown; may return when it wants the next frame drawn (e.g. the
+preview, to send a frame its rate cap held back)."""
 Ticker = Callable[[float], float | None]
 """Called before every frame with the monotonic time; returns when it wants to run next."""
 
@@ -38,6 +40,7 @@ class RenderEngine:
         self.driver = driver
         self._clock = clock
         self._app: App[Any] | None = None
+        self._stream: Frame | None = None  # a pixel stream's frame owns the panel
         self._blank: Frame = np.zeros((driver.height, driver.width, 3), dtype=np.uint8)
         self._lock = threading.Lock()
         self._wake = Wake()
@@ -68,6 +71,24 @@ class RenderEngine:
         """Show ``app`` from the next frame on (``None`` blanks the display)."""
         with self._lock:
             self._app = app
+        self.wake()
+
+    @property
+    def streaming(self) -> bool:
+        """Whether a pixel stream owns the panel (the app waits, untouched)."""
+        return self._stream is not None
+
+    def show_stream(self, frame: Frame) -> None:
+        """Show a pixel stream's ``frame`` now, instead of the app, until
+        :meth:`end_stream`; brightness still applies."""
+        with self._lock:
+            self._stream = frame
+        self.wake()
+
+    def end_stream(self) -> None:
+        """Give the panel back to the app, exactly as it was."""
+        with self._lock:
+            self._stream = None
         self.wake()
 
     def configure_app(self, config: Any) -> None:
@@ -114,13 +135,16 @@ class RenderEngine:
             if wanted is not None:
                 due = min(due, wanted)
         with self._lock:
-            app = self._app
-            frame = app.render(now) if app else self._blank
+            stream, app = self._stream, self._app
+            # A stream frame is drawn as it is; the next one wakes the loop.
+            frame = stream if stream is not None else app.render(now) if app else self._blank
             self.driver.show(frame)
         self.frames_drawn += 1
         for listener in self._frame_listeners:
-            listener(frame)
-        if app:
+            wanted_again = listener(frame)
+            if wanted_again is not None:
+                due = min(due, wanted_again)
+        if app and stream is None:
             due = min(due, now + app.frame_delay(now))
         return max(0.0, due - self._clock())
 

@@ -59,20 +59,23 @@ class PreviewPublisher:
             return self._last_sent_at + self._interval
         return None
 
-    def on_frame(self, frame: Frame) -> None:
-        """Called by the render loop with every frame shown."""
+    def on_frame(self, frame: Frame) -> float | None:
+        """Called by the render loop with every frame shown; returns when to draw again
+        if the rate cap held this one back (a still stream frame, a stop: the last
+        change must reach the watchers even when nothing else redraws)."""
         now = self._clock()
         if now >= self._watch_until:
-            return
+            return None
         if now - self._last_sent_at < self._interval:
             self._held_back = True
-            return
+            return self._last_sent_at + self._interval
         raw = frame.tobytes()
         with self._lock:
             self._held_back = False
             if raw == self._last_frame:
-                return
+                return None
             self._last_frame = raw
             self._last_sent_at = now
         self._sink(encode_frame(frame))
         self.frames_sent += 1
+        return None

@@ -17,6 +17,7 @@ from retroboard_common.models import (
     CommandResponse,
     ConfigCommand,
     PreviewCommand,
+    RealtimeCommand,
     RendererHealth,
     SettingsCommand,
     SwitchCommand,
@@ -50,6 +51,7 @@ class RendererService:
             "settings": self._settings,
             "carousel": self._carousel,
             "next": lambda _command: board.next(),
+            "realtime": self._realtime,
             "request_state": lambda _command: self.publish_state(STATE_NAMES),
             "preview": self._preview,
         }
@@ -143,6 +145,9 @@ class RendererService:
 
     def _carousel(self, command: CarouselCommand) -> set[StateName]:
         return self.board.set_carousel(command.enabled, command.apps)
+
+    def _realtime(self, command: RealtimeCommand) -> set[StateName]:
+        return self.board.set_realtime(command.enabled)
 
     def _preview(self, command: PreviewCommand) -> set[StateName]:
         self.preview.watch(command.ttl)

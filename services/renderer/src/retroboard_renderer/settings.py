@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from retroboard_common.settings import ServiceSettings, env
 
 DisplayKind = Literal["emulator", "hzeller", "piomatter"]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def default_state_dir() -> Path:
@@ -56,6 +58,52 @@ class MatrixSettings(BaseSettings):
         return self.rows * self.parallel
 
 
+StreamLayout = Literal["rows", "serpentine"]
+
+
+class RealtimeSettings(BaseSettings):
+    """Pixel streams: DDP, E1.31 (sACN) and Art-Net (``RETROBOARD_REALTIME_*``)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    listen: bool = env("RETROBOARD_REALTIME", True, description="Listen for pixel streams at all")
+    bind: str = env("RETROBOARD_REALTIME_BIND", "0.0.0.0", description="Address to listen on")
+    universe: Annotated[int, Field(ge=1, le=63999)] = env(
+        "RETROBOARD_REALTIME_UNIVERSE", 1, description="The first universe (E1.31, Art-Net)"
+    )
+    layout: StreamLayout = env(
+        "RETROBOARD_REALTIME_LAYOUT", "rows", description="rows, or serpentine (odd rows reversed)"
+    )
+    timeout: Annotated[float, Field(gt=0, le=3600)] = env(
+        "RETROBOARD_REALTIME_TIMEOUT",
+        2.5,
+        description="Seconds without a packet before the app is back",
+    )
+    sources: str = env(
+        "RETROBOARD_REALTIME_SOURCES",
+        "",
+        description="Comma-separated networks allowed to stream (empty: private and loopback)",
+    )
+    ddp_port: Annotated[int, Field(ge=0, le=65535)] = env("RETROBOARD_REALTIME_DDP_PORT", 4048)
+    e131_port: Annotated[int, Field(ge=0, le=65535)] = env("RETROBOARD_REALTIME_E131_PORT", 5568)
+    artnet_port: Annotated[int, Field(ge=0, le=65535)] = env(
+        "RETROBOARD_REALTIME_ARTNET_PORT", 6454
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (item.strip() for item in value.split(","))):
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad one
+        return value
+
+    @property
+    def source_networks(self) -> list[IPNetwork] | None:
+        """The allow-list, or ``None`` for the default (private and loopback ranges)."""
+        parts = [item.strip() for item in self.sources.split(",") if item.strip()]
+        return [ipaddress.ip_network(part, strict=False) for part in parts] or None
+
+
 class RendererSettings(ServiceSettings):
     """Everything ``retroboard-renderer`` reads from the environment."""
 
@@ -65,3 +113,4 @@ class RendererSettings(ServiceSettings):
     save_delay: Annotated[float, Field(ge=0, le=60)] = env("RETROBOARD_SAVE_DELAY", 1.0)
     emulator_terminal: bool = env("RETROBOARD_EMULATOR_TERMINAL", False)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)

@@ -17,6 +17,8 @@ class SavedState(BaseModel):
     current_app: str | None = None
     configs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     brightness: Brightness = DEFAULT_BRIGHTNESS
+    realtime: bool = True
+    """Whether pixel streams may take the panel."""
     carousel: Annotated[CarouselState, Field()] = Field(
         default_factory=lambda: CarouselState(enabled=False, apps=[], current_index=0)
     )

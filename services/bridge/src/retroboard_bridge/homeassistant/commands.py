@@ -20,6 +20,7 @@ from retroboard_bridge.homeassistant.entities import (
     MESSAGE,
     MESSAGE_APP,
     NEXT,
+    REALTIME,
 )
 from retroboard_bridge.homeassistant.view import BoardView
 from retroboard_common.commands import (
@@ -115,6 +116,11 @@ def _carousel(payload: bytes, _view: BoardView) -> list[Command]:
     return [parse_command("carousel", {"enabled": value == "ON"})]
 
 
+def _realtime(payload: bytes, _view: BoardView) -> list[Command]:
+    value = _validated(OnOff, _text(payload).strip())
+    return [parse_command("realtime", {"enabled": value == "ON"})]
+
+
 def _next(payload: bytes, _view: BoardView) -> list[Command]:
     _validated(Press, _text(payload).strip() or BUTTON_PRESS)
     return [parse_command("next", {})]
@@ -126,4 +132,5 @@ HANDLERS: dict[str, Callable[[bytes, BoardView], list[Command]]] = {
     MESSAGE.key: _message,
     CAROUSEL.key: _carousel,
     NEXT.key: _next,
+    REALTIME.key: _realtime,
 }

@@ -22,9 +22,18 @@ APP_SELECT: Final = Entity("app", "select", "App", "mdi:apps")
 MESSAGE: Final = Entity("message", "text", "Scroll text", "mdi:message-text", "scroll_text")
 CAROUSEL: Final = Entity("carousel", "switch", "Carousel", "mdi:view-carousel")
 NEXT: Final = Entity("next", "button", "Next app", "mdi:skip-next")
+REALTIME: Final = Entity("realtime", "switch", "Realtime streams", "mdi:led-strip-variant")
 CURRENT_APP: Final = Entity("current_app", "sensor", "Current app", "mdi:monitor")
 
-ENTITIES: Final[tuple[Entity, ...]] = (LIGHT, APP_SELECT, MESSAGE, CAROUSEL, NEXT, CURRENT_APP)
+ENTITIES: Final[tuple[Entity, ...]] = (
+    LIGHT,
+    APP_SELECT,
+    MESSAGE,
+    CAROUSEL,
+    NEXT,
+    REALTIME,
+    CURRENT_APP,
+)
 BY_KEY: Final[dict[str, Entity]] = {entity.key: entity for entity in ENTITIES}
 
 # Payload words of the HA components (their defaults, spelled out once).

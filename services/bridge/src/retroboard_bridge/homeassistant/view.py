@@ -20,6 +20,7 @@ from retroboard_bridge.homeassistant.entities import (
     NONE,
     OFF,
     ON,
+    REALTIME,
     STOPPED,
 )
 from retroboard_common.contract import STATES
@@ -27,6 +28,7 @@ from retroboard_common.models import (
     AppsListState,
     CarouselState,
     CurrentAppState,
+    RealtimeState,
     SettingsState,
 )
 from retroboard_common.topics import StateName
@@ -42,6 +44,7 @@ class BoardView:
     current: CurrentAppState | None = None
     settings: SettingsState | None = None
     carousel: CarouselState | None = None
+    realtime: RealtimeState | None = None
     last_app: str | None = None
 
     def update(self, name: StateName, payload: Any) -> bool:
@@ -61,6 +64,8 @@ class BoardView:
             self.settings = model
         elif isinstance(model, CarouselState):
             self.carousel = model
+        elif isinstance(model, RealtimeState):
+            self.realtime = model
         return True
 
     @property
@@ -109,6 +114,8 @@ class BoardView:
                 states[LIGHT.key] = json.dumps(self._light_state())
         if self.carousel is not None:
             states[CAROUSEL.key] = ON if self.carousel.enabled else OFF
+        if self.realtime is not None:
+            states[REALTIME.key] = ON if self.realtime.enabled else OFF
         message = self.message()
         if message is not None:
             states[MESSAGE.key] = message
