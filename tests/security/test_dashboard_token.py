@@ -14,7 +14,7 @@ from tests.support.mosquitto import free_port
 from tests.support.processes import ServiceProcess
 from tests.support.stack import BOARD, Stack, api_process, wait_until
 from tests.support.tokens import TOKEN
-from tests.web.stack import ensure_web_build
+from tests.support.web_build import ensure_web_build
 
 pytestmark = pytest.mark.integration
 
