@@ -391,6 +391,16 @@ def test_artnet_sender_updating_one_universe_is_shown_promptly(
     assert not shown.pixels.reshape(-1, 3)[:170].any()
 
 
+def test_a_console_counting_universes_from_zero(
+    start_receiver: Factory, artnet_sender: Callable[[int], StupidArtnet]
+) -> None:
+    receiver, screen = start_receiver(16, 8, first_universe=0)  # one universe: 0
+    assert "239.255.0.0" not in receiver.multicast_groups  # E1.31 has no universe 0
+    frame = random_frame(16, 8, seed=11)
+    send_universe(artnet_sender(receiver.ports.artnet), 0, frame.tobytes())
+    assert np.array_equal(screen.next().pixels, frame)
+
+
 def test_artpoll_is_answered_with_the_board_and_its_universes(
     start_receiver: Factory, udp: socket.socket
 ) -> None:

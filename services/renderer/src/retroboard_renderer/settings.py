@@ -68,8 +68,11 @@ class RealtimeSettings(BaseSettings):
 
     listen: bool = env("RETROBOARD_REALTIME", True, description="Listen for pixel streams at all")
     bind: str = env("RETROBOARD_REALTIME_BIND", "0.0.0.0", description="Address to listen on")
-    universe: Annotated[int, Field(ge=1, le=63999)] = env(
-        "RETROBOARD_REALTIME_UNIVERSE", 1, description="The first universe (E1.31, Art-Net)"
+    universe: Annotated[int, Field(ge=0, le=63999)] = env(
+        "RETROBOARD_REALTIME_UNIVERSE",
+        1,
+        description="The first universe (E1.31, Art-Net); 0 for Art-Net consoles counting "
+        "from 0 (E1.31 has no universe 0)",
     )
     layout: StreamLayout = env(
         "RETROBOARD_REALTIME_LAYOUT", "rows", description="rows, or serpentine (odd rows reversed)"

@@ -207,7 +207,10 @@ class RealtimeReceiver:
         if self._multicast:
             interface = "0.0.0.0" if self._bind in ("", "0.0.0.0") else self._bind
             self._memberships = Memberships(e131_socket, interface)
-            self._memberships.join([e131.multicast_group(u) for u in self._layout.universes])
+            # E1.31 universes are 1-63999 (§6.2.7); a panel from Art-Net's universe 0 on
+            # has no group for its first one.
+            groups = [e131.multicast_group(u) for u in self._layout.universes if u >= 1]
+            self._memberships.join(groups)
         self._wake_read, self._wake_write = socket.socketpair()
         self._wake_read.setblocking(False)
         selector.register(self._wake_read, selectors.EVENT_READ, None)
