@@ -334,6 +334,7 @@ def test_e131_sync_shows_a_partial_frame(start_receiver: Factory, udp: socket.so
     assert shown.pixels.reshape(-1)[:510].tobytes() == bytes(data)
     assert not shown.pixels.reshape(-1)[510:].any()
     assert receiver.stats.drops("e131 start code") == 1
+    assert "239.255.0.7" in receiver.multicast_groups  # a multicast sync is heard too
 
 
 # -- Art-Net from stupidArtnet --------------------------------------------------------

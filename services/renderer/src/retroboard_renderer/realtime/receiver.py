@@ -407,12 +407,23 @@ class RealtimeReceiver:
         )
         if reason:
             raise BadPacket(reason)
-        # §6.2.4.1: data naming a sync address is shown on that sync packet, not flushed.
+        # §6.2.4.1: data naming a sync address is shown on that sync packet, not flushed;
+        # its group is joined on first sight, so a multicast sync reaches us too.
         hold = packet.sync_address != 0
+        if hold:
+            self._join_sync_group(packet.sync_address)
         self._write_universe(
             "e131", self._e131_assembly, packet.universe, packet.data, ip, now, hold=hold
         )
         self._e131_source = ip
+
+    def _join_sync_group(self, universe: int) -> None:
+        memberships = self._memberships
+        if memberships is None:
+            return
+        group = e131.multicast_group(universe)
+        if group not in memberships.joined and group not in memberships.failed:
+            memberships.join([group])
 
     def _handle_artnet(self, data: bytes, ip: str, port: int) -> None:
         packet = artnet.parse(data)
