@@ -1,7 +1,9 @@
 """What the api's read cache adds to the shared board mirror (whose rules are tested in
-tests/unit/test_board_mirror.py): records of raw payloads, and update notices."""
+tests/unit/test_board_mirror.py): records of the kept payloads, and update notices."""
 
 from __future__ import annotations
+
+import json
 
 from retroboard_api.cache import StateCache
 from retroboard_common.topics import STATE_NAMES
@@ -25,14 +27,16 @@ def make_cache() -> tuple[StateCache, FakeMqtt, FakeClock]:
     return cache, mqtt, clock
 
 
-def test_keeps_raw_state_payloads_per_board() -> None:
+def test_keeps_state_payloads_per_board() -> None:
     cache, mqtt, _ = make_cache()
     mqtt.deliver("retroboard/b/state/settings", b'{"brightness":10}')
     mqtt.deliver("retroboard/a/state/settings", b'{ "brightness": 40 }')
     record = cache.get("a")
     assert record is not None
-    assert record.states["settings"] == b'{"brightness":40}'  # as the renderer sends it
-    assert record.state("settings") == {"brightness": 40}
+    settings = record.state("settings")
+    assert settings == {"brightness": 40}
+    # The model's own form: serialised compactly it is the bytes the renderer sends.
+    assert json.dumps(settings, separators=(",", ":")).encode() == b'{"brightness":40}'
     assert record.state("apps_list") is None
     assert [r.board_id for r in cache.boards()] == ["a", "b"]
 

@@ -2,25 +2,24 @@
 
 The renderer owns the state; the api only mirrors what it last published, so reads
 never wait on MQTT. What is kept and what is refused is
-:mod:`retroboard_common.board_mirror`'s; this adds the api's view of a board: the
-kept payloads as the bytes the renderer sends, and a wall-clock last-seen time.
+:mod:`retroboard_common.board_mirror`'s; this adds the api's view of a board, with a
+wall-clock last-seen time.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from retroboard_common.board_mirror import (
     BoardChange,
     BoardMirror,
     MirroredBoard,
     StateChange,
+    StatePayload,
     StatusChange,
     Subscriber,
 )
@@ -39,7 +38,8 @@ class BoardRecord:
     """What the api knows of one board."""
 
     board_id: str
-    states: dict[StateName, bytes] = field(default_factory=dict)
+    states: dict[StateName, StatePayload] = field(default_factory=dict)
+    """The kept payloads, parsed once when they arrived (read them, never change them)."""
     online: bool = False
     last_seen: float | None = None
     health: RendererHealth | None = None
@@ -52,10 +52,9 @@ class BoardRecord:
         """Whether every state payload and the status are known."""
         return self.status_known and all(name in self.states for name in STATE_NAMES)
 
-    def state(self, name: StateName) -> Any | None:
-        """The parsed payload of ``state/<name>``, or ``None`` if never received."""
-        raw = self.states.get(name)
-        return None if raw is None else json.loads(raw)
+    def state(self, name: StateName) -> StatePayload | None:
+        """The payload of ``state/<name>``, or ``None`` if never received."""
+        return self.states.get(name)
 
     @property
     def last_seen_iso(self) -> str | None:
@@ -86,18 +85,6 @@ class StateCache:
         """Subscribe to the state, status and health of every board."""
         self._mirror.attach(mqtt)
 
-    def handle_state(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
-        self._mirror.handle_state(topic, payload)
-
-    def handle_status(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/status``; a cleared status drops the board."""
-        self._mirror.handle_status(topic, payload)
-
-    def handle_health(self, topic: str, payload: bytes) -> None:
-        """Keep ``retroboard/<board>/health`` (an empty payload clears it)."""
-        self._mirror.handle_health(topic, payload)
-
     def get(self, board_id: str) -> BoardRecord | None:
         """A snapshot of one board (``None`` if it never published anything)."""
         board = self._mirror.get(board_id)
@@ -116,7 +103,7 @@ class StateCache:
 def _record(board: MirroredBoard) -> BoardRecord:
     return BoardRecord(
         board.board_id,
-        {name: kept.raw for name, kept in board.states.items()},
+        board.states,  # already the mirror's copy
         board.online,
         board.last_seen,
         board.health,

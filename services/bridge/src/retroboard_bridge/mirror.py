@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from retroboard_bridge.events import EventBus, FrameReceived, StateChanged
 from retroboard_common.board_mirror import (
@@ -18,13 +17,14 @@ from retroboard_common.board_mirror import (
     BoardGone,
     BoardMirror,
     StateChange,
+    StatePayload,
     StatusChange,
     board_topic,
 )
 from retroboard_common.inbound import Refusals, check_size
 from retroboard_common.models import MAX_FRAME_BYTES
 from retroboard_common.mqtt import MqttClient
-from retroboard_common.topics import ALL_FRAMES
+from retroboard_common.topics import ALL_FRAMES, StateName
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,12 @@ class StateMirror:
         elif parsed.kind in ("state", "status"):
             self._boards.handle(topic, payload)
 
-    def snapshot(self, board: str) -> dict[str, Any]:
+    def snapshot(self, board: str) -> dict[StateName, StatePayload]:
         """The last state payloads seen for ``board``, by state name."""
         mirrored = self._boards.get(board)
         if mirrored is None:
             return {}
-        return {name: kept.data for name, kept in mirrored.states.items()}
+        return dict(mirrored.states)
 
     def online(self, board: str) -> bool | None:
         """Whether ``board`` is online (``None`` when never heard of)."""
@@ -69,7 +69,7 @@ class StateMirror:
 
     def _emit(self, change: BoardChange) -> None:
         if isinstance(change, StateChange):
-            self.bus.emit(StateChanged(change.board, change.name, change.state.data))
+            self.bus.emit(StateChanged(change.board, change.name, change.payload))
         elif isinstance(change, StatusChange | BoardGone):
             self.bus.emit(change)  # the bus's BoardStatusChanged and BoardRemoved
         # health is the api's: the bridge does not subscribe to it

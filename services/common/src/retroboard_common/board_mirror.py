@@ -21,13 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from retroboard_common.inbound import Refusals, decode_model, decode_state, decode_status
-from retroboard_common.models import (
-    MAX_HEALTH_BYTES,
-    Payload,
-    RendererHealth,
-    dump_payload,
-    payload_dict,
-)
+from retroboard_common.models import MAX_HEALTH_BYTES, RendererHealth, payload_dict
 from retroboard_common.topics import (
     ALL_HEALTH,
     ALL_STATE,
@@ -50,15 +44,10 @@ class Subscriber(Protocol):
         """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
 
 
-@dataclass(frozen=True)
-class KeptState:
-    """A state payload that passed validation, in the forms its consumers use."""
-
-    model: Payload
-    raw: bytes
-    """The model serialised again: the bytes the renderer sends."""
-    data: dict[str, Any]
-    """Its JSON-compatible dict form (what Socket.IO emits)."""
+StatePayload = dict[str, Any]
+"""A state payload that passed validation, as its model serialises it (field order and
+defaults included): what REST answers and Socket.IO emits. Shared: read it, never
+change it."""
 
 
 @dataclass
@@ -66,7 +55,7 @@ class MirroredBoard:
     """What is known of one board."""
 
     board_id: str
-    states: dict[StateName, KeptState] = field(default_factory=dict)
+    states: dict[StateName, StatePayload] = field(default_factory=dict)
     online: bool = False
     status_known: bool = False
     """Whether a status was received (else ``online`` is only a default)."""
@@ -81,7 +70,7 @@ class StateChange:
 
     board: str
     name: StateName
-    state: KeptState
+    payload: StatePayload
 
 
 @dataclass(frozen=True)
@@ -138,29 +127,15 @@ class BoardMirror:
 
     def attach(self, mqtt: Subscriber, *, health: bool = True) -> None:
         """Subscribe to every board's status and state, and health unless told not."""
-        mqtt.subscribe(ALL_STATUS, self.handle_status)
-        mqtt.subscribe(ALL_STATE, self.handle_state)
-        if health:
-            mqtt.subscribe(ALL_HEALTH, self.handle_health)
+        for pattern in (ALL_STATUS, ALL_STATE, *([ALL_HEALTH] if health else [])):
+            mqtt.subscribe(pattern, self.handle)
 
     def handle(self, topic: str, payload: bytes) -> None:
-        """Take one broker message of any kind; other than state/status/health is
-        ignored."""
+        """Take one broker message: a board's state, status or health (an empty
+        payload clears it); anything else is ignored."""
         parsed = board_topic(topic)
         if parsed is not None:
             self._take(parsed, topic, payload)
-
-    def handle_state(self, topic: str, payload: bytes) -> None:
-        """Take ``retroboard/<board>/state/<name>`` (an empty payload clears it)."""
-        self._take_kind("state", topic, payload)
-
-    def handle_status(self, topic: str, payload: bytes) -> None:
-        """Take ``retroboard/<board>/status``: ``online``, ``offline``, or cleared."""
-        self._take_kind("status", topic, payload)
-
-    def handle_health(self, topic: str, payload: bytes) -> None:
-        """Take ``retroboard/<board>/health`` (an empty payload clears it)."""
-        self._take_kind("health", topic, payload)
 
     def get(self, board_id: str) -> MirroredBoard | None:
         """A copy of one board (``None`` if unknown or removed)."""
@@ -174,11 +149,6 @@ class BoardMirror:
             return [replace(b, states=dict(b.states)) for _, b in sorted(self._boards.items())]
 
     # --- kinds ------------------------------------------------------------------------
-
-    def _take_kind(self, kind: str, topic: str, payload: bytes) -> None:
-        parsed = board_topic(topic)
-        if parsed is not None and parsed.kind == kind:
-            self._take(parsed, topic, payload)
 
     def _take(self, parsed: ParsedTopic, topic: str, payload: bytes) -> None:
         change: BoardChange | None = None
@@ -207,14 +177,13 @@ class BoardMirror:
         model = self._refusals.take(topic, lambda: decode_state(state_name, payload))
         if model is None:
             return None  # never pass on what clients cannot parse or the contract forbids
-        raw = dump_payload(model)
-        kept = KeptState(model, raw, payload_dict(model))
+        kept = payload_dict(model)
         with self._lock:
             board = self._board(board_id)
             board.last_seen = self._clock()  # even unchanged: the board spoke
             before = board.states.get(state_name)
-            board.states[state_name] = kept  # the latest bytes, even when equal
-        if before is not None and before.data == kept.data:
+            board.states[state_name] = kept
+        if before == kept:
             return None  # e.g. a retained copy seen again after a reconnect
         return StateChange(board_id, state_name, kept)
 
