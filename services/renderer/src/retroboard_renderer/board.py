@@ -264,7 +264,7 @@ class Board:
             current_app=self._current,
             configs={name: config.model_dump() for name, config in self._configs.items()},
             brightness=self._brightness,
-            realtime=self.realtime.enabled_setting,
+            realtime=self.realtime.enabled,
             carousel=self.carousel.to_state(),
         )
 

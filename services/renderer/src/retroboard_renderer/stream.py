@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from retroboard_common.models import RealtimeState, StreamProtocol
 from retroboard_renderer.engine import RenderEngine
-from retroboard_renderer.realtime.stats import ReceiverStats
+from retroboard_renderer.realtime.stats import ROUTINE_DROPS, ReceiverStats
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +83,10 @@ class RealtimeSession:
         self._listeners.append(listener)
 
     @property
-    def enabled_setting(self) -> bool:
-        """The switch as set (saved), whether or not anything listens."""
-        return self._enabled
-
-    @property
     def enabled(self) -> bool:
-        """Whether streams may take the panel (never while nothing listens)."""
-        return self._enabled and self._receiver is not None
+        """The switch as set (and saved), whether or not anything listens; the state
+        says ``enabled`` only when both hold."""
+        return self._enabled
 
     def set_enabled(self, enabled: bool) -> None:
         """Allow or refuse streams; refusing ends the one on the panel at once."""
@@ -143,7 +139,7 @@ class RealtimeSession:
         with self._lock:
             shown = self._shown
             return RealtimeState(
-                enabled=self._enabled and self._receiver is not None,
+                enabled=self._enabled and self.listening,
                 active=shown is not None,
                 protocol=shown.protocol if shown else None,
                 source=shown.source if shown else None,
@@ -178,7 +174,8 @@ class CountsDrops(Protocol):
 
 class DropReport:
     """Logs, at most once per ``interval``, which stream packets were dropped and why
-    since the last line (malformed, not allowed, switched off, lower priority, …)."""
+    since the last line: a warning for faults (malformed, not allowed, …), a debug line
+    for routine traffic (:data:`ROUTINE_DROPS`: switched off, lower priority, …)."""
 
     def __init__(
         self, receiver: CountsDrops, interval: float = 60.0, logger: logging.Logger = log
@@ -201,8 +198,13 @@ class DropReport:
                 for reason, count in sorted(dropped.items())
                 if count > self._reported.get(reason, 0)
             }
-            if new:
-                summary = ", ".join(f"{count} {reason}" for reason, count in new.items())
-                self.logger.warning("dropped stream packets in %g s: %s", self.interval, summary)
+            faults = {reason: n for reason, n in new.items() if reason not in ROUTINE_DROPS}
+            routine = {reason: n for reason, n in new.items() if reason in ROUTINE_DROPS}
+            for level, counts in ((logging.WARNING, faults), (logging.DEBUG, routine)):
+                if counts:
+                    summary = ", ".join(f"{count} {reason}" for reason, count in counts.items())
+                    self.logger.log(
+                        level, "dropped stream packets in %g s: %s", self.interval, summary
+                    )
             self._reported = dict(dropped)
         return self._next
