@@ -53,6 +53,10 @@ def test_config_of_another_app_is_saved_for_later(board: Board) -> None:
         (lambda b: b.switch("clock", {"color": [300, 0, 0]}), "invalid"),
         (lambda b: b.configure("clock", {"font": "/etc/passwd"}), "invalid"),
         (lambda b: b.configure("clock", {"size": 3}), "invalid"),
+        # Without an app: stars' fields while the clock shows are a conflict, not invalid;
+        # fields no app has are invalid.
+        (lambda b: b.configure(None, {"fps": 30}), "conflict"),
+        (lambda b: b.configure(None, {"fps": 0}), "invalid"),
         (lambda b: b.set_carousel(True, []), "conflict"),
         (lambda b: b.set_carousel(True, [CarouselEntry(app="nope", duration=5)]), "unknown_app"),
         (lambda b: b.next(), "conflict"),

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from retroboard_api.cache import StateCache
 from retroboard_api.commands import CommandGateway
 from retroboard_api.errors import ApiError, detail
-from retroboard_common.app_configs import APP_CONFIGS
 from retroboard_common.contract import VERBS
 from retroboard_common.models import Payload
 from retroboard_common.topics import StateName, is_valid_board_id
@@ -64,17 +61,8 @@ class BoardActions:
         return _app_body(self._pick(board, state, "apps_list"), app)
 
     def configure_current(self, board: str, config: Json) -> Json:
-        """Merge ``config`` into the current app's config (legacy ``POST /api/config``).
-
-        A config that is another app's, not the showing one's, is a 409: the request is
-        fine, the board's state (which app shows) decides.
-        """
-        try:
-            state = self._send(board, "config", {"config": config}, config_fields=True)
-        except ApiError as error:
-            if error.status == 422 and _fits_some_app(config):
-                error.status = 409
-            raise
+        """Merge ``config`` into the current app's config (legacy ``POST /api/config``)."""
+        state = self._send(board, "config", {"config": config}, config_fields=True)
         return _success(self._pick(board, state, "current_app"))
 
     # --- internals ---------------------------------------------------------------
@@ -126,17 +114,6 @@ def _app_body(apps_list: Json, app: str) -> Json:
         "config": entry.get("config"),
         "schema": entry.get("schema"),
     }
-
-
-def _fits_some_app(config: Json) -> bool:
-    """Whether ``config`` is a valid config of one of the built-in apps."""
-    for model in APP_CONFIGS.values():
-        try:
-            model.model_validate(config)
-        except ValidationError:
-            continue
-        return True
-    return False
 
 
 def _strip_config(item: Json) -> Json:

@@ -132,13 +132,22 @@ class Board:
 
     def configure(self, app: str | None, config: dict[str, Any]) -> set[StateName]:
         """Merge ``config`` into an app's config (the current app when ``app`` is None),
-        applying it live if that app is showing."""
+        applying it live if that app is showing.
+
+        Without ``app``, fields that are another app's config, not the showing one's,
+        are a ``conflict``: the command is fine, which app shows decides.
+        """
         with self._lock:
             name = app or self._current
             if name is None:
                 raise CommandError("conflict", "no app is running; name the app to configure")
             self._require_app(name)
-            merged = self._validate_config(name, self._configs[name].model_dump(), config)
+            try:
+                merged = self._validate_config(name, self._configs[name].model_dump(), config)
+            except CommandError as refused:
+                if app is None and self._fits_another_app(name, config):
+                    refused.code = "conflict"
+                raise
             self._configs[name] = merged
             if name == self._current:
                 self.engine.configure_app(merged)
@@ -277,6 +286,17 @@ class Board:
                 f"unknown app {app!r}; choose one of {', '.join(self.apps)}",
                 [ErrorDetail(loc=["app"], msg="unknown app")],
             )
+
+    def _fits_another_app(self, app: str, config: dict[str, Any]) -> bool:
+        for other, cls in self.apps.items():
+            if other == app:
+                continue
+            try:
+                cls.config_model.model_validate(config)
+            except ValidationError:
+                continue
+            return True
+        return False
 
     def _validate_config(self, app: str, base: dict[str, Any], update: dict[str, Any]) -> AppConfig:
         try:
