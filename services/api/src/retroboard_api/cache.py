@@ -65,7 +65,7 @@ class BoardRecord:
 
 
 class StateCache:
-    """Per board: the four state payloads, online/offline and the last-seen time."""
+    """Per board: the state payloads, online/offline, health and the last-seen time."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._mirror = BoardMirror(log, clock)  # wall clock: last_seen is shown as a date

@@ -129,7 +129,7 @@ class RealtimeEvents:
         self.send_state(sid, self._board(sid))
 
     def send_state(self, sid: str, board: str) -> None:
-        """Emit the four state events and ``board_status`` to one client.
+        """Emit every state event and ``board_status`` to one client.
 
         If the board's state is not all known yet, the client gets it again once it is.
         """
