@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retroboard_common.settings import ServiceSettings, load_settings
+from retroboard_renderer.settings import RendererSettings
 
 
 def test_a_bad_board_id_stops_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,3 +32,15 @@ def test_a_good_board_id_is_kept() -> None:
     assert load_settings(ServiceSettings, "retroboard-x", board_id="hall-2.b_1").board_id == (
         "hall-2.b_1"
     )
+
+
+def test_a_bad_stream_source_network_stops_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETROBOARD_REALTIME_SOURCES", "192.168.1.0/24, lan")
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(RendererSettings, "retroboard-renderer")
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("retroboard-renderer: invalid setting RETROBOARD_REALTIME_SOURCES: ")
+    assert "'lan' does not appear to be an IPv4 or IPv6 network" in error

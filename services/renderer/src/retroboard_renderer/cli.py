@@ -17,7 +17,7 @@ from retroboard_renderer.drivers import DriverUnavailable, create_driver
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.preview import PreviewPublisher
-from retroboard_renderer.realtime import DEFAULT_SOURCES, RealtimePorts, RealtimeReceiver
+from retroboard_renderer.realtime import RealtimePorts, RealtimeReceiver
 from retroboard_renderer.service import RendererService
 from retroboard_renderer.settings import RendererSettings
 from retroboard_renderer.store import StateStore
@@ -53,7 +53,7 @@ def start_receiver(settings: RendererSettings, board: Board) -> RealtimeReceiver
         driver.height,
         first_universe=realtime.universe,
         layout=realtime.layout,
-        sources=realtime.source_networks or DEFAULT_SOURCES,
+        sources=realtime.source_networks,
         ports=RealtimePorts(realtime.ddp_port, realtime.e131_port, realtime.artnet_port),
         bind=realtime.bind,
         on_frame=lambda frame: board.realtime.show(frame.pixels, frame.protocol, frame.source),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,9 +9,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.settings import ServiceSettings, env
+from retroboard_renderer.realtime.sources import DEFAULT_SOURCES, Network, parse_sources
 
 DisplayKind = Literal["emulator", "hzeller", "piomatter"]
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def default_state_dir() -> Path:
@@ -96,15 +95,13 @@ class RealtimeSettings(BaseSettings):
     @field_validator("sources")
     @classmethod
     def _networks(cls, value: str) -> str:
-        for part in filter(None, (item.strip() for item in value.split(","))):
-            ipaddress.ip_network(part, strict=False)  # ValueError names the bad one
+        parse_sources(value)  # ValueError names the bad one
         return value
 
     @property
-    def source_networks(self) -> list[IPNetwork] | None:
-        """The allow-list, or ``None`` for the default (private and loopback ranges)."""
-        parts = [item.strip() for item in self.sources.split(",") if item.strip()]
-        return [ipaddress.ip_network(part, strict=False) for part in parts] or None
+    def source_networks(self) -> tuple[Network, ...]:
+        """The allow-list (empty setting: the private and loopback ranges)."""
+        return parse_sources(self.sources) or DEFAULT_SOURCES
 
 
 class RendererSettings(ServiceSettings):
