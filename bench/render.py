@@ -51,7 +51,6 @@ def cpu_share_child(app_name: str, width: int, height: int, preview: bool, secon
     engine = RenderEngine(EmulatorDriver(width, height))
     sent: list[int] = []
     publisher = PreviewPublisher(lambda png: sent.append(len(png)), fps=10)
-    engine.add_ticker(publisher.tick)
     engine.add_frame_listener(publisher.on_frame)
     if preview:
         publisher.watch(ttl=seconds + 10)

@@ -105,7 +105,6 @@ def main(argv: list[str] | None = None) -> None:
         mqtt.publish(topics.frame, png, qos=0)
 
     preview = PreviewPublisher(publish_frame, settings.preview_fps)
-    engine.add_ticker(preview.tick)
     engine.add_frame_listener(preview.on_frame)
     service = RendererService(board, mqtt, topics, preview)
 

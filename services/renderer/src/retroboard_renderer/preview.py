@@ -36,7 +36,6 @@ class PreviewPublisher:
         self._watch_until = 0.0
         self._last_sent_at = -1e9
         self._last_frame: bytes | None = None
-        self._held_back = False
         self._lock = threading.Lock()
         self.frames_sent = 0
 
@@ -52,13 +51,6 @@ class PreviewPublisher:
             self._last_frame = None
             self._last_sent_at = -1e9
 
-    def tick(self, now: float) -> float | None:
-        """Render-loop ticker: ask for a frame when one was held back by the rate cap,
-        so the last change (e.g. a stop) always reaches the watchers."""
-        if self._held_back and now < self._watch_until:
-            return self._last_sent_at + self._interval
-        return None
-
     def on_frame(self, frame: Frame) -> float | None:
         """Called by the render loop with every frame shown; returns when to draw again
         if the rate cap held this one back (a still stream frame, a stop: the last
@@ -67,11 +59,9 @@ class PreviewPublisher:
         if now >= self._watch_until:
             return None
         if now - self._last_sent_at < self._interval:
-            self._held_back = True
             return self._last_sent_at + self._interval
         raw = frame.tobytes()
         with self._lock:
-            self._held_back = False
             if raw == self._last_frame:
                 return None
             self._last_frame = raw
