@@ -276,6 +276,19 @@ def test_bad_bodies_are_refused_before_any_command(
     assert mqtt.commands() == []
 
 
+@pytest.mark.parametrize(
+    "body", [{"enabled": 1}, {"enabled": "off"}, {}, {"enabled": False, "protocol": "ddp"}]
+)
+def test_a_bad_realtime_switch_is_refused_before_any_command(
+    client: FlaskClient, mqtt: FakeMqtt, renderer: ScriptedRenderer, body: dict[str, Any]
+) -> None:
+    renderer.boot()
+    response = client.post("/api/realtime", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["details"][0]["loc"][0] in ("enabled", "protocol")
+    assert mqtt.commands("realtime") == []
+
+
 def test_a_whole_number_written_as_a_float_is_an_integer(
     client: FlaskClient, mqtt: FakeMqtt, renderer: ScriptedRenderer
 ) -> None:
