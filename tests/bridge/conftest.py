@@ -13,6 +13,7 @@ from tests.bridge.sio_support import SioServer
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.processes import ServiceProcess
 from tests.support.sio_recorder import SioRecorder
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def bridge_process(
     """Start ``retroboard-bridge`` on ``broker`` (extra env optional); stopped after."""
     started: list[ServiceProcess] = []
 
-    def start(**env: Any) -> ServiceProcess:
+    def start(ready: bool = True, **env: Any) -> ServiceProcess:
         process = ServiceProcess(
             "retroboard-bridge",
             [],
@@ -62,6 +63,13 @@ def bridge_process(
             tmp_path / f"bridge-{len(started)}.log",
         ).start()
         started.append(process)
+        # Once it has read what the broker retains, everything published is live (and
+        # reaches Socket.IO clients; what was retained before is the api's snapshot).
+        if ready:
+            wait_until(
+                lambda: "read the fleet's retained state" in process.output(),
+                what="the bridge's first read of the fleet",
+            )
         return process
 
     yield start

@@ -160,7 +160,7 @@ def test_broker_restart_resyncs_what_changed(
 def test_bad_queue_setting_stops_with_one_line(
     bridge_process: Callable[..., ServiceProcess],
 ) -> None:
-    bridge = bridge_process(SOCKETIO_MESSAGE_QUEUE="kafka://somewhere")
+    bridge = bridge_process(ready=False, SOCKETIO_MESSAGE_QUEUE="kafka://somewhere")
     assert bridge.process is not None
     assert bridge.process.wait(10) == 2
     output = bridge.output().strip()
@@ -176,7 +176,7 @@ def test_redis_queue_without_package_is_one_line(
     # A sitecustomize that hides `redis`, as on an install without the extra.
     (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['redis'] = None\n")
     bridge = bridge_process(
-        SOCKETIO_MESSAGE_QUEUE="redis://127.0.0.1:1/0", PYTHONPATH=str(tmp_path)
+        ready=False, SOCKETIO_MESSAGE_QUEUE="redis://127.0.0.1:1/0", PYTHONPATH=str(tmp_path)
     )
     assert bridge.process is not None
     assert bridge.process.wait(10) == 1

@@ -46,7 +46,9 @@ class FakeMqtt:
         self.published: list[Published] = []
         self.on_publish: Callable[[Published], None] | None = None
 
-    def subscribe(self, pattern: str, handler: Handler, qos: int = 1) -> None:
+    def subscribe(
+        self, pattern: str, handler: Handler, qos: int = 1, *, live_only: bool = False
+    ) -> None:
         self.handlers.append((pattern, handler))
 
     def publish(

@@ -39,6 +39,7 @@ from retroboard_api.routes import (
 from retroboard_api.runtime import ApiRuntime, MqttConnection
 from retroboard_api.settings import ApiSettings
 from retroboard_common.mqtt import MqttClient
+from retroboard_common.topics import BRIDGE_READY
 
 API_INFO = Info(
     title="RetroBoard API",
@@ -59,9 +60,15 @@ def create_app(
     ``mqtt`` defaults to a :class:`MqttClient` for ``settings.mqtt``; ``client_manager``
     is the Socket.IO message-queue manager (``None``: no queue, one process only).
     """
-    client: MqttConnection = mqtt or MqttClient(settings.mqtt, "retroboard-api")
     cache = StateCache()
-    cache.attach(client)
+    if mqtt is None:
+        broker = MqttClient(settings.mqtt, "retroboard-api")
+        cache.attach(broker)
+        cache.read_fleet(broker)  # what the broker retains, in batches
+        client: MqttConnection = broker
+    else:
+        client = mqtt  # a test's broker: its messages are delivered by the test
+        cache.attach(client)
     gateway = CommandGateway(client, cache, settings.command_timeout)
     gateway.attach()
     actions = BoardActions(cache, gateway, settings.board_id)
@@ -118,7 +125,7 @@ def create_app(
     guard_engine(socketio.server.eio, guests, settings.trusted_proxy_networks)
     # Fire and forget at QoS 0: a renewal is only useful now.
     preview = PreviewKeeper(socketio, lambda topic, body: client.publish(topic, body, qos=0))
-    RealtimeEvents(
+    events = RealtimeEvents(
         socketio,
         cache,
         actions,
@@ -126,7 +133,9 @@ def create_app(
         settings.api_token,
         public_reads=settings.public_reads,
         guests=guests,
-    ).register()
+    )
+    events.register()
+    client.subscribe(BRIDGE_READY, lambda _topic, _payload: events.resend_all())
 
     app.extensions["retroboard"] = ApiRuntime(settings, client, cache, gateway, actions, preview)
     return app

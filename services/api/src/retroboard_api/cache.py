@@ -17,12 +17,14 @@ from datetime import UTC, datetime
 from retroboard_common.board_mirror import (
     BoardChange,
     BoardMirror,
+    BoardSummary,
     MirroredBoard,
     StateChange,
     StatePayload,
     StatusChange,
     Subscriber,
 )
+from retroboard_common.fleet import Broker, FleetLoader
 from retroboard_common.models import RendererHealth
 from retroboard_common.topics import STATE_NAMES, StateName
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 
 UpdateListener = Callable[[str], None]
 
-__all__ = ["BoardRecord", "StateCache", "Subscriber", "UpdateListener"]
+__all__ = ["BoardRecord", "BoardSummary", "StateCache", "Subscriber", "UpdateListener"]
 
 
 @dataclass
@@ -85,6 +87,10 @@ class StateCache:
         """Subscribe to the state, status and health of every board."""
         self._mirror.attach(mqtt)
 
+    def read_fleet(self, broker: Broker) -> FleetLoader:
+        """Read every board's retained state in batches (see :mod:`retroboard_common.fleet`)."""
+        return self._mirror.read_fleet(broker)
+
     def get(self, board_id: str) -> BoardRecord | None:
         """A snapshot of one board (``None`` if it never published anything)."""
         board = self._mirror.get(board_id)
@@ -93,6 +99,10 @@ class StateCache:
     def boards(self) -> list[BoardRecord]:
         """Snapshots of every board seen, sorted by id."""
         return [_record(board) for board in self._mirror.boards()]
+
+    def summaries(self) -> list[BoardSummary]:
+        """Every board seen without its states, sorted by id: for board lists."""
+        return self._mirror.summaries()
 
     def is_online(self, board_id: str) -> bool:
         """Whether the board's renderer said ``online`` last."""

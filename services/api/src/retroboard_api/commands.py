@@ -54,8 +54,16 @@ class Messenger(Protocol):
     def connected(self) -> bool:
         """Whether the broker accepted us."""
 
-    def subscribe(self, pattern: str, handler: Callable[[str, bytes], None], qos: int = 1) -> None:
-        """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
+    def subscribe(
+        self,
+        pattern: str,
+        handler: Callable[[str, bytes], None],
+        qos: int = 1,
+        *,
+        live_only: bool = False,
+    ) -> None:
+        """Call ``handler(topic, payload)`` for messages matching ``pattern`` (only those
+        published from now on when ``live_only``)."""
 
     def publish(
         self, topic: str, payload: bytes | str, *, retain: bool = False, qos: int = 1

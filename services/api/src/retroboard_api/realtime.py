@@ -94,6 +94,12 @@ class RealtimeEvents:
             self.socketio.on_event(event, self._command_handler(event))
         self.cache.on_update(self._on_cache_update)
 
+    def resend_all(self) -> None:
+        """Send every client of this process its board's state again (the bridge has
+        just read the fleet, and what changed while it was away was not sent)."""
+        for sid, session in list(self._sessions.items()):
+            self.send_state(sid, session.board)
+
     # --- connection ----------------------------------------------------------------
 
     def on_connect(self, auth: Any = None) -> None:

@@ -26,6 +26,9 @@ class StateChanged:
     board: str
     name: StateName
     payload: Any
+    initial: bool = False
+    """The first payload of this state the bridge saw (at start: read from what the
+    broker retains). Socket.IO clients got it from the api's snapshot already."""
 
 
 # The board mirror's own changes, as they are: a renderer came online or went

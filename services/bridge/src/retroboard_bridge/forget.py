@@ -1,7 +1,7 @@
 """``retroboard-bridge forget <board>``: remove a board that left the fleet.
 
 Clears, with empty retained messages, the board's Home Assistant discovery configs
-and entity states, then its retained RetroBoard state and status. Home Assistant
+and entity states, then its retained RetroBoard state, fleet index entry and status. Home Assistant
 deletes the entities, the api drops the board from ``/api/boards``, and a running
 bridge forgets it (so HA's next birth message does not bring it back). Stop the
 board's renderer first: a running renderer announces itself again on reconnect.
@@ -23,9 +23,14 @@ class ForgetFailed(RuntimeError):
 
 def forget_topics(board_id: str, prefix: str, seen: set[str] | None = None) -> list[str]:
     """What ``forget`` clears, in order: the HA topics, every other retained topic of
-    the board (``seen``), and the status last: clearing it tells bridges to forget."""
+    the board (``seen``), its fleet index entry, and the status last: clearing it
+    tells bridges to forget."""
     board = BoardTopics(board_id)
-    known = [*removal_topics(board_id, prefix), *(board.state(name) for name in STATE_NAMES)]
+    known = [
+        *removal_topics(board_id, prefix),
+        *(board.state(name) for name in STATE_NAMES),
+        board.index,
+    ]
     others = sorted((seen or set()) - {*known, board.status})
     return [*known, *others, board.status]
 

@@ -24,7 +24,7 @@ from retroboard_common.board_mirror import (
 from retroboard_common.inbound import Refusals, check_size
 from retroboard_common.models import MAX_FRAME_BYTES
 from retroboard_common.mqtt import MqttClient
-from retroboard_common.topics import ALL_FRAMES, StateName
+from retroboard_common.topics import ALL_FRAMES, BRIDGE_READY, StateName
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,21 @@ class StateMirror:
         self._boards = BoardMirror(log, time.monotonic)
         self._boards.on_change(self._emit)
         self._refusals = Refusals(log)
+        self._ready_sent = False
 
     def start(self) -> None:
         """Subscribe (before the client connects, so retained state arrives at once)."""
         self._boards.attach(self.mqtt, health=False)
+        loader = self._boards.read_fleet(self.mqtt)
+        loader.on_loaded(self._first_load_done)
         self.mqtt.subscribe(ALL_FRAMES, self.handle)
+
+    def _first_load_done(self) -> None:
+        # Only the first: after a reconnect, what changed meanwhile differs from what
+        # is kept, so it is sent as any change (the resync).
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.mqtt.publish(BRIDGE_READY, b"", qos=0)
 
     def handle(self, topic: str, payload: bytes) -> None:
         """Take one broker message: a frame here, anything else to the board mirror."""
@@ -69,7 +79,7 @@ class StateMirror:
 
     def _emit(self, change: BoardChange) -> None:
         if isinstance(change, StateChange):
-            self.bus.emit(StateChanged(change.board, change.name, change.payload))
+            self.bus.emit(StateChanged(change.board, change.name, change.payload, change.initial))
         elif isinstance(change, StatusChange | BoardGone):
             self.bus.emit(change)  # the bus's BoardStatusChanged and BoardRemoved
         # health is the api's: the bridge does not subscribe to it

@@ -10,23 +10,32 @@ state or health never brings a removed board back.
 Listeners hear of changes only: a state equal to the kept one is not a change, so the
 retained copies the broker sends again after a reconnect reach nobody twice, while a
 state that changed during the outage differs and so is reported (the resync).
+
+A central api or bridge mirrors every board of a fleet (10,000 of them): each state is
+kept as the compact JSON bytes its model serialises to (about its size on the wire,
+where parsed dicts took ten times that), and parsed again when read. The fleet's
+wildcards take live messages only; what the broker retains is read in batches by
+:mod:`retroboard_common.fleet` (:meth:`BoardMirror.read_fleet`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from retroboard_common.fleet import Broker, FleetLoader
 from retroboard_common.inbound import Refusals, decode_model, decode_state, decode_status
-from retroboard_common.models import MAX_HEALTH_BYTES, RendererHealth, payload_dict
+from retroboard_common.models import MAX_HEALTH_BYTES, RendererHealth, dump_payload
 from retroboard_common.topics import (
     ALL_HEALTH,
     ALL_STATE,
     ALL_STATUS,
     STATE_NAMES,
+    BoardTopics,
     ParsedTopic,
     StateName,
     is_valid_board_id,
@@ -40,7 +49,9 @@ Clock = Callable[[], float]
 class Subscriber(Protocol):
     """The part of :class:`retroboard_common.mqtt.MqttClient` the mirror needs."""
 
-    def subscribe(self, pattern: str, handler: MessageHandler, qos: int = 1) -> None:
+    def subscribe(
+        self, pattern: str, handler: MessageHandler, qos: int = 1, *, live_only: bool = False
+    ) -> None:
         """Call ``handler(topic, payload)`` for messages matching ``pattern``."""
 
 
@@ -50,9 +61,28 @@ defaults included): what REST answers and Socket.IO emits. Shared: read it, neve
 change it."""
 
 
+class _Kept:
+    """What the mirror holds of one board: states as compact JSON bytes."""
+
+    __slots__ = ("health", "last_seen", "online", "states", "status_known")
+
+    def __init__(self) -> None:
+        self.states: dict[StateName, bytes] = {}
+        self.online = False
+        self.status_known = False
+        self.health: RendererHealth | None = None
+        self.last_seen: float | None = None
+
+    def copy(self, board_id: str) -> MirroredBoard:
+        states = {name: json.loads(raw) for name, raw in self.states.items()}
+        return MirroredBoard(
+            board_id, states, self.online, self.status_known, self.health, self.last_seen
+        )
+
+
 @dataclass
 class MirroredBoard:
-    """What is known of one board."""
+    """What is known of one board (a copy: its payloads parsed for this reader)."""
 
     board_id: str
     states: dict[StateName, StatePayload] = field(default_factory=dict)
@@ -65,12 +95,26 @@ class MirroredBoard:
 
 
 @dataclass(frozen=True)
+class BoardSummary:
+    """A board without its states: what a board list shows."""
+
+    board_id: str
+    online: bool
+    status_known: bool
+    last_seen: float | None
+    health: RendererHealth | None
+
+
+@dataclass(frozen=True)
 class StateChange:
     """A board's ``state/<name>`` differs from the kept one (or is its first)."""
 
     board: str
     name: StateName
     payload: StatePayload
+    initial: bool = False
+    """The board's first payload of this state, read from what the broker retains (at
+    start, or for a board new to the mirror): no change anyone was waiting for."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +123,8 @@ class StatusChange:
 
     board: str
     online: bool
+    initial: bool = False
+    """The board's first status, read from what the broker retains."""
 
 
 @dataclass(frozen=True)
@@ -117,18 +163,46 @@ class BoardMirror:
         self._log = logger
         self._clock = clock
         self._lock = threading.Lock()
-        self._boards: dict[str, MirroredBoard] = {}
+        self._boards: dict[str, _Kept] = {}
         self._listeners: list[ChangeListener] = []
         self._refusals = Refusals(logger)
+        self._health = True
+        self._loader: FleetLoader | None = None
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call ``listener(change)`` after each change (outside the mirror's lock)."""
         self._listeners.append(listener)
 
     def attach(self, mqtt: Subscriber, *, health: bool = True) -> None:
-        """Subscribe to every board's status and state, and health unless told not."""
+        """Subscribe to every board's status and state, and health unless told not:
+        live messages only (retained ones come from :meth:`read_fleet`)."""
+        self._health = health
         for pattern in (ALL_STATUS, ALL_STATE, *([ALL_HEALTH] if health else [])):
-            mqtt.subscribe(pattern, self.handle)
+            # QoS 0: a broker holds back at most 20 + 1,000 QoS 1 messages per client in
+            # a burst (10,000 board bridges reconnecting), while QoS 0 ones are cut only
+            # once the socket's buffer is full too. QoS 1 would redeliver nothing here
+            # either: the session is new at every connection, and read again then.
+            mqtt.subscribe(pattern, self.handle, qos=0, live_only=True)
+
+    def read_fleet(self, broker: Broker) -> FleetLoader:
+        """Read every board's retained topics in batches, at every (re)connection and
+        whenever the broker dropped messages (see :mod:`retroboard_common.fleet`)."""
+        self._loader = FleetLoader(broker, self._retained_topics, self.board_ids)
+        self._loader.attach()
+        return self._loader
+
+    def _retained_topics(self, board_id: str) -> list[str]:
+        topics = BoardTopics(board_id)
+        return [
+            topics.status,
+            f"{topics.base}/state/+",
+            *([topics.health] if self._health else []),
+        ]
+
+    def board_ids(self) -> list[str]:
+        """The ids of every known board."""
+        with self._lock:
+            return list(self._boards)
 
     def handle(self, topic: str, payload: bytes) -> None:
         """Take one broker message: a board's state, status or health (an empty
@@ -141,12 +215,21 @@ class BoardMirror:
         """A copy of one board (``None`` if unknown or removed)."""
         with self._lock:
             board = self._boards.get(board_id)
-            return None if board is None else replace(board, states=dict(board.states))
+            return None if board is None else board.copy(board_id)
 
     def boards(self) -> list[MirroredBoard]:
         """Copies of every known board, sorted by id."""
         with self._lock:
-            return [replace(b, states=dict(b.states)) for _, b in sorted(self._boards.items())]
+            return [b.copy(board_id) for board_id, b in sorted(self._boards.items())]
+
+    def summaries(self) -> list[BoardSummary]:
+        """Every known board without its states, sorted by id (cheap at 10,000 boards)."""
+        with self._lock:
+            boards = sorted(self._boards.items())
+        return [
+            BoardSummary(board_id, b.online, b.status_known, b.last_seen, b.health)
+            for board_id, b in boards
+        ]
 
     # --- kinds ------------------------------------------------------------------------
 
@@ -177,7 +260,7 @@ class BoardMirror:
         model = self._refusals.take(topic, lambda: decode_state(state_name, payload))
         if model is None:
             return None  # never pass on what clients cannot parse or the contract forbids
-        kept = payload_dict(model)
+        kept = dump_payload(model)
         with self._lock:
             board = self._board(board_id)
             board.last_seen = self._clock()  # even unchanged: the board spoke
@@ -185,7 +268,8 @@ class BoardMirror:
             board.states[state_name] = kept
         if before == kept:
             return None  # e.g. a retained copy seen again after a reconnect
-        return StateChange(board_id, state_name, kept)
+        initial = before is None and self._retained_now()
+        return StateChange(board_id, state_name, json.loads(kept), initial=initial)
 
     def _on_status(self, board_id: str, topic: str, payload: bytes) -> BoardChange | None:
         if not payload:
@@ -199,10 +283,11 @@ class BoardMirror:
             board = self._board(board_id)
             if online:  # "offline" is the broker speaking (the will), not the board
                 board.last_seen = self._clock()
-            if board.status_known and board.online == online:
+            first = not board.status_known
+            if not first and board.online == online:
                 return None
             board.online, board.status_known = online, True
-        return StatusChange(board_id, online)
+        return StatusChange(board_id, online, initial=first and self._retained_now())
 
     def _on_health(self, board_id: str, topic: str, payload: bytes) -> HealthChange | None:
         health = None
@@ -219,8 +304,15 @@ class BoardMirror:
             board.health = health
         return HealthChange(board_id, health)
 
-    def _board(self, board_id: str) -> MirroredBoard:
+    def _retained_now(self) -> bool:
+        return self._loader is not None and self._loader.retained_now
+
+    def _board(self, board_id: str) -> _Kept:
+        """The kept board (under the lock); a new one has its retained topics read, in
+        case it was heard of live and the broker dropped the rest."""
         board = self._boards.get(board_id)
         if board is None:
-            board = self._boards[board_id] = MirroredBoard(board_id)
+            board = self._boards[board_id] = _Kept()
+            if self._loader is not None:
+                self._loader.request(board_id)
         return board

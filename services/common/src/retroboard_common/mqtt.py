@@ -22,6 +22,7 @@ from typing import Final
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 from pydantic import BaseModel
 
 from retroboard_common.logs import LogOnce
@@ -104,7 +105,12 @@ class MqttClient:
         self.url = url
         self.client_id = f"{client_name}-{uuid.uuid4().hex[:8]}"
         self._keepalive = keepalive
-        self._subscriptions: dict[str, int] = {}
+        self._subscriptions: dict[str, SubscribeOptions] = {}
+        self.retained_received = 0
+        """Retained messages handed to a handler so far (what a subscription read)."""
+        self.handling_retained = False
+        """Whether the message handlers are being called with is a retained one (read
+        on the network thread, from a handler)."""
         self._connect_listeners: list[ConnectListener] = []
         self._disconnect_listeners: list[ConnectListener] = []
         self._connected = threading.Event()
@@ -114,8 +120,8 @@ class MqttClient:
         self._client = _BurstClient(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
-            protocol=paho.MQTTv311,
-            clean_session=True,
+            # MQTT 5 for its subscription option "retain handling": see ``live_only``.
+            protocol=paho.MQTTv5,
         )
         if url.username:
             self._client.username_pw_set(url.username, url.password)
@@ -138,8 +144,15 @@ class MqttClient:
         qos: int = 1,
         *,
         refuse_retained: bool = False,
+        live_only: bool = False,
     ) -> None:
         """Call ``handler(topic, payload)`` for every message matching ``pattern``.
+
+        ``live_only``: the broker sends no retained messages when subscribing, only
+        what is published from then on. For wildcards over a whole fleet, whose
+        retained messages are read in batches instead (:mod:`retroboard_common.fleet`):
+        a broker on its default settings cuts one burst of 10,000 boards' retained
+        state short, silently.
 
         ``refuse_retained`` is for command topics: a command is an event, so a retained
         one (``mosquitto_pub -r``) would be executed again at every (re)connection,
@@ -149,18 +162,46 @@ class MqttClient:
         is swallowed too: an empty command counts as ``{}`` and would run.
         """
 
+        self._route(pattern, handler, refuse_retained=refuse_retained)
+        retain_handling = (
+            SubscribeOptions.RETAIN_DO_NOT_SEND
+            if live_only
+            else SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE
+        )
+        options = SubscribeOptions(qos=qos, retainHandling=retain_handling)
+        self._subscriptions[pattern] = options
+        if self.connected:
+            self._client.subscribe(pattern, options=options)
+
+    def route(self, pattern: str, handler: MessageHandler) -> None:
+        """Hand messages matching ``pattern`` to ``handler`` without subscribing: for
+        what :meth:`subscribe_now` subscriptions bring."""
+        self._route(pattern, handler, refuse_retained=False)
+
+    def _route(self, pattern: str, handler: MessageHandler, *, refuse_retained: bool) -> None:
         def guarded(_client: paho.Client, _userdata: object, msg: paho.MQTTMessage) -> None:
             try:
                 if refuse_retained and self._refused(msg):
                     return
+                self.handling_retained = bool(msg.retain)
+                if msg.retain:
+                    self.retained_received += 1
                 handler(msg.topic, bytes(msg.payload))
             except Exception:
                 log.exception("handler for %s failed on %s", pattern, msg.topic)
 
         self._client.message_callback_add(pattern, guarded)
-        self._subscriptions[pattern] = qos
-        if self.connected:
-            self._client.subscribe(pattern, qos)
+
+    def subscribe_now(self, filters: list[str]) -> bool:
+        """Subscribe to ``filters`` in one packet (QoS 0, retained messages sent), for
+        this connection only: not renewed after a reconnect. ``False`` when offline."""
+        options = SubscribeOptions(qos=0)
+        result, _mid = self._client.subscribe([(f, options) for f in filters])
+        return result == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def unsubscribe_now(self, filters: list[str]) -> None:
+        """Drop subscriptions made with :meth:`subscribe_now`."""
+        self._client.unsubscribe(filters)
 
     def _refused(self, msg: paho.MQTTMessage) -> bool:
         """Whether ``msg`` is a retained command or the echo of clearing one."""
@@ -197,7 +238,9 @@ class MqttClient:
 
     def start(self) -> None:
         """Connect in the background; retries until ``stop``."""
-        self._client.connect_async(self.url.host, self.url.port, keepalive=self._keepalive)
+        self._client.connect_async(
+            self.url.host, self.url.port, keepalive=self._keepalive, clean_start=True
+        )
         self._client.loop_start()
 
     def stop(self) -> None:
@@ -243,8 +286,8 @@ class MqttClient:
             return
         log.info("connected to MQTT broker %s", self.url.redacted())
         self._unreachable = False
-        for pattern, qos in self._subscriptions.items():
-            client.subscribe(pattern, qos)
+        for pattern, options in self._subscriptions.items():
+            client.subscribe(pattern, options=options)
         self._connected.set()
         for listener in self._connect_listeners:
             self._run_listener(listener)

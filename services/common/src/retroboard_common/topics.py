@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Annotated, Final, Literal, get_args
@@ -59,6 +60,11 @@ class BoardTopics:
         return f"{self.base}/status"
 
     @property
+    def index(self) -> str:
+        """The board's entry in the fleet index (retained; see :func:`fleet_shard`)."""
+        return f"{FLEET_INDEX}/{fleet_shard(self.board_id)}/{self.board_id}"
+
+    @property
     def health(self) -> str:
         """The renderer's own health, e.g. whether it can save its state (retained)."""
         return f"{self.base}/health"
@@ -86,12 +92,55 @@ class BoardTopics:
         return f"{self.base}/cmd/+"
 
 
+# The fleet index: one retained message per board, spread over FLEET_SHARDS shards so a
+# central api can read every board's name a shard at a time. A broker on its default
+# settings delivers at most ~1,000 queued messages per client at once (Mosquitto's
+# max_queued_messages): one subscription matching 10,000 retained status topics is cut
+# short silently, one shard of them (~40 boards at 10,000) never is. Board ids never
+# start with "_", so no board's topics can be mistaken for the index.
+FLEET_INDEX: Final = f"{BASE}/_fleet"
+FLEET_SHARDS: Final = 256
+INDEX_ENTRY: Final = b"1"
+"""The payload of a board's index entry (its presence is what counts)."""
+ALL_INDEX: Final = f"{FLEET_INDEX}/+/+"
+
+
+def fleet_shard(board_id: str) -> str:
+    """The index shard of ``board_id``: two hex digits, the same on every machine."""
+    return hashlib.blake2s(board_id.encode(), digest_size=1).hexdigest()
+
+
+def shard_filter(shard: str) -> str:
+    """The subscription for one shard of the fleet index."""
+    return f"{FLEET_INDEX}/{shard}/+"
+
+
+def parse_index_topic(topic: str) -> str | None:
+    """The board id of a fleet index topic, ``None`` when ``topic`` is not one."""
+    parts = topic.split("/")
+    if len(parts) != 4 or f"{parts[0]}/{parts[1]}" != FLEET_INDEX:
+        return None
+    board_id = parts[3]
+    if not is_valid_board_id(board_id) or parts[2] != fleet_shard(board_id):
+        return None
+    return board_id
+
+
+# Published (not retained) by the bridge each time it has read every board's retained
+# state: its first states were not sent to Socket.IO clients (the api's snapshots hold
+# them), so the api sends its clients their snapshot again, in case something changed
+# while the bridge was away.
+BRIDGE_READY: Final = f"{BASE}/_bridge/ready"
+
 # Wildcard subscriptions over every board (used by the api and the bridge).
 ALL_STATUS: Final = f"{BASE}/+/status"
 ALL_HEALTH: Final = f"{BASE}/+/health"
 ALL_STATE: Final = f"{BASE}/+/state/+"
 ALL_RESPONSES: Final = f"{BASE}/+/response/+"
 ALL_FRAMES: Final = f"{BASE}/+/frame"
+# Every status, as a filter distinct from ALL_STATUS (which it matches too): subscribing
+# and unsubscribing it for one read leaves the live ALL_STATUS subscription alone.
+BOARD_STATUS_SCAN: Final = f"{BASE}/+/status/#"
 
 
 @dataclass(frozen=True)

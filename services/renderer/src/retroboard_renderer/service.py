@@ -24,7 +24,13 @@ from retroboard_common.models import (
     payload_dict,
 )
 from retroboard_common.mqtt import MqttClient, Will
-from retroboard_common.topics import STATE_NAMES, BoardTopics, StateName, parse_topic
+from retroboard_common.topics import (
+    INDEX_ENTRY,
+    STATE_NAMES,
+    BoardTopics,
+    StateName,
+    parse_topic,
+)
 from retroboard_renderer.board import Board
 from retroboard_renderer.preview import PreviewPublisher
 
@@ -83,6 +89,9 @@ class RendererService:
         # State first: whoever sees ``online`` finds the whole state retained already.
         self.publish_state(STATE_NAMES)
         self.publish_health()
+        # The board's entry in the fleet index: how a central api finds 10,000 boards
+        # on a broker that cuts a single burst of their status short (topics.py).
+        self.mqtt.publish(self.topics.index, INDEX_ENTRY, retain=True)
         self.mqtt.publish(self.topics.status, ONLINE, retain=True)
 
     def publish_health(self) -> None:

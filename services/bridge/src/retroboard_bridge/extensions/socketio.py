@@ -38,9 +38,16 @@ class SocketIOMirror(Extension):
         self.bus.on(self, FrameReceived, self._frame)
 
     def _state(self, event: StateChanged) -> None:
-        self.emitter.emit(event.name, event.payload, room=board_room(event.board))
+        # A board's first state is in the snapshot the api sends each client (and the
+        # api sends it again to whoever connected before it was complete): at the start
+        # of a central bridge, re-sending 10,000 boards' states through the queue would
+        # only flood it.
+        if not event.initial:
+            self.emitter.emit(event.name, event.payload, room=board_room(event.board))
 
     def _status(self, event: BoardStatusChanged) -> None:
+        if event.initial:
+            return  # in the api's snapshot too
         payload = {"board": event.board, "online": event.online}
         self.emitter.emit(BOARD_STATUS_EVENT, payload, room=board_room(event.board))
 
