@@ -45,7 +45,7 @@ def reader(broker: MosquittoBroker) -> Iterator[tuple[_BurstClient, list[bytes]]
     """A burst client, connected and subscribed to :data:`TOPIC`, driven by the test."""
     received: list[bytes] = []
     acked: list[bool] = []
-    client = _BurstClient(CallbackAPIVersion.VERSION2, "burst-reader", protocol=paho.MQTTv311)
+    client = _BurstClient(CallbackAPIVersion.VERSION2, "burst-reader", protocol=paho.MQTTv5)
     client.on_message = lambda _client, _userdata, msg: received.append(bytes(msg.payload))
     client.on_subscribe = lambda *_args: acked.append(True)
     client.connect("127.0.0.1", broker.port)
