@@ -200,3 +200,19 @@ def test_copies_do_not_change_what_is_kept(mirrored: Mirrored) -> None:
     assert record is not None
     record.states.clear()
     assert mirrored.settings() == {"brightness": 40}
+
+
+def test_boards_with_the_same_payload_share_one_copy_until_it_changes(
+    mirrored: Mirrored,
+) -> None:
+    # 10,000 boards of one version hold one apps_list between them, not 10,000 copies
+    for board in ("a", "b", "c"):
+        mirrored.send(f"retroboard/{board}/state/settings", {"brightness": 40})
+    shared = mirrored.mirror._shared._payloads
+    assert len(shared) == 1
+    mirrored.send("retroboard/a/state/settings", {"brightness": 41})
+    assert len(shared) == 2
+    mirrored.send("retroboard/b/status", b"")  # forgotten
+    mirrored.send("retroboard/c/state/settings", b"")  # cleared
+    assert [entry[1] for entry in shared.values()] == [1]  # only a's 41 is held
+    assert mirrored.settings("a") == {"brightness": 41}

@@ -61,6 +61,38 @@ defaults included): what REST answers and Socket.IO emits. Shared: read it, neve
 change it."""
 
 
+class _SharedPayloads:
+    """One copy of each distinct payload, however many boards hold it.
+
+    A fleet's boards mostly run the same version with the same apps: their
+    ``apps_list`` (the biggest state, with every app's config schema) is byte for byte
+    the same, and so are most carousels and settings. Counted, so a payload no board
+    holds any more is let go (call under the mirror's lock).
+    """
+
+    def __init__(self) -> None:
+        self._payloads: dict[bytes, list[Any]] = {}  # payload → [the copy, holders]
+
+    def share(self, payload: bytes) -> bytes:
+        """The one copy of ``payload``, now held once more."""
+        entry = self._payloads.get(payload)
+        if entry is None:
+            entry = self._payloads[payload] = [payload, 0]
+        entry[1] += 1
+        shared: bytes = entry[0]
+        return shared
+
+    def release(self, payload: bytes | None) -> None:
+        """``payload`` is held once less (``None``: nothing was held)."""
+        if payload is None:
+            return
+        entry = self._payloads.get(payload)
+        if entry is not None:
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del self._payloads[payload]
+
+
 class _Kept:
     """What the mirror holds of one board: states as compact JSON bytes."""
 
@@ -164,6 +196,8 @@ class BoardMirror:
         self._clock = clock
         self._lock = threading.Lock()
         self._boards: dict[str, _Kept] = {}
+        self._shared = _SharedPayloads()
+        self._plain_health: dict[str, RendererHealth] = {}  # one per store value
         self._listeners: list[ChangeListener] = []
         self._refusals = Refusals(logger)
         self._health = True
@@ -255,7 +289,7 @@ class BoardMirror:
             with self._lock:
                 known = self._boards.get(board_id)  # never resurrect a removed board
                 if known is not None:
-                    known.states.pop(state_name, None)
+                    self._shared.release(known.states.pop(state_name, None))
             return None
         model = self._refusals.take(topic, lambda: decode_state(state_name, payload))
         if model is None:
@@ -265,9 +299,10 @@ class BoardMirror:
             board = self._board(board_id)
             board.last_seen = self._clock()  # even unchanged: the board spoke
             before = board.states.get(state_name)
-            board.states[state_name] = kept
-        if before == kept:
-            return None  # e.g. a retained copy seen again after a reconnect
+            if before == kept:
+                return None  # e.g. a retained copy seen again after a reconnect
+            self._shared.release(before)
+            board.states[state_name] = self._shared.share(kept)
         initial = before is None and self._retained_now()
         return StateChange(board_id, state_name, json.loads(kept), initial=initial)
 
@@ -275,6 +310,8 @@ class BoardMirror:
         if not payload:
             with self._lock:
                 gone = self._boards.pop(board_id, None)
+                for payload in gone.states.values() if gone else ():
+                    self._shared.release(payload)
             return None if gone is None else BoardGone(board_id)
         online = self._refusals.take(topic, lambda: decode_status(payload))
         if online is None:
@@ -301,6 +338,8 @@ class BoardMirror:
             board = self._boards.get(board_id)  # never resurrect a removed board
             if board is None or board.health == health:
                 return None
+            if health is not None and health.error is None:  # nearly every board's
+                health = self._plain_health.setdefault(health.store, health)
             board.health = health
         return HealthChange(board_id, health)
 
