@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from retroboard_api.board_pages import iso_utc
 from retroboard_api.cache import StateCache
 from retroboard_common.topics import STATE_NAMES
 from tests.support.api_fakes import FakeMqtt
@@ -47,7 +48,7 @@ def test_online_and_last_seen_as_a_date() -> None:
     mqtt.deliver("retroboard/a/status", b"online")
     assert cache.is_online("a")
     record = cache.get("a")
-    assert record is not None and record.last_seen_iso == "2023-11-14T22:13:20+00:00"
+    assert record is not None and iso_utc(record.last_seen) == "2023-11-14T22:13:20+00:00"
     mqtt.deliver("retroboard/a/status", b"offline")
     assert not cache.is_online("a")
 

@@ -21,6 +21,7 @@ from retroboard_common.fleet import FleetLoader
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
 from retroboard_common.topics import BoardTopics
+from tests.support.fleet_boards import publish_all
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.waiting import wait_until
 
@@ -54,25 +55,6 @@ def board_messages(
     return messages
 
 
-class Publisher:
-    """One paho client publishing retained messages, QoS 1, pipelined."""
-
-    def __init__(self, broker: MosquittoBroker) -> None:
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-        self.client.max_inflight_messages_set(200)
-        self.client.connect("127.0.0.1", broker.port)
-        self.client.loop_start()
-
-    def retain(self, messages: list[tuple[str, bytes]], *, retain: bool = True) -> None:
-        infos = [self.client.publish(t, p, qos=1, retain=retain) for t, p in messages]
-        for info in infos:
-            info.wait_for_publish(30)
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
 Mirror = tuple[StateCache, MqttClient, FleetLoader]
 
 
@@ -82,13 +64,6 @@ def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def publisher(broker: MosquittoBroker) -> Iterator[Publisher]:
-    sender = Publisher(broker)
-    yield sender
-    sender.stop()
 
 
 @pytest.fixture
@@ -145,10 +120,10 @@ def retained_through_one_wildcard(
 
 
 def test_every_board_is_read_from_a_broker_on_default_settings(
-    broker: MosquittoBroker, publisher: Publisher, mirror: Mirror
+    broker: MosquittoBroker, mirror: Mirror
 ) -> None:
     cache, client, _ = mirror
-    publisher.retain([m for board in BOARDS for m in board_messages(board)])
+    publish_all(broker.port, [m for board in BOARDS for m in board_messages(board)])
     # The broker's default queue limit is real: the one wildcard over the states the
     # mirror used to subscribe (QoS 1) is cut short.
     states = retained_through_one_wildcard(broker, "retroboard/+/state/+", "test/fence", qos=1)
@@ -160,26 +135,26 @@ def test_every_board_is_read_from_a_broker_on_default_settings(
 
 
 def test_boards_without_an_index_entry_are_found_by_their_status(
-    publisher: Publisher, mirror: Mirror
+    broker: MosquittoBroker, mirror: Mirror
 ) -> None:
     cache, client, _ = mirror
     legacy = BOARDS[:20]  # e.g. a board broker that does not forward the index topic
-    publisher.retain([m for board in legacy for m in board_messages(board, index=False)])
+    publish_all(broker.port, [m for b in legacy for m in board_messages(b, index=False)])
     client.start()
     wait_until(lambda: complete(cache, legacy) == len(legacy), timeout=30, what="every board")
 
 
 def test_a_board_heard_of_live_has_its_retained_state_read(
-    publisher: Publisher, mirror: Mirror
+    broker: MosquittoBroker, mirror: Mirror
 ) -> None:
     cache, client, loader = mirror
     board = BOARDS[7]
     # Its state is retained, but neither its index entry nor its status: nothing points
     # the first read at it (as when the broker dropped its live republish).
-    publisher.retain(board_messages(board, index=False, status=False))
+    publish_all(broker.port, board_messages(board, index=False, status=False))
     client.start()
     wait_until(lambda: loader.loads_completed >= 1, what="the first read")
     assert cache.get(board) is None
 
-    publisher.retain([(f"retroboard/{board}/status", b"online")], retain=False)  # live
+    publish_all(broker.port, [(f"retroboard/{board}/status", b"online")], retain=False)  # live
     wait_until(lambda: complete(cache, [board]) == 1, what="the board's retained state")

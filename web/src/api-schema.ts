@@ -104,8 +104,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every board seen on the broker (and the default board).
-         * @description Every board seen on the broker (and the default board).
+         * A page of the boards seen (and the default board), by id prefix and online.
+         * @description A page of the boards seen (and the default board), by id prefix and online.
          */
         get: operations["fleet_get_boards_boards_get"];
         put?: never;
@@ -696,17 +696,27 @@ export interface components {
         };
         /**
          * BoardsResponse
-         * @description Every board seen on the broker (and the default board).
+         * @description A page of the boards seen on the broker (and the default board), sorted by id.
          */
         BoardsResponse: {
             /** Boards */
             boards: components["schemas"]["BoardStatus"][];
+            /**
+             * Next
+             * @description The `after` of the next page; null on the last page
+             */
+            next: string | null;
             /**
              * Success
              * @default true
              * @constant
              */
             success: true;
+            /**
+             * Total
+             * @description How many boards match the filter, on every page together
+             */
+            total: number;
         };
         /**
          * CarouselBody
@@ -1497,7 +1507,16 @@ export interface operations {
     };
     fleet_get_boards_boards_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only boards whose id starts with this (case-sensitive, as ids are) */
+                prefix?: string;
+                /** @description Only the online boards (true) or the offline ones (false) */
+                online?: boolean | null;
+                /** @description At most this many boards in the page */
+                limit?: number;
+                /** @description Only boards whose id sorts after this: the previous page's `next` */
+                after?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1511,6 +1530,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BoardsResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

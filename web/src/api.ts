@@ -4,6 +4,8 @@ import { getToken, tokenRefused } from './auth'
 import type { components } from './api-schema'
 import type {
   AppConfig,
+  BoardPage,
+  BoardQuery,
   CarouselConfig,
   CurrentApp,
   ErrorDetail,
@@ -72,11 +74,22 @@ async function request<T>(method: 'GET' | 'POST', url: string, body?: unknown): 
   return data
 }
 
+/** `?name=value&…` of the parameters that are set (an empty prefix filters nothing). */
+function search(query: BoardQuery): string {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(name, String(value))
+  }
+  const text = params.toString()
+  return text ? `?${text}` : ''
+}
+
 /** POST /carousel's body: an omitted (or null) field keeps its value. */
 export type CarouselBody = Partial<Schemas['CarouselBody']>
 
 export const api = {
-  boards: () => request<Schemas['BoardsResponse']>('GET', '/api/boards'),
+  /** A page of the board list; unset (and empty-prefix) parameters are left out. */
+  boards: (query: BoardQuery = {}) => request<BoardPage>('GET', `/api/boards${search(query)}`),
   switchApp: (app: string, config?: AppConfig) =>
     request<CurrentApp>('POST', boardPath('/switch'), config ? { app, config } : { app }),
   stop: () => request<CurrentApp>('POST', boardPath('/stop')),

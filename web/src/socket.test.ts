@@ -36,6 +36,8 @@ beforeEach(() => {
             { id: 'a', online: true },
             { id: 'b', online: false },
           ],
+          total: 2,
+          next: null,
         }),
       ),
   )
@@ -116,7 +118,7 @@ describe('socket module', () => {
     socket.fire('board_status', { board: 'a', online: true })
     await vi.waitFor(() => expect(useBoardsStore().list).toHaveLength(2))
     expect(fetchMock).toHaveBeenCalledWith(
-      '/api/boards',
+      '/api/boards?limit=20',
       expect.objectContaining({ method: 'GET' }),
     )
     expect(useBoardsStore().several).toBe(true)

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from retroboard_common.board_mirror import (
     BoardChange,
@@ -57,13 +56,6 @@ class BoardRecord:
     def state(self, name: StateName) -> StatePayload | None:
         """The payload of ``state/<name>``, or ``None`` if never received."""
         return self.states.get(name)
-
-    @property
-    def last_seen_iso(self) -> str | None:
-        """``last_seen`` as ISO 8601 UTC, for JSON."""
-        if self.last_seen is None:
-            return None
-        return datetime.fromtimestamp(self.last_seen, UTC).isoformat(timespec="seconds")
 
 
 class StateCache:

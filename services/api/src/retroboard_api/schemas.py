@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, JsonValue, RootModel, create_model
 
+from retroboard_api.board_pages import DEFAULT_LIMIT, MAX_LIMIT
 from retroboard_common.contract import STATES, State
 from retroboard_common.models import (
     AppConfigFields,
@@ -33,6 +34,28 @@ class BoardAppPath(BoardPath):
     """``…/apps/<app>/config``."""
 
     app: Annotated[AppName, Field(description="An app name from GET /api/apps")]
+
+
+# --- query parameters --------------------------------------------------------------
+
+
+class BoardsQuery(BaseModel):
+    """``GET /api/boards``: which boards, and which page of them."""
+
+    prefix: str = Field(
+        "",
+        max_length=64,
+        description="Only boards whose id starts with this (case-sensitive, as ids are)",
+    )
+    online: bool | None = Field(
+        None, description="Only the online boards (true) or the offline ones (false)"
+    )
+    limit: int = Field(
+        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="At most this many boards in the page"
+    )
+    after: BoardId | None = Field(
+        None, description="Only boards whose id sorts after this: the previous page's `next`"
+    )
 
 
 # --- request bodies ---------------------------------------------------------------
@@ -89,9 +112,11 @@ class BoardStatus(BaseModel):
 
 
 class BoardsResponse(Success):
-    """Every board seen on the broker (and the default board)."""
+    """A page of the boards seen on the broker (and the default board), sorted by id."""
 
     boards: list[BoardStatus]
+    total: int = Field(description="How many boards match the filter, on every page together")
+    next: BoardId | None = Field(description="The `after` of the next page; null on the last page")
 
 
 class MqttHealth(BaseModel):

@@ -7,63 +7,70 @@ from typing import Any
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from retroboard_api.cache import BoardRecord
+from retroboard_api.board_pages import BoardQuery, board_page, find, iso_utc, with_board
 from retroboard_api.routes.board import check_board, security
 from retroboard_api.runtime import current_runtime
-from retroboard_api.schemas import BoardPath, BoardsResponse, ErrorResponse, HealthResponse
+from retroboard_api.schemas import (
+    BoardPath,
+    BoardsQuery,
+    BoardsResponse,
+    ErrorResponse,
+    HealthResponse,
+)
+from retroboard_common.board_mirror import BoardSummary
 
 Json = dict[str, Any]
 
 
-def _records() -> list[BoardRecord]:
+def _summaries() -> list[BoardSummary]:
     """Every board seen, plus the default board even before it published anything."""
     runtime = current_runtime()
-    records = runtime.cache.boards()
-    default = runtime.settings.board_id
-    if all(record.board_id != default for record in records):
-        records.append(BoardRecord(default))
-    return sorted(records, key=lambda record: record.board_id)
+    return with_board(runtime.cache.summaries(), runtime.settings.board_id)
 
 
-def _health(records: list[BoardRecord]) -> Json:
+def _health(boards: list[BoardSummary]) -> Json:
     mqtt = current_runtime().mqtt
     healthy = mqtt.connected and all(
-        record.online and (record.health is None or record.health.store == "ok")
-        for record in records
+        board.online and (board.health is None or board.health.store == "ok") for board in boards
     )
     return {
         "success": True,
         "status": "ok" if healthy else "degraded",
         "mqtt": {"connected": mqtt.connected, "broker": mqtt.url.redacted()},
         "boards": {
-            record.board_id: {
-                "online": record.online,
-                "last_seen": record.last_seen_iso,
-                "store": record.health.store if record.health else None,
-                "store_error": record.health.error if record.health else None,
+            board.board_id: {
+                "online": board.online,
+                "last_seen": iso_utc(board.last_seen),
+                "store": board.health.store if board.health else None,
+                "store_error": board.health.error if board.health else None,
             }
-            for record in records
+            for board in boards
         },
     }
 
 
 def get_health() -> Json:
     """Broker connection and every board's renderer; always 200, ``status`` tells."""
-    return _health(_records())
+    return _health(_summaries())
 
 
 def get_board_health(path: BoardPath) -> Json:
     """Broker connection and this board's renderer; always 200 for a known board."""
-    return _health([r for r in _records() if r.board_id == path.board])
+    board = find(_summaries(), path.board)
+    return _health([] if board is None else [board])
 
 
-def get_boards() -> Json:
-    """Every board seen on the broker (and the default board)."""
+def get_boards(query: BoardsQuery) -> Json:
+    """A page of the boards seen (and the default board), by id prefix and online."""
+    page = board_page(
+        _summaries(),
+        BoardQuery(prefix=query.prefix, online=query.online, after=query.after, limit=query.limit),
+    )
     boards = [
-        {"id": record.board_id, "online": record.online, "last_seen": record.last_seen_iso}
-        for record in _records()
+        {"id": board.board_id, "online": board.online, "last_seen": iso_utc(board.last_seen)}
+        for board in page.boards
     ]
-    return {"success": True, "boards": boards}
+    return {"success": True, "boards": boards, "total": page.total, "next": page.next}
 
 
 def fleet_blueprint(*, secured: bool = False) -> APIBlueprint:
@@ -83,7 +90,7 @@ def fleet_blueprint(*, secured: bool = False) -> APIBlueprint:
     )(get_board_health)
     bp.get(
         "/boards",
-        responses={200: BoardsResponse, **auth},
+        responses={200: BoardsResponse, **auth, 422: ErrorResponse},
         summary=get_boards.__doc__,
         security=security(secured),
     )(get_boards)

@@ -1,0 +1,116 @@
+"""Pages of the board list: a prefix and online filter with a keyset cursor.
+
+Pure functions over the mirror's summaries, which come sorted by board id: the prefix
+range and the cursor are found by bisection, so a page of a 10,000-board fleet costs
+O(log n + limit) on top of taking the summaries. Only the ``online`` filter looks at
+every board of the prefix range (to count them for ``total``).
+"""
+
+from __future__ import annotations
+
+import sys
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from retroboard_common.board_mirror import BoardSummary
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def _board_id(summary: BoardSummary) -> str:
+    return summary.board_id
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """Which boards a page shows: ``prefix`` and ``online`` filter, ``after`` and
+    ``limit`` page."""
+
+    prefix: str = ""
+    online: bool | None = None
+    after: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be 1..{MAX_LIMIT}, not {self.limit}")
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """One page of matching boards, sorted by id."""
+
+    boards: list[BoardSummary]
+    total: int
+    """How many boards match the filter, on every page together."""
+    next: str | None
+    """The ``after`` of the next page; ``None`` on the last one."""
+
+
+def iso_utc(timestamp: float | None) -> str | None:
+    """A wall-clock time as ISO 8601 UTC to the second (``None`` stays ``None``)."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def unseen(board_id: str) -> BoardSummary:
+    """A board that never published anything: offline, never seen."""
+    return BoardSummary(board_id, online=False, status_known=False, last_seen=None, health=None)
+
+
+def with_board(summaries: list[BoardSummary], board_id: str) -> list[BoardSummary]:
+    """``summaries`` (sorted by id) with ``board_id`` in its place if it was missing."""
+    if find(summaries, board_id) is None:
+        insort(summaries, unseen(board_id), key=_board_id)
+    return summaries
+
+
+def find(summaries: Sequence[BoardSummary], board_id: str) -> BoardSummary | None:
+    """The summary of ``board_id`` in ``summaries`` (sorted by id), if there."""
+    index = bisect_left(summaries, board_id, key=_board_id)
+    if index < len(summaries) and summaries[index].board_id == board_id:
+        return summaries[index]
+    return None
+
+
+def prefix_end(prefix: str) -> str | None:
+    """The least string above every string starting with ``prefix`` (``None``: none is)."""
+    # Strings starting with p are exactly those in [p, p with its last character
+    # incremented); a last character that cannot be incremented is dropped first.
+    stripped = prefix.rstrip(chr(sys.maxunicode))
+    if not stripped:
+        return None
+    return stripped[:-1] + chr(ord(stripped[-1]) + 1)
+
+
+def prefix_range(summaries: Sequence[BoardSummary], prefix: str) -> tuple[int, int]:
+    """The slice ``[start, stop)`` of ``summaries`` whose ids start with ``prefix``."""
+    start = bisect_left(summaries, prefix, key=_board_id)
+    end = prefix_end(prefix)
+    stop = len(summaries) if end is None else bisect_left(summaries, end, key=_board_id)
+    return start, max(start, stop)
+
+
+def board_page(summaries: Sequence[BoardSummary], query: BoardQuery) -> BoardPage:
+    """The page of ``summaries`` (sorted by id) that ``query`` asks for."""
+    start, stop = prefix_range(summaries, query.prefix)
+    if query.online is not None:
+        # Still sorted by id, so the cursor is found in it the same way.
+        summaries = [s for s in summaries[start:stop] if s.online == query.online]
+        start, stop = 0, len(summaries)
+    return _cut(summaries, start, stop, query)
+
+
+def _cut(boards: Sequence[BoardSummary], start: int, stop: int, query: BoardQuery) -> BoardPage:
+    """The page of the matching ``boards[start:stop]`` after ``query.after``."""
+    first = start
+    if query.after is not None:
+        first = bisect_right(boards, query.after, start, stop, key=_board_id)
+    last = min(stop, first + query.limit)
+    page = list(boards[first:last])
+    more = last < stop  # then the page is not empty: limit is at least 1
+    return BoardPage(page, stop - start, page[-1].board_id if more else None)
