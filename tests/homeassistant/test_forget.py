@@ -68,7 +68,10 @@ def test_forget_removes_the_board_everywhere(
     assert forget.process is not None and forget.process.wait(15) == 0, forget.output()
     assert f"forgot board '{BOARD}'" in forget.output()
 
-    assert retained(broker, f"{PREFIX}/#") == []
+    # only the bridge's own marker is left under the prefix, and it forgot the board
+    marker = f"{PREFIX}/retroboard_bridge/announced"
+    assert retained(broker, f"{PREFIX}/#") == [marker]
+    ha_probe.wait_for(marker, lambda m: BOARD not in m.json()["boards"])
     assert retained(broker, f"retroboard/{BOARD}/#") == []
 
     # the running bridge forgot it too: HA's next start does not bring it back

@@ -13,6 +13,7 @@ from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
 from tests.support.services import BOARD, HomeAssistant, bridge, renderer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -217,14 +218,60 @@ def test_bad_payloads_are_answered_and_nothing_breaks(ha: HomeAssistant) -> None
     ha.state(select["state_topic"], lambda s: s == "scroll_text")
 
 
-def test_home_assistant_restart_brings_discovery_back(ha: HomeAssistant) -> None:
+def checks(bridge: ServiceProcess, outcome: str) -> int:
+    """How many marker checks of the bridge ended with ``outcome`` so far."""
+    return bridge.output().count(f"Home Assistant discovery checked: {outcome}")
+
+
+def retained_configs(broker: MosquittoBroker) -> dict[str, Any]:
+    """The discovery configs the broker retains for BOARD, by entity (a late HA)."""
+    late = MqttProbe(broker.url, pattern="homeassistant/#")
+    late.start()
+    try:
+        return {
+            entity: late.wait_for(
+                f"homeassistant/{component}/retroboard_{BOARD}/{entity}/config",
+                lambda m: m.retain and bool(m.payload),
+            ).json()
+            for entity, component in ENTITIES.items()
+        }
+    finally:
+        late.stop()
+
+
+def test_home_assistant_restart_reads_discovery_from_the_broker(
+    ha: HomeAssistant, broker: MosquittoBroker, processes: list[ServiceProcess]
+) -> None:
+    bridge_process = processes[-1]
     select = ha.discovery("select", "app")
+    ha.state(select["state_topic"], lambda _s: True)
+    kept = checks(bridge_process, "the broker kept it")
+
+    # HA restarts: what it needs is retained, so the bridge only checks its marker
+    ha.probe.clear()
+    ha.restart()
+    wait_until(lambda: checks(bridge_process, "the broker kept it") > kept, what="the check")
+    ha.send(select["command_topic"], "\u00ff\u00fe" * 40)  # the fence (see below)
+    assert ha.probe.wait_for(f"retroboard/{BOARD}/ha/app/response").json()["code"] == "invalid"
+    assert not [m for m in ha.probe.messages if m.topic.endswith("/config")]
+    assert retained_configs(broker).keys() == ENTITIES.keys()
+
+    # the broker lost its retained messages (the marker with them): at HA's next birth
+    # the bridge announces again, and the broker retains it again
+    for entity, component in ENTITIES.items():
+        ha.probe.publish(
+            f"homeassistant/{component}/retroboard_{BOARD}/{entity}/config", b"", retain=True
+        )
+    ha.probe.publish("homeassistant/retroboard_bridge/announced", b"", retain=True)
     ha.probe.clear()
     ha.restart()
     for entity, component in ENTITIES.items():
         again = ha.discovery(component, entity)
         assert again["unique_id"] == f"retroboard_{BOARD}_{entity}"
     ha.state(select["state_topic"], lambda s: s in ("clock", "scroll_text", "stars", "None"))
+    assert retained_configs(broker)["app"]["options"] == select["options"]
+    assert "the broker lost Home Assistant's retained discovery" in bridge_process.output()
+
     ha.probe.clear()
     ha.probe.publish("homeassistant/status", "offline")  # HA's last will: nothing to do
     # The fence: a command the bridge refuses, from the same client. The bridge handles

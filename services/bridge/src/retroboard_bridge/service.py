@@ -49,5 +49,9 @@ def build_bridge(settings: BridgeSettings, emitter: Emitter) -> Bridge:
     bus = EventBus()
     extensions: list[Extension] = [SocketIOMirror(bus, emitter)]
     if settings.ha_discovery:
-        extensions.append(HomeAssistantDiscovery(bus, mqtt, settings.ha_discovery_prefix))
+        extensions.append(
+            HomeAssistantDiscovery(
+                bus, mqtt, settings.ha_discovery_prefix, rate=settings.ha_discovery_rate
+            )
+        )
     return Bridge(mqtt, StateMirror(mqtt, bus), extensions)

@@ -31,6 +31,12 @@ class BridgeSettings(ServiceSettings):
         "homeassistant",
         description="Home Assistant's MQTT discovery prefix (its birth message is <prefix>/status)",
     )
+    ha_discovery_rate: Annotated[float, Field(gt=0)] = env(
+        "RETROBOARD_HA_DISCOVERY_RATE",
+        500.0,
+        description="Home Assistant discovery messages per second at most (a fleet is "
+        "announced at this pace)",
+    )
 
     @field_validator("socketio_message_queue")
     @classmethod

@@ -49,7 +49,7 @@ def discovery_configs(
     Empty until the board's ``apps_list`` is known (the light's effects and the
     select's options are its apps).
     """
-    if view.apps_list is None:
+    if view.app_names is None:
         return {}
     topics = HassTopics(board_id, prefix)
     configs: dict[str, Config] = {}

@@ -1,4 +1,9 @@
-"""What the bridge knows of one board, typed, and the HA entity states derived from it."""
+"""What the bridge knows of one board, typed, and the HA entity states derived from it.
+
+Only the derived values the entities need are kept (app names, the app showing, the
+brightness, …), not the state payloads: an ``apps_list`` carries every app's JSON
+schema and config, and a central bridge holds 10,000 boards.
+"""
 
 from __future__ import annotations
 
@@ -36,16 +41,21 @@ from retroboard_common.topics import StateName
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardView:
-    """The last valid state payloads of a board, plus the last app it showed."""
+    """The values of a board's last valid states that HA's entities show."""
 
-    apps_list: AppsListState | None = None
-    current: CurrentAppState | None = None
-    settings: SettingsState | None = None
-    carousel: CarouselState | None = None
-    realtime: RealtimeState | None = None
+    app_names: tuple[str, ...] | None = None
+    """The board's apps; ``None`` until its ``apps_list`` is known."""
+    current_known: bool = False
+    running: str | None = None
+    """The app showing now."""
     last_app: str | None = None
+    brightness: int | None = None
+    carousel_enabled: bool | None = None
+    realtime_enabled: bool | None = None
+    message_limit: int = HA_MAX_STATE
+    message_text: str | None = None
 
     def update(self, name: StateName, payload: Any) -> bool:
         """Take a new ``state/<name>`` payload; ``False`` (logged) when it is invalid."""
@@ -55,79 +65,89 @@ class BoardView:
             log.warning("state/%s does not fit its model; ignored: %s", name, exc.errors()[:1])
             return False
         if isinstance(model, AppsListState):
-            self.apps_list = model
+            self._take_apps(model)
         elif isinstance(model, CurrentAppState):
-            self.current = model
+            self.current_known = True
+            self.running = model.app
             if model.app is not None:
                 self.last_app = model.app
         elif isinstance(model, SettingsState):
-            self.settings = model
+            self.brightness = model.brightness
         elif isinstance(model, CarouselState):
-            self.carousel = model
+            self.carousel_enabled = model.enabled
         elif isinstance(model, RealtimeState):
-            self.realtime = model
+            self.realtime_enabled = model.enabled
         return True
+
+    def _take_apps(self, apps_list: AppsListState) -> None:
+        self.app_names = _shared_names(tuple(apps_list.apps))
+        info = apps_list.catalog.get(MESSAGE_APP)
+        self.message_limit = _max_length(info.config_schema if info else None)
+        text = info.config.get("text") if info else None
+        self.message_text = text[:HA_MAX_STATE] if isinstance(text, str) else None
 
     @property
     def apps(self) -> list[str]:
         """The board's apps (empty until ``apps_list`` is known)."""
-        return list(self.apps_list.apps) if self.apps_list else []
-
-    @property
-    def running(self) -> str | None:
-        """The app showing now."""
-        return self.current.app if self.current else None
+        return list(self.app_names or ())
 
     def resume_app(self) -> str | None:
         """What "turn on" shows: the last app shown, else the first app."""
         if self.last_app is not None:
             return self.last_app
-        apps = self.apps
-        return apps[0] if apps else None
+        return self.app_names[0] if self.app_names else None
 
     def message_max(self) -> int:
         """Longest scroll text HA may send: the app's limit, within HA's state limit."""
-        schema = self._message_info("schema")
-        text = schema.get("properties", {}).get("text", {}) if isinstance(schema, dict) else {}
-        limit = text.get("maxLength") if isinstance(text, dict) else None
-        return min(limit, HA_MAX_STATE) if isinstance(limit, int) else HA_MAX_STATE
+        return self.message_limit
 
     def message(self) -> str | None:
         """The scroll text app's message (``None`` when unknown)."""
-        config = self._message_info("config")
-        text = config.get("text") if isinstance(config, dict) else None
-        return text[:HA_MAX_STATE] if isinstance(text, str) else None
-
-    def _message_info(self, field: str) -> Any:
-        if self.apps_list is None or MESSAGE_APP not in self.apps_list.catalog:
-            return None
-        info = self.apps_list.catalog[MESSAGE_APP]
-        return info.config_schema if field == "schema" else info.config
+        return self.message_text
 
     def entity_states(self) -> dict[str, str]:
         """Each entity's state payload, by entity key (only what is known)."""
         states: dict[str, str] = {}
-        if self.current is not None:
+        if self.current_known:
             states[APP_SELECT.key] = self.running or NONE
             states[CURRENT_APP.key] = self.running or STOPPED
-            if self.settings is not None:
+            if self.brightness is not None:
                 states[LIGHT.key] = json.dumps(self._light_state())
-        if self.carousel is not None:
-            states[CAROUSEL.key] = ON if self.carousel.enabled else OFF
-        if self.realtime is not None:
-            states[REALTIME.key] = ON if self.realtime.enabled else OFF
-        message = self.message()
-        if message is not None:
-            states[MESSAGE.key] = message
+        if self.carousel_enabled is not None:
+            states[CAROUSEL.key] = ON if self.carousel_enabled else OFF
+        if self.realtime_enabled is not None:
+            states[REALTIME.key] = ON if self.realtime_enabled else OFF
+        if self.message_text is not None:
+            states[MESSAGE.key] = self.message_text
         return states
 
     def _light_state(self) -> dict[str, Any]:
-        assert self.settings is not None
         state: dict[str, Any] = {
             "state": ON if self.running else OFF,
-            "brightness": self.settings.brightness,
+            "brightness": self.brightness,
             "color_mode": "brightness",
         }
         if self.running:
             state["effect"] = self.running
         return state
+
+
+def _max_length(schema: Any) -> int:
+    """The scroll text's ``maxLength`` from the app's JSON schema, within HA's limit."""
+    text = schema.get("properties", {}).get("text", {}) if isinstance(schema, dict) else {}
+    limit = text.get("maxLength") if isinstance(text, dict) else None
+    return min(limit, HA_MAX_STATE) if isinstance(limit, int) else HA_MAX_STATE
+
+
+_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple per distinct app list: a fleet's boards mostly have the same apps.
+
+    Bounded: app lists change rarely (an update, a new instance), and the table is
+    emptied when it grows past what a fleet plausibly has.
+    """
+    if len(_NAMES) > 1024:
+        _NAMES.clear()
+    return _NAMES.setdefault(names, names)
