@@ -4,8 +4,8 @@
     .venv/bin/python -m bench --quick    # a short version (about 2 minutes)
     .venv/bin/python -m bench --json bench.json
 
-Runs ``bench.render``, ``bench.realtime``, ``bench.latency`` and ``bench.soak`` (each
-also runs alone, see its ``--help``) and prints a Markdown table with the machine,
+Runs ``bench.render``, ``bench.realtime``, ``bench.latency``, ``bench.soak`` and
+``bench.fleet`` (each also runs alone, see its ``--help``) and prints a Markdown table with the machine,
 ready for ``docs/performance.md``. Run it on a quiet machine: anything else using the
 CPU shows up in the latencies.
 """
@@ -19,7 +19,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from bench import latency, realtime, render, soak
+from bench import fleet, latency, realtime, render, soak
 from bench.machine import describe_machine
 from bench.stack import SERVICES
 
@@ -32,6 +32,8 @@ FULL = {
     "soak_clients": 1000,
     "soak_rate": 50.0,
     "soak_seconds": 60.0,
+    "fleet_boards": [10000],
+    "fleet_rounds": 50,
 }
 QUICK = {
     "render_seconds": 1.0,
@@ -42,6 +44,8 @@ QUICK = {
     "soak_clients": 200,
     "soak_rate": 20.0,
     "soak_seconds": 15.0,
+    "fleet_boards": [1000],
+    "fleet_rounds": 20,
 }
 
 
@@ -63,6 +67,7 @@ def table(
     sk: soak.SoakReport,
     when: str,
     rt: realtime.RealtimeReport | None = None,
+    fl: fleet.FleetReport | None = None,
 ) -> str:
     """The Markdown table of docs/performance.md."""
     lines = [
@@ -160,6 +165,8 @@ def table(
         )
     if rt is not None:
         lines.extend(realtime.table_rows(rt))
+    if fl is not None:
+        lines.extend(fleet.table_rows(fl))
     return "\n".join(lines)
 
 
@@ -188,9 +195,11 @@ def main() -> None:
         plan["soak_clients"], plan["soak_rate"], plan["soak_seconds"], dev_venv=args.dev_venv
     )
     soak.print_report(sk)
+    print("\n== fleet ==", flush=True)
+    fl = fleet.run(plan["fleet_boards"], rounds=plan["fleet_rounds"], dev_venv=args.dev_venv)
 
     print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")
-    print(table(rows, lat, sk, when, rt))
+    print(table(rows, lat, sk, when, rt, fl))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(
@@ -201,6 +210,7 @@ def main() -> None:
                     "latency": lat.to_json(),
                     "soak": sk.to_json(),
                     "realtime": rt.to_json(),
+                    "fleet": fl.to_json(),
                 },
                 out,
                 indent=2,

@@ -70,7 +70,7 @@ def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
 def mirror(broker: MosquittoBroker) -> Iterator[Mirror]:
     """The api's cache on a real client, as create_app wires it (started by the test)."""
     cache = StateCache()
-    client = MqttClient(MqttUrl.parse(broker.url), "test-fleet-api")
+    client = MqttClient(MqttUrl.parse(broker.url), "test-fleet-api", mqtt5=True)
     cache.attach(client)
     loader = cache.read_fleet(client)
     yield cache, client, loader

@@ -31,9 +31,15 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
 
 
 class MosquittoBroker:
-    """A Mosquitto process with persistence in its own folder."""
+    """A Mosquitto process with persistence in its own folder.
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    ``defaults``: leave out the tuning of deploy/mosquitto/mosquitto.conf
+    (``set_tcp_nodelay``, ``max_packet_size``) and run on Mosquitto's own defaults
+    (e.g. ``max_queued_messages 1000``), as a central broker nobody tuned would;
+    persistence stays on so that a restart keeps the retained messages.
+    """
+
+    def __init__(self, workdir: Path, port: int | None = None, *, defaults: bool = False) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
             raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
@@ -44,14 +50,17 @@ class MosquittoBroker:
         self.config = workdir / "mosquitto.conf"
         self.log = workdir / "mosquitto.log"
         workdir.mkdir(parents=True, exist_ok=True)
+        tuning = [
+            "set_tcp_nodelay true",  # as deploy/mosquitto/mosquitto.conf
+            f"max_packet_size {MAX_PACKET_BYTES}",  # as deploy/mosquitto/mosquitto.conf
+        ]
         self.config.write_text(
             "\n".join(
                 [
                     "user root",
                     f"listener {self.port} 127.0.0.1",
                     "allow_anonymous true",
-                    "set_tcp_nodelay true",  # as deploy/mosquitto/mosquitto.conf
-                    f"max_packet_size {MAX_PACKET_BYTES}",  # as deploy/mosquitto/mosquitto.conf
+                    *([] if defaults else tuning),
                     "persistence true",
                     f"persistence_location {workdir}/",
                     "log_dest stderr",

@@ -216,3 +216,14 @@ def test_boards_with_the_same_payload_share_one_copy_until_it_changes(
     mirrored.send("retroboard/c/state/settings", b"")  # cleared
     assert [entry[1] for entry in shared.values()] == [1]  # only a's 41 is held
     assert mirrored.settings("a") == {"brightness": 41}
+
+
+def test_summaries_are_sorted_and_list_a_board_asked_for(mirrored: Mirrored) -> None:
+    for board in ("m", "c", "x"):
+        mirrored.send(f"retroboard/{board}/status", b"online")
+    mirrored.send("retroboard/x/status", b"")  # forgotten
+    summaries = mirrored.mirror.summaries(also="d")
+    assert [s.board_id for s in summaries] == ["c", "d", "m"]
+    assert [s.online for s in summaries] == [True, False, True]
+    assert summaries[1].last_seen is None and not summaries[1].status_known
+    assert [s.board_id for s in mirrored.mirror.summaries(also="c")] == ["c", "m"]

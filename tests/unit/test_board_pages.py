@@ -13,10 +13,8 @@ from retroboard_api.board_pages import (
     BoardPage,
     BoardQuery,
     board_page,
-    find,
     iso_utc,
     prefix_end,
-    with_board,
 )
 from retroboard_common.board_mirror import BoardSummary
 
@@ -118,15 +116,6 @@ def test_limit_outside_its_range_is_refused() -> None:
 def test_empty_fleet() -> None:
     page = board_page([], BoardQuery(prefix="a", after="a", online=True))
     assert (ids(page), page.total, page.next) == ([], 0, None)
-
-
-def test_with_board_adds_a_missing_board_in_order_once() -> None:
-    boards = fleet("a", "c")
-    assert [b.board_id for b in with_board(boards, "b")] == ["a", "b", "c"]
-    added = find(boards, "b")
-    assert added is not None and not added.online and added.last_seen is None
-    assert [b.board_id for b in with_board(boards, "c")] == ["a", "b", "c"]
-    assert find(boards, "bb") is None and find([], "a") is None
 
 
 def test_prefix_end_bounds_exactly_the_prefixed_strings() -> None:

@@ -62,7 +62,7 @@ def create_app(
     """
     cache = StateCache()
     if mqtt is None:
-        broker = MqttClient(settings.mqtt, "retroboard-api")
+        broker = MqttClient(settings.mqtt, "retroboard-api", mqtt5=settings.mqtt_protocol == "5")
         cache.attach(broker)
         cache.read_fleet(broker)  # what the broker retains, in batches
         client: MqttConnection = broker

@@ -9,7 +9,7 @@ every board of the prefix range (to count them for ``total``).
 from __future__ import annotations
 
 import sys
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,18 +55,6 @@ def iso_utc(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-def unseen(board_id: str) -> BoardSummary:
-    """A board that never published anything: offline, never seen."""
-    return BoardSummary(board_id, online=False, status_known=False, last_seen=None, health=None)
-
-
-def with_board(summaries: list[BoardSummary], board_id: str) -> list[BoardSummary]:
-    """``summaries`` (sorted by id) with ``board_id`` in its place if it was missing."""
-    if find(summaries, board_id) is None:
-        insort(summaries, unseen(board_id), key=_board_id)
-    return summaries
 
 
 def find(summaries: Sequence[BoardSummary], board_id: str) -> BoardSummary | None:

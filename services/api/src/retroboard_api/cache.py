@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from retroboard_common.board_mirror import (
     BoardChange,
     BoardMirror,
+    BoardSummaries,
     BoardSummary,
     MirroredBoard,
     StateChange,
@@ -31,7 +32,14 @@ log = logging.getLogger(__name__)
 
 UpdateListener = Callable[[str], None]
 
-__all__ = ["BoardRecord", "BoardSummary", "StateCache", "Subscriber", "UpdateListener"]
+__all__ = [
+    "BoardRecord",
+    "BoardSummaries",
+    "BoardSummary",
+    "StateCache",
+    "Subscriber",
+    "UpdateListener",
+]
 
 
 @dataclass
@@ -92,9 +100,10 @@ class StateCache:
         """Snapshots of every board seen, sorted by id."""
         return [_record(board) for board in self._mirror.boards()]
 
-    def summaries(self) -> list[BoardSummary]:
-        """Every board seen without its states, sorted by id: for board lists."""
-        return self._mirror.summaries()
+    def summaries(self, also: str | None = None) -> BoardSummaries:
+        """Every board seen without its states, sorted by id, and ``also`` even if
+        never seen: for board lists (read lazily, see :class:`BoardSummaries`)."""
+        return self._mirror.summaries(also)
 
     def is_online(self, board_id: str) -> bool:
         """Whether the board's renderer said ``online`` last."""

@@ -44,7 +44,10 @@ class Bridge:
 def build_bridge(settings: BridgeSettings, emitter: Emitter) -> Bridge:
     """Wire a bridge for ``settings`` that emits Socket.IO events through ``emitter``."""
     mqtt = MqttClient(
-        settings.mqtt, f"retroboard-bridge-{settings.board_id}", keepalive=settings.mqtt_keepalive
+        settings.mqtt,
+        f"retroboard-bridge-{settings.board_id}",
+        keepalive=settings.mqtt_keepalive,
+        mqtt5=settings.mqtt_protocol == "5",  # to read a fleet (retroboard_common.fleet)
     )
     bus = EventBus()
     extensions: list[Extension] = [SocketIOMirror(bus, emitter)]

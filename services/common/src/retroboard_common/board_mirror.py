@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from bisect import bisect_left, insort
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from retroboard_common.fleet import Broker, FleetLoader
 from retroboard_common.inbound import Refusals, decode_model, decode_state, decode_status
@@ -137,6 +138,39 @@ class BoardSummary:
     health: RendererHealth | None
 
 
+class BoardSummaries(Sequence[BoardSummary]):
+    """Boards sorted by id, each summarised only when read: a page of a 10,000-board
+    list reads a hundred of them, and finds them by bisection.
+
+    The ids are a snapshot; what each summary says is read when it is taken. A board
+    removed since (or never heard of, but asked to be listed) reads as unseen.
+    """
+
+    def __init__(self, ids: list[str], boards: dict[str, _Kept]) -> None:
+        self._ids = ids
+        self._boards = boards
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> BoardSummary: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[BoardSummary]: ...
+    def __getitem__(self, index: int | slice) -> BoardSummary | list[BoardSummary]:
+        if isinstance(index, slice):
+            return [self._summary(board_id) for board_id in self._ids[index]]
+        return self._summary(self._ids[index])
+
+    def _summary(self, board_id: str) -> BoardSummary:
+        board = self._boards.get(board_id)
+        if board is None:
+            return BoardSummary(board_id, False, False, None, None)
+        return BoardSummary(
+            board_id, board.online, board.status_known, board.last_seen, board.health
+        )
+
+
 @dataclass(frozen=True)
 class StateChange:
     """A board's ``state/<name>`` differs from the kept one (or is its first)."""
@@ -196,6 +230,7 @@ class BoardMirror:
         self._clock = clock
         self._lock = threading.Lock()
         self._boards: dict[str, _Kept] = {}
+        self._sorted_ids: list[str] = []  # the keys of _boards, kept sorted
         self._shared = _SharedPayloads()
         self._plain_health: dict[str, RendererHealth] = {}  # one per store value
         self._listeners: list[ChangeListener] = []
@@ -256,14 +291,16 @@ class BoardMirror:
         with self._lock:
             return [b.copy(board_id) for board_id, b in sorted(self._boards.items())]
 
-    def summaries(self) -> list[BoardSummary]:
-        """Every known board without its states, sorted by id (cheap at 10,000 boards)."""
+    def summaries(self, also: str | None = None) -> BoardSummaries:
+        """Every known board without its states, sorted by id, and ``also`` (listed
+        even if never heard of): cheap at 10,000 boards, nothing is sorted here."""
         with self._lock:
-            boards = sorted(self._boards.items())
-        return [
-            BoardSummary(board_id, b.online, b.status_known, b.last_seen, b.health)
-            for board_id, b in boards
-        ]
+            ids = list(self._sorted_ids)
+        if also is not None:
+            index = bisect_left(ids, also)
+            if index == len(ids) or ids[index] != also:
+                ids.insert(index, also)
+        return BoardSummaries(ids, self._boards)
 
     # --- kinds ------------------------------------------------------------------------
 
@@ -310,6 +347,8 @@ class BoardMirror:
         if not payload:
             with self._lock:
                 gone = self._boards.pop(board_id, None)
+                if gone is not None:
+                    del self._sorted_ids[bisect_left(self._sorted_ids, board_id)]
                 for payload in gone.states.values() if gone else ():
                     self._shared.release(payload)
             return None if gone is None else BoardGone(board_id)
@@ -352,6 +391,7 @@ class BoardMirror:
         board = self._boards.get(board_id)
         if board is None:
             board = self._boards[board_id] = _Kept()
+            insort(self._sorted_ids, board_id)
             if self._loader is not None:
                 self._loader.request(board_id)
         return board

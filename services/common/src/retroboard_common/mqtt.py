@@ -36,6 +36,9 @@ ConnectListener = Callable[[], None]
 
 # Packets read per pass of paho's network loop when they are already there.
 READ_BURST: Final = 100
+# CONNACK's "Unsupported Protocol Version" (MQTT 5 reason code 0x84; paho maps MQTT
+# 3.1.1's return code 1 to it): the broker speaks 3.1.1 only, e.g. amqtt.
+UNSUPPORTED_PROTOCOL: Final = 0x84
 # How long the empty message that clearing a retained command sends back to us is
 # awaited (it comes within milliseconds, unless an ACL silently dropped the clear).
 CLEAR_ECHO_WINDOW: Final = 10.0
@@ -99,6 +102,7 @@ class MqttClient:
         will: Will | None = None,
         keepalive: int = 30,
         reconnect_max_delay: int = 5,
+        mqtt5: bool = False,
     ) -> None:
         # Backoff 1, 2, 4, 5, 5 … s: however long the broker was away, every service is
         # back within a few seconds of its return (state and availability within 10 s).
@@ -117,11 +121,21 @@ class MqttClient:
         self._unreachable = False  # a failed attempt was logged since the last success
         self._clearing: dict[str, float] = {}  # topic → until when its clear's echo is due
         self._retained_warnings = LogOnce(log)
-        self._client = _BurstClient(
-            CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            # MQTT 5 for its subscription option "retain handling": see ``live_only``.
-            protocol=paho.MQTTv5,
+        # MQTT 5 for its subscription option "retain handling" (see ``live_only``): what
+        # the api and the bridge need to read a large fleet. The renderer stays on 3.1.1,
+        # which every broker speaks (amqtt, the embedded one, cannot parse an MQTT 5
+        # CONNECT with a will, so it could not even refuse it).
+        self._client = (
+            _BurstClient(
+                CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=paho.MQTTv5
+            )
+            if mqtt5
+            else _BurstClient(
+                CallbackAPIVersion.VERSION2,
+                client_id=self.client_id,
+                protocol=paho.MQTTv311,
+                clean_session=True,
+            )
         )
         if url.username:
             self._client.username_pw_set(url.username, url.password)
@@ -171,7 +185,7 @@ class MqttClient:
         options = SubscribeOptions(qos=qos, retainHandling=retain_handling)
         self._subscriptions[pattern] = options
         if self.connected:
-            self._client.subscribe(pattern, options=options)
+            self._subscribe(pattern, options)
 
     def route(self, pattern: str, handler: MessageHandler) -> None:
         """Hand messages matching ``pattern`` to ``handler`` without subscribing: for
@@ -195,9 +209,22 @@ class MqttClient:
     def subscribe_now(self, filters: list[str]) -> bool:
         """Subscribe to ``filters`` in one packet (QoS 0, retained messages sent), for
         this connection only: not renewed after a reconnect. ``False`` when offline."""
-        options = SubscribeOptions(qos=0)
-        result, _mid = self._client.subscribe([(f, options) for f in filters])
+        if self.mqtt5:
+            result, _mid = self._client.subscribe([(f, SubscribeOptions(qos=0)) for f in filters])
+        else:
+            result, _mid = self._client.subscribe([(f, 0) for f in filters])
         return result == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    @property
+    def mqtt5(self) -> bool:
+        """Whether we speak MQTT 5 (else the broker knows only 3.1.1; see _on_connect)."""
+        return self._client.protocol == paho.MQTTv5
+
+    def _subscribe(self, pattern: str, options: SubscribeOptions) -> None:
+        if self.mqtt5:
+            self._client.subscribe(pattern, options=options)
+        else:  # no retain handling in 3.1.1: "live only" ones get retained messages too
+            self._client.subscribe(pattern, options.QoS)
 
     def unsubscribe_now(self, filters: list[str]) -> None:
         """Drop subscriptions made with :meth:`subscribe_now`."""
@@ -238,9 +265,12 @@ class MqttClient:
 
     def start(self) -> None:
         """Connect in the background; retries until ``stop``."""
-        self._client.connect_async(
-            self.url.host, self.url.port, keepalive=self._keepalive, clean_start=True
-        )
+        if self.mqtt5:
+            self._client.connect_async(
+                self.url.host, self.url.port, keepalive=self._keepalive, clean_start=True
+            )
+        else:
+            self._client.connect_async(self.url.host, self.url.port, keepalive=self._keepalive)
         self._client.loop_start()
 
     def stop(self) -> None:
@@ -282,12 +312,20 @@ class MqttClient:
         _properties: object,
     ) -> None:
         if reason.is_failure:
+            if reason.value == UNSUPPORTED_PROTOCOL and self.mqtt5:
+                log.info(
+                    "MQTT broker %s speaks MQTT 3.1.1 only; using it (fine for one board, "
+                    "a large fleet needs an MQTT 5 broker: docs/fleet.md)",
+                    self.url.redacted(),
+                )
+                self._speak_mqtt311()  # paho's next reconnection uses it
+                return
             log.warning("MQTT broker %s refused us: %s", self.url.redacted(), reason)
             return
         log.info("connected to MQTT broker %s", self.url.redacted())
         self._unreachable = False
         for pattern, options in self._subscriptions.items():
-            client.subscribe(pattern, options=options)
+            self._subscribe(pattern, options)
         self._connected.set()
         for listener in self._connect_listeners:
             self._run_listener(listener)
@@ -314,6 +352,13 @@ class MqttClient:
             log.warning("disconnected from MQTT broker (%s); reconnecting", reason)
             for listener in self._disconnect_listeners:
                 self._run_listener(listener)
+
+    def _speak_mqtt311(self) -> None:
+        # paho fixes the protocol when the client is made and has no setter for it; the
+        # CONNECT packet reads these two attributes each time (paho pinned to 2.2.x;
+        # tests/stack/test_up.py runs the api and bridge on the embedded 3.1.1 broker).
+        self._client._protocol = paho.MQTTv311
+        self._client._clean_session = True
 
     @staticmethod
     def _run_listener(listener: ConnectListener) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import sys
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -111,6 +111,13 @@ class ServiceSettings(BaseSettings):
         description="Seconds between MQTT pings; the broker declares a silent client gone "
         "(and publishes its last will) after 1.5 times this (Mosquitto 2.0: about twice "
         "this plus 1.5 s)",
+    )
+
+    mqtt_protocol: Literal["5", "3.1.1"] = env(
+        "MQTT_PROTOCOL",
+        "5",
+        description="MQTT version the api and the bridge speak (the renderer: always "
+        "3.1.1); 5 falls back to 3.1.1 on a broker that refuses it",
     )
 
     @field_validator("mqtt_url")

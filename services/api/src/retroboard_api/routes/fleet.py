@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from retroboard_api.board_pages import BoardQuery, board_page, find, iso_utc, with_board
+from retroboard_api.board_pages import BoardQuery, board_page, find, iso_utc
 from retroboard_api.routes.board import check_board, security
 from retroboard_api.runtime import current_runtime
 from retroboard_api.schemas import (
@@ -17,18 +18,18 @@ from retroboard_api.schemas import (
     ErrorResponse,
     HealthResponse,
 )
-from retroboard_common.board_mirror import BoardSummary
+from retroboard_common.board_mirror import BoardSummaries, BoardSummary
 
 Json = dict[str, Any]
 
 
-def _summaries() -> list[BoardSummary]:
+def _summaries() -> BoardSummaries:
     """Every board seen, plus the default board even before it published anything."""
     runtime = current_runtime()
-    return with_board(runtime.cache.summaries(), runtime.settings.board_id)
+    return runtime.cache.summaries(also=runtime.settings.board_id)
 
 
-def _health(boards: list[BoardSummary]) -> Json:
+def _health(boards: Sequence[BoardSummary]) -> Json:
     mqtt = current_runtime().mqtt
     healthy = mqtt.connected and all(
         board.online and (board.health is None or board.health.store == "ok") for board in boards
