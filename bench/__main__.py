@@ -1,13 +1,13 @@
 """Every benchmark, one after the other, and one table at the end.
 
-    .venv/bin/python -m bench            # the full figures (about 7 minutes)
+    .venv/bin/python -m bench            # the full figures (about 13 minutes)
     .venv/bin/python -m bench --quick    # a short version (about 2 minutes)
     .venv/bin/python -m bench --json bench.json
 
 Runs ``bench.render``, ``bench.realtime``, ``bench.latency``, ``bench.soak`` and
-``bench.fleet`` (each also runs alone, see its ``--help``) and prints a Markdown table with the machine,
-ready for ``docs/performance.md``. Run it on a quiet machine: anything else using the
-CPU shows up in the latencies.
+``bench.fleet`` (each also runs alone, see its ``--help``) and prints a Markdown table
+with the machine, ready for ``docs/performance.md``. Run it on a quiet machine: anything
+else using the CPU shows up in the latencies.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_keeps_state_payloads_per_board() -> None:
     # The model's own form: serialised compactly it is the bytes the renderer sends.
     assert json.dumps(settings, separators=(",", ":")).encode() == b'{"brightness":40}'
     assert record.state("apps_list") is None
-    assert [r.board_id for r in cache.boards()] == ["a", "b"]
+    assert [s.board_id for s in cache.summaries()] == ["a", "b"]
 
 
 def test_online_and_last_seen_as_a_date() -> None:

@@ -162,3 +162,24 @@ def test_token_is_required_when_set(mqtt: FakeMqtt) -> None:
     app = create_app(make_settings(api_token="s3cret"), mqtt)
     assert not connect(app).is_connected()
     assert connect(app, auth={"token": "s3cret"}).is_connected()
+
+
+def test_the_bridge_ready_sends_every_client_its_state_again(
+    app: Any, mqtt: FakeMqtt, renderer: ScriptedRenderer
+) -> None:
+    # A restarted bridge sends no board's first state through the queue: what changed
+    # while it was away reaches the api's clients as their snapshot, sent again.
+    renderer.boot()
+    client = connect(app, query_string="board=test")
+    other = connect(app, query_string="board=other")
+    events(client), events(other)
+    mqtt.deliver("retroboard/_bridge/ready", b"")
+    assert events(client) == [
+        ("apps_list", APPS_LIST),
+        ("current_app", CURRENT_APP),
+        ("settings", SETTINGS),
+        ("carousel_config", CAROUSEL),
+        ("realtime", REALTIME),
+        ("board_status", {"board": "test", "online": True}),
+    ]
+    assert events(other) == [("board_status", {"board": "other", "online": False})]

@@ -40,7 +40,7 @@ def test_last_seen_and_forgotten_boards() -> None:
     mqtt.deliver("retroboard/a/state/settings", b"")
     mqtt.deliver("retroboard/a/status", b"")
     mqtt.deliver("retroboard/a/state/apps_list", b"")  # late clears resurrect nothing
-    assert [r.board_id for r in cache.boards()] == ["b"]
+    assert [s.board_id for s in cache.summaries()] == ["b"]
 
 
 @pytest.fixture(scope="module")

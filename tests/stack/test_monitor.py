@@ -8,10 +8,13 @@ from collections.abc import Callable
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
+from retroboard_common.mqtt import MqttClient
+from retroboard_common.settings import MqttUrl
 from retroboard_stack.broker import EmbeddedBroker
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.stack_run import StackRun
+from tests.support.waiting import wait_until
 
 
 def test_monitor_prints_state_events_of_one_board(
@@ -78,4 +81,23 @@ def test_embedded_broker_keeps_retained_messages_for_anonymous_clients() -> None
         finally:
             probe.stop()
     finally:
+        broker.stop()
+
+
+def test_an_mqtt5_client_falls_back_to_3_1_1_on_a_broker_that_refuses_5() -> None:
+    # amqtt (the embedded broker) answers an MQTT 5 CONNECT "unsupported protocol
+    # version": the api and bridge then speak 3.1.1, subscriptions and all.
+    broker = EmbeddedBroker()
+    url = broker.start()
+    client = MqttClient(MqttUrl.parse(url), "fallback-test", mqtt5=True)
+    got: list[bytes] = []
+    client.subscribe("retroboard/+/status", lambda _t, payload: got.append(payload), live_only=True)
+    client.start()
+    try:
+        assert client.wait_connected(15)
+        assert not client.mqtt5
+        client.publish("retroboard/x/status", b"online")
+        wait_until(lambda: got == [b"online"], what="the message through the 3.1.1 subscription")
+    finally:
+        client.stop()
         broker.stop()

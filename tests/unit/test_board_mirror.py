@@ -104,7 +104,7 @@ def test_a_bad_status_is_ignored(mirrored: Mirrored) -> None:
 def test_non_board_topics_are_ignored(mirrored: Mirrored, topic: str) -> None:
     mirrored.send(topic, b"online" if topic.endswith("status") else b'{"brightness":1}')
     assert mirrored.changes == []
-    assert mirrored.mirror.boards() == []
+    assert mirrored.mirror.board_ids() == []
 
 
 def test_a_cleared_state_is_forgotten_and_its_return_is_a_change(mirrored: Mirrored) -> None:
@@ -124,7 +124,7 @@ def test_a_cleared_status_removes_the_board_once(mirrored: Mirrored) -> None:
     mirrored.send(STATUS, b"")  # cleared again (e.g. a second `forget`)
     assert [c for c in mirrored.changes if isinstance(c, BoardGone)] == [BoardGone("a")]
     assert mirrored.mirror.get("a") is None
-    assert [b.board_id for b in mirrored.mirror.boards()] == ["b"]
+    assert mirrored.mirror.board_ids() == ["b"]
 
 
 def test_late_clears_never_resurrect_a_removed_board(mirrored: Mirrored) -> None:
@@ -134,7 +134,7 @@ def test_late_clears_never_resurrect_a_removed_board(mirrored: Mirrored) -> None
     mirrored.send(SETTINGS, b"")
     mirrored.send(HEALTH, b"")
     mirrored.send(HEALTH, b'{"store":"degraded"}')
-    assert mirrored.mirror.boards() == []
+    assert mirrored.mirror.board_ids() == []
     assert mirrored.changes == []
 
 

@@ -28,6 +28,17 @@ def test_a_bad_broker_url_stops_without_echoing_its_password(
     assert "s3cret" not in error
 
 
+def test_an_unknown_mqtt_protocol_stops_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(ServiceSettings, "retroboard-x", mqtt_protocol="4")
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("retroboard-x: invalid setting MQTT_PROTOCOL: ")
+    assert "'5'" in error and "'3.1.1'" in error and error.count("\n") == 1
+
+
 def test_a_good_board_id_is_kept() -> None:
     assert load_settings(ServiceSettings, "retroboard-x", board_id="hall-2.b_1").board_id == (
         "hall-2.b_1"

@@ -25,21 +25,6 @@ def _board_id(summary: BoardSummary) -> str:
 
 
 @dataclass(frozen=True)
-class BoardQuery:
-    """Which boards a page shows: ``prefix`` and ``online`` filter, ``after`` and
-    ``limit`` page."""
-
-    prefix: str = ""
-    online: bool | None = None
-    after: str | None = None
-    limit: int = DEFAULT_LIMIT
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_LIMIT:
-            raise ValueError(f"limit must be 1..{MAX_LIMIT}, not {self.limit}")
-
-
-@dataclass(frozen=True)
 class BoardPage:
     """One page of matching boards, sorted by id."""
 
@@ -83,22 +68,26 @@ def prefix_range(summaries: Sequence[BoardSummary], prefix: str) -> tuple[int, i
     return start, max(start, stop)
 
 
-def board_page(summaries: Sequence[BoardSummary], query: BoardQuery) -> BoardPage:
-    """The page of ``summaries`` (sorted by id) that ``query`` asks for."""
-    start, stop = prefix_range(summaries, query.prefix)
-    if query.online is not None:
+def board_page(
+    summaries: Sequence[BoardSummary],
+    *,
+    prefix: str = "",
+    online: bool | None = None,
+    after: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> BoardPage:
+    """The page of ``summaries`` (sorted by id) whose ids start with ``prefix``, that are
+    ``online`` (or not; ``None``: either), after the id ``after``: at most ``limit``
+    (at least 1; ``schemas.BoardsQuery`` checks what a request asks)."""
+    start, stop = prefix_range(summaries, prefix)
+    if online is not None:
         # Still sorted by id, so the cursor is found in it the same way.
-        summaries = [s for s in summaries[start:stop] if s.online == query.online]
+        summaries = [s for s in summaries[start:stop] if s.online == online]
         start, stop = 0, len(summaries)
-    return _cut(summaries, start, stop, query)
-
-
-def _cut(boards: Sequence[BoardSummary], start: int, stop: int, query: BoardQuery) -> BoardPage:
-    """The page of the matching ``boards[start:stop]`` after ``query.after``."""
     first = start
-    if query.after is not None:
-        first = bisect_right(boards, query.after, start, stop, key=_board_id)
-    last = min(stop, first + query.limit)
-    page = list(boards[first:last])
+    if after is not None:
+        first = bisect_right(summaries, after, start, stop, key=_board_id)
+    last = min(stop, first + limit)
+    page = list(summaries[first:last])
     more = last < stop  # then the page is not empty: limit is at least 1
     return BoardPage(page, stop - start, page[-1].board_id if more else None)

@@ -96,10 +96,6 @@ class StateCache:
         board = self._mirror.get(board_id)
         return None if board is None else _record(board)
 
-    def boards(self) -> list[BoardRecord]:
-        """Snapshots of every board seen, sorted by id."""
-        return [_record(board) for board in self._mirror.boards()]
-
     def summaries(self, also: str | None = None) -> BoardSummaries:
         """Every board seen without its states, sorted by id, and ``also`` even if
         never seen: for board lists (read lazily, see :class:`BoardSummaries`)."""

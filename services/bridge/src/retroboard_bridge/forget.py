@@ -1,9 +1,9 @@
 """``retroboard-bridge forget <board>``: remove a board that left the fleet.
 
-Clears, with empty retained messages, the board's Home Assistant discovery configs
-and entity states, then its retained RetroBoard state, fleet index entry and status. Home Assistant
-deletes the entities, the api drops the board from ``/api/boards``, and a running
-bridge forgets it (so HA's next birth message does not bring it back). Stop the
+Clears, with empty retained messages, the board's Home Assistant discovery configs and
+entity states, then its retained RetroBoard state, its fleet index entry and its status.
+Home Assistant deletes the entities, the api drops the board from ``/api/boards``, and a
+running bridge forgets it (so HA's next birth message does not bring it back). Stop the
 board's renderer first: a running renderer announces itself again on reconnect.
 """
 

@@ -42,7 +42,8 @@ class StateMirror:
         self._ready_sent = False
 
     def start(self) -> None:
-        """Subscribe (before the client connects, so retained state arrives at once)."""
+        """Subscribe to live changes and frames, and read the fleet's retained state at
+        every connection (:mod:`retroboard_common.fleet`)."""
         self._boards.attach(self.mqtt, health=False)
         loader = self._boards.read_fleet(self.mqtt)
         loader.on_loaded(self._first_load_done)

@@ -269,9 +269,9 @@ class BoardMirror:
         ]
 
     def board_ids(self) -> list[str]:
-        """The ids of every known board."""
+        """The ids of every known board, sorted."""
         with self._lock:
-            return list(self._boards)
+            return list(self._sorted_ids)
 
     def handle(self, topic: str, payload: bytes) -> None:
         """Take one broker message: a board's state, status or health (an empty
@@ -285,11 +285,6 @@ class BoardMirror:
         with self._lock:
             board = self._boards.get(board_id)
             return None if board is None else board.copy(board_id)
-
-    def boards(self) -> list[MirroredBoard]:
-        """Copies of every known board, sorted by id."""
-        with self._lock:
-            return [b.copy(board_id) for board_id, b in sorted(self._boards.items())]
 
     def summaries(self, also: str | None = None) -> BoardSummaries:
         """Every known board without its states, sorted by id, and ``also`` (listed
@@ -347,11 +342,12 @@ class BoardMirror:
         if not payload:
             with self._lock:
                 gone = self._boards.pop(board_id, None)
-                if gone is not None:
-                    del self._sorted_ids[bisect_left(self._sorted_ids, board_id)]
-                for payload in gone.states.values() if gone else ():
-                    self._shared.release(payload)
-            return None if gone is None else BoardGone(board_id)
+                if gone is None:
+                    return None
+                del self._sorted_ids[bisect_left(self._sorted_ids, board_id)]
+                for kept in gone.states.values():
+                    self._shared.release(kept)
+            return BoardGone(board_id)
         online = self._refusals.take(topic, lambda: decode_status(payload))
         if online is None:
             return None

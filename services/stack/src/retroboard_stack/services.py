@@ -53,14 +53,15 @@ class StackEnv:
     display: str
     api_host: str
     api_port: int
-    mqtt_protocol: str = "5"
+    mqtt_protocol: str | None = None
+    """``MQTT_PROTOCOL`` to set (``None``: the environment's, or the services' default)."""
 
     def environ(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """``base`` (default: this process's environment) plus the stack's settings."""
         return {
             **(os.environ if base is None else base),
             "MQTT_URL": self.mqtt_url,
-            "MQTT_PROTOCOL": self.mqtt_protocol,
+            **({"MQTT_PROTOCOL": self.mqtt_protocol} if self.mqtt_protocol else {}),
             "RETROBOARD_BOARD_ID": self.board_id,
             "RETROBOARD_STATE_DIR": str(self.state_dir),
             "RETROBOARD_DISPLAY": self.display,

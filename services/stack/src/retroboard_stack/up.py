@@ -90,7 +90,7 @@ def run_up(settings: UpSettings, services: list[Service], out: TextIO = sys.stdo
                 api_host=settings.host,
                 api_port=settings.port,
                 # amqtt speaks 3.1.1 only; told, the api and bridge do not try 5 first
-                mqtt_protocol="3.1.1" if origin == "embedded" else "5",
+                mqtt_protocol="3.1.1" if origin == "embedded" else None,
             )
             supervisor = Supervisor(out)
             environ = stack_env.environ()

@@ -8,7 +8,7 @@ from typing import Any
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from retroboard_api.board_pages import BoardQuery, board_page, find, iso_utc
+from retroboard_api.board_pages import board_page, find, iso_utc
 from retroboard_api.routes.board import check_board, security
 from retroboard_api.runtime import current_runtime
 from retroboard_api.schemas import (
@@ -63,10 +63,7 @@ def get_board_health(path: BoardPath) -> Json:
 
 def get_boards(query: BoardsQuery) -> Json:
     """A page of the boards seen (and the default board), by id prefix and online."""
-    page = board_page(
-        _summaries(),
-        BoardQuery(prefix=query.prefix, online=query.online, after=query.after, limit=query.limit),
-    )
+    page = board_page(_summaries(), **query.model_dump())
     boards = [
         {"id": board.board_id, "online": board.online, "last_seen": iso_utc(board.last_seen)}
         for board in page.boards
