@@ -8,16 +8,18 @@ breaks the override (paho's own ``loop_read`` reads one packet per pass when idl
 from __future__ import annotations
 
 import fcntl
+import os
 import socket
 import struct
 import termios
 from collections.abc import Iterator
+from typing import Any
 
 import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
-from retroboard_common.mqtt import READ_BURST, _BurstClient
+from retroboard_common.mqtt import QUICK_ACK, READ_BURST, _BurstClient
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.waiting import wait_until
 
@@ -94,3 +96,39 @@ def test_one_loop_read_delivers_a_whole_burst(
     assert client.loop_read() == MQTTErrorCode.MQTT_ERR_SUCCESS
     assert received == payloads
     assert waiting_bytes(sock) == 0
+
+
+class RecordingSocket(socket.socket):
+    """The reader's own TCP connection (a duplicate of its descriptor) that notes every
+    option set on it."""
+
+    options: list[tuple[int, int, int]]
+
+    def setsockopt(self, level: int, option: int, value: Any, *rest: Any) -> None:
+        self.options.append((level, option, value))
+        super().setsockopt(level, option, value, *rest)
+
+
+def test_every_read_is_acknowledged_at_once(
+    broker: MosquittoBroker, reader: tuple[_BurstClient, list[bytes]]
+) -> None:
+    # Mosquitto's default (set_tcp_nodelay false) holds its next packet to us until the
+    # last one is ACKed; Linux delays that ACK on a connection that also sends, so a
+    # command's answer waited 40 ms behind the state sent just before it.
+    assert QUICK_ACK is not None, "Linux has TCP_QUICKACK"
+    client, received = reader
+    real = client.socket()
+    assert isinstance(real, socket.socket)
+    spy = RecordingSocket(real.family, real.type, fileno=os.dup(real.fileno()))
+    spy.options = []
+    spy.setblocking(False)
+    client._sock = spy
+    real.close()  # the duplicate holds the connection
+
+    publish_burst(broker, [b"state", b"answer"])
+    wait_until(lambda: waiting_bytes(spy) > 0, 10, "the messages in the socket buffer")
+    assert client.loop_read() == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    assert received
+    assert spy.options[-1] == (socket.IPPROTO_TCP, QUICK_ACK, 1)
+    assert spy.getsockopt(socket.IPPROTO_TCP, QUICK_ACK) == 1

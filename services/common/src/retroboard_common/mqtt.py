@@ -44,6 +44,10 @@ UNSUPPORTED_PROTOCOL: Final = 0x84
 CLEAR_ECHO_WINDOW: Final = 10.0
 
 
+QUICK_ACK: Final = getattr(socket, "TCP_QUICKACK", None)
+"""``TCP_QUICKACK`` where the platform has it (Linux); ``None`` elsewhere."""
+
+
 class _BurstClient(paho.Client):
     """paho's client, reading every packet already received, not one per loop pass.
 
@@ -61,7 +65,8 @@ class _BurstClient(paho.Client):
     """
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Read up to :data:`READ_BURST` packets, stopping when none is waiting."""
+        """Read up to :data:`READ_BURST` packets, stopping when none is waiting; then
+        acknowledge at once what was read (:func:`_quick_ack`)."""
         for _ in range(READ_BURST):
             if self._sock is None:
                 return MQTTErrorCode.MQTT_ERR_NO_CONN
@@ -70,7 +75,23 @@ class _BurstClient(paho.Client):
                 return self._loop_rc_handle(rc)
             if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
                 break
+        _quick_ack(self._sock)
         return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+
+def _quick_ack(sock: object) -> None:
+    """ACK what was read now instead of up to 40 ms later (Linux's ``TCP_QUICKACK``).
+
+    A connection that sends as well as receives (a command out, its answer in) is
+    "interactive" to Linux, which then delays ACKs hoping to piggyback them on data.
+    A broker that leaves Nagle's algorithm on (Mosquitto's default,
+    ``set_tcp_nodelay false``) holds its next small packet until the previous one is
+    ACKed: the command's answer waited behind the state just sent to us, 40 ms. The flag
+    does not stick (the kernel may go back to delaying), so it is set after every read.
+    """
+    if QUICK_ACK is not None and isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # not TCP (a Unix socket), or closed meanwhile
+            sock.setsockopt(socket.IPPROTO_TCP, QUICK_ACK, 1)
 
 
 @dataclass(frozen=True)
