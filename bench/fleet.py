@@ -14,7 +14,8 @@ venv; ``RETROBOARD_BOARD_ID`` the fleet's first board) and the benchmark measure
 user meets it:
 
 - seconds until ``GET /api/boards`` counts every board (its ``total``, else the
-  length of ``boards``); on a timeout, the count reached;
+  length of ``boards``); on a timeout, the count reached; and until the bridge says it
+  has read them all (``retroboard/_bridge/ready``);
 - the last board: ``GET /api/boards/<last>/current`` 200, a Socket.IO client with
   ``?board=<last>`` getting its ``current_app`` snapshot, its Home Assistant discovery
   config (the light's) on the broker;
@@ -30,12 +31,14 @@ user meets it:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import math
 import random
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,6 +56,7 @@ from bench.machine import describe_machine
 from bench.stack import Workdir, rss_mb, service_process
 from retroboard_bridge.homeassistant.topics import HassTopics
 from retroboard_bridge.settings import BridgeSettings
+from retroboard_common.topics import BRIDGE_READY
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_until
@@ -74,6 +78,7 @@ class FleetRun:
     boards: int
     publish_seconds: float = math.nan  # the simulator, every message acknowledged
     load_seconds: float = math.nan  # services started → every board known
+    bridge_load_seconds: float = math.nan  # services started → the bridge's ready message
     known: int = 0  # boards counted by GET /api/boards at the end of the wait
     last_current_status: int = 0
     last_current_seconds: float = math.nan  # services started → last board's current 200
@@ -189,11 +194,15 @@ class Services:
 
 
 class TopicWatch:
-    """When one retained topic first appears on the broker (a probe subscription)."""
+    """When a topic first carries a message on the broker (a probe subscription); an
+    empty payload counts only with ``empty``."""
 
-    def __init__(self, port: int, topic: str) -> None:
+    def __init__(self, port: int, topic: str, *, empty: bool = False) -> None:
         self.arrived = math.nan
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"fleet-watch-{port}")
+        self._empty = empty
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"fleet-watch-{port}-{uuid.uuid4().hex[:6]}"
+        )
         self.client.on_message = self._on_message
         # Subscribed on every connect: paho sends no SUBSCRIBE before its CONNACK.
         self.client.on_connect = lambda client, *_args: client.subscribe(topic, qos=1)
@@ -201,7 +210,7 @@ class TopicWatch:
         self.client.loop_start()
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
-        if math.isnan(self.arrived) and message.payload:
+        if math.isnan(self.arrived) and (message.payload or self._empty):
             self.arrived = time.monotonic()
 
     def close(self) -> None:
@@ -422,11 +431,18 @@ def _load(
     run.publish_seconds = sim.publish_all(max(60.0, boards / 100))
     say(f"simulator published {boards} boards in {run.publish_seconds:.1f} s")
     watch = TopicWatch(broker.port, HassTopics(last, HA_PREFIX).discovery("light", "display"))
+    bridge_ready = TopicWatch(broker.port, BRIDGE_READY, empty=True)
     try:
         started = time.monotonic()
         services.start()
         run.load_seconds, run.known = wait_known(http, services, boards, timeout)
         say(f"api knows {run.known}/{boards} boards after {_secs(run.load_seconds, timeout)}")
+        # The bridge says so once it has read every board's retained state.
+        left = max(1.0, timeout - (time.monotonic() - started))
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: not math.isnan(bridge_ready.arrived), left, "bridge", ignoring=())
+        run.bridge_load_seconds = bridge_ready.arrived - started
+        say(f"bridge read every board after {_secs(run.bridge_load_seconds, timeout)}")
         run.last_current_status, run.last_current_seconds = wait_current(
             http, services.url, last, started, timeout
         )
@@ -449,6 +465,7 @@ def _load(
         say(f"last board's HA discovery config after {_secs(run.discovery_seconds, limit)}")
     finally:
         watch.close()
+        bridge_ready.close()
 
 
 def _loaded(
@@ -536,6 +553,11 @@ def table_rows(report: FleetReport) -> list[str]:
             f"({run.known:,} of {run.boards:,}; simulator published in "
             f"{run.publish_seconds:.1f} s) | ≤ {LOAD_TARGET_S:g} s | "
             f"{verdict(loaded and run.load_seconds <= LOAD_TARGET_S)} |"
+        )
+        bridge_loaded = run.bridge_load_seconds <= LOAD_TARGET_S  # False when NaN
+        add(
+            f"| fleet {n}: the bridge has read every board (its ready message) | "
+            f"{_s(run.bridge_load_seconds)} | ≤ {LOAD_TARGET_S:g} s | {verdict(bridge_loaded)} |"
         )
         add(
             f"| fleet {n}: last board, `GET …/current` / Socket.IO snapshot / HA discovery | "
