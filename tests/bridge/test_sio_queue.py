@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import socketio
 
 from retroboard_common.contract import board_room, preview_room
+from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
 from retroboard_common.sio_queue import (
     MqttManager,
@@ -20,6 +22,7 @@ from retroboard_common.sio_queue import (
     create_manager,
 )
 from tests.bridge.sio_support import SioServer, wait_until_listening
+from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.redis_server import RedisServer
 from tests.support.sio_recorder import SioRecorder
@@ -53,6 +56,43 @@ def test_server_emit_reaches_client_once(
     emitter.emit("marker", 1, room=board_room("test"))
     client.wait_for("marker")
     assert client.received("current_app") == [{"app": "clock", "config": {}}]
+
+
+def test_a_manager_on_the_callers_connection_emits_from_its_handlers(
+    broker: MosquittoBroker, sio_client: Callable[..., SioRecorder], probe: MqttProbe
+) -> None:
+    # As the bridge does: the event is emitted by the handler of the message it mirrors,
+    # on the network thread of the one connection, and closing the manager leaves it.
+    connection = MqttClient(MqttUrl.parse(broker.url), "queue-borrower")
+    manager = create_manager(broker.url, "mqtt", write_only=True, client=connection)
+    assert isinstance(manager, MqttManager)
+    connection.subscribe(
+        "retroboard/test/state/settings",
+        lambda _topic, payload: manager.emit(
+            "settings", json.loads(payload), room=board_room("test")
+        ),
+    )
+    connection.start()
+    try:
+        assert connection.wait_connected(10)
+        watcher = sio_client(board_room("test"))
+        wait_until_listening(manager, watcher, board_room("test"))
+        probe.publish("retroboard/test/state/settings", b'{"brightness": 7}')
+        assert watcher.wait_for("settings") == {"brightness": 7}
+        manager.close()
+        assert connection.connected
+    finally:
+        connection.stop()
+
+
+def test_only_a_write_only_manager_borrows_a_connection(broker: MosquittoBroker) -> None:
+    connection = MqttClient(MqttUrl.parse(broker.url), "queue-borrower")
+    with pytest.raises(ValueError, match="write-only"):
+        MqttManager(broker.url, write_only=False, client=connection)
+    # A queue on another broker cannot use it: its manager connects there itself.
+    other = create_manager(broker.url, "mqtt://127.0.0.1:1", write_only=True, client=connection)
+    assert isinstance(other, MqttManager) and other.mqtt_url.port == 1
+    assert other._client is None
 
 
 def test_queue_messages_are_not_retained(

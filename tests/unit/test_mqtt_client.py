@@ -1,4 +1,5 @@
-"""The MQTT client sends small packets at once (no Nagle delay on commands)."""
+"""The MQTT client sends small packets at once (no Nagle delay on commands), and what a
+message handler publishes before the handler is done."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import socket
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.mqtt_probe import MqttProbe
+from tests.support.waiting import wait_until
 
 
 def test_socket_has_tcp_nodelay(broker: MosquittoBroker) -> None:
@@ -19,3 +22,36 @@ def test_socket_has_tcp_nodelay(broker: MosquittoBroker) -> None:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         client.stop()
+
+
+def test_a_handler_publish_leaves_before_the_handler_returns(broker: MosquittoBroker) -> None:
+    # The bridge mirrors a state from its handler, then does Home Assistant's work for
+    # it: the mirrored event must not wait for that work.
+    heard_in_handler: list[bool] = []
+    listener = MqttProbe(broker.url, "echo/#")
+    listener.start()
+    client = MqttClient(MqttUrl.parse(broker.url), "write-now-test")
+
+    def handle(_topic: str, _payload: bytes) -> None:
+        client.publish("echo/out", b"now", qos=0)
+        try:
+            listener.wait_for("echo/out", timeout=3)
+        except AssertionError:
+            heard_in_handler.append(False)
+        else:
+            heard_in_handler.append(True)
+
+    def listening() -> bool:
+        listener.fence(1)
+        return True
+
+    wait_until(listening, 10, "the listener", ignoring=(RuntimeError, AssertionError))
+    listener.publish("echo/in", b"go", retain=True)  # handled as soon as subscribed
+    client.subscribe("echo/in", handle, qos=0)
+    client.start()
+    try:
+        wait_until(lambda: bool(heard_in_handler), 10, "the handler to finish")
+        assert heard_in_handler == [True]
+    finally:
+        client.stop()
+        listener.stop()

@@ -7,7 +7,7 @@ import argparse
 import logging
 
 from retroboard_bridge.forget import ForgetFailed, forget_board
-from retroboard_bridge.service import build_bridge
+from retroboard_bridge.service import bridge_connection, build_bridge
 from retroboard_bridge.settings import BridgeSettings
 from retroboard_common.cli import settings_from_args, wait_for_stop
 from retroboard_common.logs import configure_logging
@@ -66,12 +66,15 @@ def forget(settings: BridgeSettings, board: str) -> None:
 
 def run(settings: BridgeSettings) -> None:
     """Run the bridge until SIGTERM or Ctrl+C."""
+    mqtt = bridge_connection(settings)
     try:
-        manager = create_manager(settings, write_only=True)
+        # On the services' broker the queue shares the bridge's connection: an event
+        # leaves on the thread that read its state, at once.
+        manager = create_manager(settings, write_only=True, client=mqtt)
     except QueueUnavailable as exc:
         raise SystemExit(f"{PROGRAM}: {exc}") from None
 
-    bridge = build_bridge(settings, manager)
+    bridge = build_bridge(settings, manager, mqtt)
     bridge.start()
     log.info(
         "mirroring %s to Socket.IO via %s%s",
@@ -84,6 +87,6 @@ def run(settings: BridgeSettings) -> None:
 
     wait_for_stop()
     log.info("stopping")
-    bridge.stop()
     if isinstance(manager, MqttManager):
-        manager.close()
+        manager.close()  # what is queued goes out first, on the connection still open
+    bridge.stop()

@@ -41,14 +41,23 @@ class Bridge:
             extension.stop()
 
 
-def build_bridge(settings: BridgeSettings, emitter: Emitter) -> Bridge:
-    """Wire a bridge for ``settings`` that emits Socket.IO events through ``emitter``."""
-    mqtt = MqttClient(
+def bridge_connection(settings: BridgeSettings) -> MqttClient:
+    """The bridge's one broker connection (MQTT 5, to read a fleet:
+    :mod:`retroboard_common.fleet`); the Socket.IO queue may publish on it too."""
+    return MqttClient(
         settings.mqtt,
         f"retroboard-bridge-{settings.board_id}",
         keepalive=settings.mqtt_keepalive,
-        mqtt5=settings.mqtt_protocol == "5",  # to read a fleet (retroboard_common.fleet)
+        mqtt5=settings.mqtt_protocol == "5",
     )
+
+
+def build_bridge(
+    settings: BridgeSettings, emitter: Emitter, mqtt: MqttClient | None = None
+) -> Bridge:
+    """Wire a bridge for ``settings`` that emits Socket.IO events through ``emitter``,
+    on ``mqtt`` (default: a new :func:`bridge_connection`)."""
+    mqtt = mqtt or bridge_connection(settings)
     bus = EventBus()
     extensions: list[Extension] = [SocketIOMirror(bus, emitter)]
     if settings.ha_discovery:

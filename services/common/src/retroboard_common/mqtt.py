@@ -78,6 +78,18 @@ class _BurstClient(paho.Client):
         _quick_ack(self._sock)
         return MQTTErrorCode.MQTT_ERR_SUCCESS
 
+    def write_now(self) -> None:
+        """Send what is queued now, when called on the network thread (from a message
+        handler): paho would send it only after the handler, and after every other
+        packet of the burst, was done. A write error is left for the loop to find.
+
+        Elsewhere paho's own wake-up of its thread does it; with ``on_publish`` set (it
+        takes a lock the handler holds) nothing is done.
+        """
+        on_network_thread = threading.current_thread() is self._thread
+        if on_network_thread and self._sock is not None and self.on_publish is None:
+            self._packet_write()
+
 
 def _quick_ack(sock: object) -> None:
     """ACK what was read now instead of up to 40 ms later (Linux's ``TCP_QUICKACK``).
@@ -313,8 +325,11 @@ class MqttClient:
     def publish(
         self, topic: str, payload: bytes | str, *, retain: bool = False, qos: int = 1
     ) -> paho.MQTTMessageInfo:
-        """Publish raw bytes; queued by paho while disconnected."""
-        return self._client.publish(topic, payload, qos=qos, retain=retain)
+        """Publish raw bytes; queued by paho while disconnected. From a message
+        handler it goes out at once, not after the handler (see ``write_now``)."""
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        self._client.write_now()
+        return info
 
     def publish_model(
         self, topic: str, model: BaseModel, *, retain: bool = False, qos: int = 1

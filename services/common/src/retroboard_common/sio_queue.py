@@ -125,6 +125,10 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
     the constructor, so an app created before a fork (gunicorn ``--preload``) still
     connects from the worker. Works under the threading and gevent async modes
     (gevent needs monkey patching, which gunicorn's gevent workers do).
+
+    ``client``: a write-only manager may publish on a connection the caller already has
+    to the same broker (and starts and stops): the bridge's, so that an event goes out
+    on the thread that read the state it mirrors, at once, with no second connection.
     """
 
     name = "mqtt"
@@ -136,12 +140,16 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         write_only: bool = False,
         logger: logging.Logger | None = None,
         json: Any = None,
+        client: MqttClient | None = None,
     ) -> None:
+        if client is not None and not write_only:
+            raise ValueError("only a write-only manager publishes on the caller's connection")
         super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
         self.mqtt_url = MqttUrl.parse(url) if isinstance(url, str) else url
         self.topic = queue_topic(channel)
         self._inbox: queue.Queue[bytes] = queue.Queue()
-        self._client: MqttClient | None = None
+        self._client: MqttClient | None = client
+        self._borrowed = client is not None
         self._client_lock = threading.Lock()
         self._last_publish: paho.MQTTMessageInfo | None = None
         self._oversized = LogOnce(log)
@@ -154,9 +162,12 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
             self._connection().wait_connected(READY_TIMEOUT)
 
     def close(self, timeout: float = 2.0) -> None:
-        """Deliver what is still queued (up to ``timeout`` s), then disconnect."""
+        """Deliver what is still queued (up to ``timeout`` s), then disconnect (a
+        connection of the caller's stays as it is)."""
         with self._client_lock:
-            client, self._client = self._client, None
+            client = self._client
+            if not self._borrowed:
+                self._client = None
         if client is None:
             return
         last = self._last_publish
@@ -165,7 +176,8 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
                 last.wait_for_publish(timeout)
             except (RuntimeError, ValueError):
                 log.warning("Socket.IO queue closed with messages undelivered")
-        client.stop()
+        if not self._borrowed:
+            client.stop()
 
     # --- PubSubManager hooks ---------------------------------------------------------
 
@@ -233,6 +245,7 @@ def create_manager(
     write_only: bool,
     channel: str = DEFAULT_CHANNEL,
     logger: logging.Logger | None = None,
+    client: MqttClient | None = None,
 ) -> socketio.PubSubManager:
     """The Socket.IO client manager for ``SOCKETIO_MESSAGE_QUEUE``.
 
@@ -241,7 +254,8 @@ def create_manager(
     ``queue_url`` the queue setting: ``""``/``"mqtt"`` share the services' broker,
     ``mqtt://…`` names another broker, ``redis://…`` uses Redis (needs the ``redis``
     package). Raises ``ValueError`` for a bad URL and :class:`QueueUnavailable` when
-    the queue's package is missing.
+    the queue's package is missing. ``client``, the caller's connection to the services'
+    broker, is what a write-only manager publishes on when the queue is on that broker.
     """
     if isinstance(source, (MqttUrl, str)):
         broker: MqttUrl | str = source
@@ -254,11 +268,13 @@ def create_manager(
     if is_redis(url):
         _require_module("redis", "SOCKETIO_MESSAGE_QUEUE=redis://… needs the redis package")
         return socketio.RedisManager(url, channel=channel, write_only=write_only, logger=logger)
+    shared = url in MQTT_QUEUES
     return MqttManager(
-        broker if url in MQTT_QUEUES else url,
+        broker if shared else url,
         channel=channel,
         write_only=write_only,
         logger=logger,
+        client=client if shared and write_only else None,
     )
 
 
