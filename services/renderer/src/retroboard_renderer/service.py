@@ -139,7 +139,10 @@ class RendererService:
             response = CommandError("internal", "internal error; see the renderer log").response(
                 transaction
             )
-        self.mqtt.publish_model(self.topics.response(verb or "unknown"), response)
+        # Answered only once the change is durable (at once for a lone change; a burst's
+        # changes wait for the journal's next group commit).
+        topic = self.topics.response(verb or "unknown")
+        self.board.store.after_saved(lambda: self.mqtt.publish_model(topic, response))
 
     # --- handlers: one per verb, each a thin call into the board ---------------------
 
