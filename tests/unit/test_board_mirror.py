@@ -227,3 +227,25 @@ def test_summaries_are_sorted_and_list_a_board_asked_for(mirrored: Mirrored) -> 
     assert [s.online for s in summaries] == [True, False, True]
     assert summaries[1].last_seen is None and not summaries[1].status_known
     assert [s.board_id for s in mirrored.mirror.summaries(also="c")] == ["c", "m"]
+
+
+def test_one_state_and_the_status_are_read_without_a_copy_of_the_board(
+    mirrored: Mirrored,
+) -> None:
+    assert not mirrored.mirror.knows("a")
+    assert mirrored.mirror.state("a", "settings") is None
+    assert not mirrored.mirror.is_online("a")
+
+    mirrored.send(SETTINGS, {"brightness": 30})
+    assert mirrored.mirror.knows("a")
+    assert mirrored.mirror.state("a", "settings") == {"brightness": 30}
+    assert mirrored.mirror.state("a", "apps_list") is None
+    assert not mirrored.mirror.is_online("a")  # no status yet
+
+    mirrored.send(STATUS, b"online")
+    assert mirrored.mirror.is_online("a")
+    read = mirrored.mirror.state("a", "settings")
+    assert read is not None
+    read["brightness"] = 99  # the reader's own copy
+    assert mirrored.mirror.state("a", "settings") == {"brightness": 30}
+    assert not mirrored.mirror.knows("b")

@@ -28,7 +28,7 @@ class BoardActions:
 
     def require_board(self, board: str) -> None:
         """404 unless ``board`` is the default board or one the broker has seen."""
-        known = board == self.default_board or self.cache.get(board) is not None
+        known = board == self.default_board or self.cache.knows(board)
         if not (is_valid_board_id(board) and known):
             raise ApiError(404, f"unknown board {board!r}", [detail(["board"], "unknown board")])
 
@@ -83,8 +83,7 @@ class BoardActions:
         return value if isinstance(value, dict) else self._state(board, name)
 
     def _cached(self, board: str, name: StateName) -> Json | None:
-        record = self.cache.get(board)
-        value = record.state(name) if record else None
+        value = self.cache.state(board, name)
         return value if isinstance(value, dict) else None
 
     def _state(self, board: str, name: StateName) -> Json:

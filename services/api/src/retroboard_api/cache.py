@@ -96,6 +96,14 @@ class StateCache:
         board = self._mirror.get(board_id)
         return None if board is None else _record(board)
 
+    def knows(self, board_id: str) -> bool:
+        """Whether the board ever published anything (and was not forgotten)."""
+        return self._mirror.knows(board_id)
+
+    def state(self, board_id: str, name: StateName) -> StatePayload | None:
+        """The board's ``state/<name>`` payload, or ``None`` if never received."""
+        return self._mirror.state(board_id, name)
+
     def summaries(self, also: str | None = None) -> BoardSummaries:
         """Every board seen without its states, sorted by id, and ``also`` even if
         never seen: for board lists (read lazily, see :class:`BoardSummaries`)."""
@@ -103,8 +111,7 @@ class StateCache:
 
     def is_online(self, board_id: str) -> bool:
         """Whether the board's renderer said ``online`` last."""
-        board = self._mirror.get(board_id)
-        return board is not None and board.online
+        return self._mirror.is_online(board_id)
 
 
 def _record(board: MirroredBoard) -> BoardRecord:

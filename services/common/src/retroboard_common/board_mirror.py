@@ -286,6 +286,26 @@ class BoardMirror:
             board = self._boards.get(board_id)
             return None if board is None else board.copy(board_id)
 
+    def knows(self, board_id: str) -> bool:
+        """Whether ``board_id`` was heard of (and not removed)."""
+        with self._lock:
+            return board_id in self._boards
+
+    def state(self, board_id: str, name: StateName) -> StatePayload | None:
+        """One state of one board, parsed for this reader (``None`` if never received):
+        a read of ``settings`` does not parse the board's ``apps_list``."""
+        with self._lock:
+            board = self._boards.get(board_id)
+            raw = None if board is None else board.states.get(name)
+        return None if raw is None else json.loads(raw)
+
+    def is_online(self, board_id: str) -> bool:
+        """Whether ``board_id`` said ``online`` last, without copying its states (asked
+        before every command)."""
+        with self._lock:
+            board = self._boards.get(board_id)
+            return board is not None and board.online
+
     def summaries(self, also: str | None = None) -> BoardSummaries:
         """Every known board without its states, sorted by id, and ``also`` (listed
         even if never heard of): cheap at 10,000 boards, nothing is sorted here."""
