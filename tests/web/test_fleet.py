@@ -1,5 +1,5 @@
 """The board picker: a search over the boards the api knows, against a stack that
-serves two boards, and one whose broker holds 2,000 more."""
+serves two boards, and one whose broker holds 10,000 more."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 ANNEX = "annex"
 PAGE_SIZE = 20  # the picker's page (web/src/stores/boards.ts)
-MANY = [f"desk-{n:04d}" for n in range(2000)]
+MANY = [f"desk-{n:05d}" for n in range(10_000)]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebStack, 
 
 @pytest.fixture(scope="module")
 def big_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
-    """A stack of its own whose broker also has 2,000 boards online (no renderers)."""
+    """A stack of its own whose broker also has 10,000 boards online (no renderers)."""
     stack = start_web_stack(tmp_path_factory.mktemp("big-fleet"))
     try:
         retain_statuses(stack.broker.port, dict.fromkeys(MANY, True))
@@ -134,20 +134,20 @@ def test_board_picker_searches_thousands_of_boards(
     picker = page.get_by_label("Board", exact=True)
     picker.click()
     expect(options(page)).to_have_count(PAGE_SIZE)
-    expect(options(page).first).to_have_text("● desk-0000 — online")
+    expect(options(page).first).to_have_text("● desk-00000 — online")
     listbox = page.get_by_role("listbox", name="Boards")
     expect(listbox).to_contain_text(f"{len(MANY) + 1 - PAGE_SIZE} more…")
 
-    picker.press_sequentially("desk-123")
+    picker.press_sequentially("desk-0123")
     expect(options(page)).to_have_count(10)
-    expect(options(page).first).to_have_text("● desk-1230 — online")
+    expect(options(page).first).to_have_text("● desk-01230 — online")
     expect(listbox).not_to_contain_text("more…")
     picker.press_sequentially("4")
-    expect(options(page)).to_have_text(["● desk-1234 — online"])
+    expect(options(page)).to_have_text(["● desk-01234 — online"])
     options(page).first.click()
 
-    expect(page).to_have_url(re.compile(r"[?&]board=desk-1234(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]board=desk-01234(&|$)"))
     expect(listbox).to_be_hidden()
-    expect(picker).to_have_value("desk-1234")
+    expect(picker).to_have_value("desk-01234")
     # Never the whole list: every read asked for one page.
     assert asked and all(f"limit={PAGE_SIZE}" in url for url in asked), asked
