@@ -4,6 +4,7 @@ message handler publishes before the handler is done."""
 from __future__ import annotations
 
 import socket
+import threading
 
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
@@ -55,3 +56,37 @@ def test_a_handler_publish_leaves_before_the_handler_returns(broker: MosquittoBr
     finally:
         client.stop()
         listener.stop()
+
+
+def test_a_handler_publishing_while_the_client_stops_does_not_hang(
+    broker: MosquittoBroker,
+) -> None:
+    # paho sends a queued DISCONNECT with a callback under the lock a handler holds:
+    # writing it from the handler would deadlock the network thread.
+    prober = MqttProbe(broker.url, "stopping/#")
+    prober.start()
+    client = MqttClient(MqttUrl.parse(broker.url), "stopping-test")
+    entered, stopping, done = threading.Event(), threading.Event(), threading.Event()
+
+    def handle(_topic: str, _payload: bytes) -> None:
+        entered.set()
+        assert stopping.wait(5)
+        client.publish("stopping/out", b"late", qos=0)
+        done.set()
+
+    def listening() -> bool:
+        prober.fence(1)
+        return True
+
+    wait_until(listening, 10, "the prober", ignoring=(RuntimeError, AssertionError))
+    prober.publish("stopping/in", b"go", retain=True)
+    client.subscribe("stopping/in", handle, qos=0)
+    client.start()
+    try:
+        assert entered.wait(10)
+        client._client.disconnect()  # what stop() queues first
+        stopping.set()
+        assert done.wait(5), "the handler hung in publish"
+    finally:
+        client.stop()
+        prober.stop()

@@ -83,12 +83,16 @@ class _BurstClient(paho.Client):
         handler): paho would send it only after the handler, and after every other
         packet of the burst, was done. A write error is left for the loop to find.
 
-        Elsewhere paho's own wake-up of its thread does it; with ``on_publish`` set (it
-        takes a lock the handler holds) nothing is done.
+        Elsewhere paho's own wake-up of its thread does it. Nothing is done either with
+        ``on_publish`` set or a DISCONNECT queued (we are stopping): paho would call
+        those callbacks under a lock the handler holds.
         """
         on_network_thread = threading.current_thread() is self._thread
-        if on_network_thread and self._sock is not None and self.on_publish is None:
-            self._packet_write()
+        if not on_network_thread or self._sock is None or self.on_publish is not None:
+            return
+        if any(packet["command"] & 0xF0 == paho.DISCONNECT for packet in list(self._out_packet)):
+            return
+        self._packet_write()
 
 
 def _quick_ack(sock: object) -> None:
