@@ -16,6 +16,7 @@ from flask_socketio import SocketIO
 
 from retroboard_api.actions import BoardActions
 from retroboard_api.cache import StateCache
+from retroboard_api.coalescing_queues import coalesce_outgoing
 from retroboard_api.commands import CommandGateway
 from retroboard_api.compact_json import CompactJson
 from retroboard_api.engine_guard import guard_engine
@@ -123,6 +124,8 @@ def create_app(
     refuse_reserved_events(socketio.server)
     guests = GuestSlots(settings.max_guests, settings.max_guests_per_address)
     guard_engine(socketio.server.eio, guests, settings.trusted_proxy_networks)
+    # A client that falls behind gets the newest of each state event, not every step.
+    coalesce_outgoing(socketio.server.eio)
     # Fire and forget at QoS 0: a renewal is only useful now.
     preview = PreviewKeeper(socketio, lambda topic, body: client.publish(topic, body, qos=0))
     events = RealtimeEvents(

@@ -19,12 +19,14 @@ The rooms and event names every emitter agrees on are in
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import queue
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
@@ -115,6 +117,12 @@ def is_redis(url: str) -> bool:
 
 # --- the MQTT manager -------------------------------------------------------------------
 
+Arrived = tuple[float, bytes]
+"""A queue message as it waits in a listening manager's inbox: (arrival, payload)."""
+InboxSelector = Callable[[list[Arrived]], Iterable[Any]]
+"""Given the messages waiting, oldest first, the messages (payloads or decoded dicts)
+to hand python-socketio, in order."""
+
 
 class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
     """python-socketio client manager that shares events over an MQTT topic.
@@ -129,6 +137,11 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
     ``client``: a write-only manager may publish on a connection the caller already has
     to the same broker (and starts and stops): the bridge's, so that an event goes out
     on the thread that read the state it mirrors, at once, with no second connection.
+
+    ``select``: what a listening manager hands python-socketio of the messages waiting
+    in its inbox, each with its arrival time (:func:`time.monotonic`), oldest first;
+    called with every message waiting whenever the listener is ready for the next
+    (the api skips emits already superseded there). ``None``: every message, in order.
     """
 
     name = "mqtt"
@@ -141,13 +154,15 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         logger: logging.Logger | None = None,
         json: Any = None,
         client: MqttClient | None = None,
+        select: InboxSelector | None = None,
     ) -> None:
         if client is not None and not write_only:
             raise ValueError("only a write-only manager publishes on the caller's connection")
         super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
         self.mqtt_url = MqttUrl.parse(url) if isinstance(url, str) else url
         self.topic = queue_topic(channel)
-        self._inbox: queue.Queue[bytes] = queue.Queue()
+        self._inbox: queue.Queue[Arrived] = queue.Queue()
+        self._select = select
         self._client: MqttClient | None = client
         self._borrowed = client is not None
         self._client_lock = threading.Lock()
@@ -185,10 +200,18 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         # QoS 1, never retained: a queue message is an event, not a state.
         self._last_publish = self._connection().publish(self.topic, self.json.dumps(data), qos=1)
 
-    def _listen(self) -> Iterator[bytes]:
+    def _listen(self) -> Iterator[Any]:
         self._connection()
         while True:
-            yield self._inbox.get()
+            first = self._inbox.get()
+            if self._select is None:
+                yield first[1]
+                continue
+            waiting = [first]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    waiting.append(self._inbox.get_nowait())
+            yield from self._select(waiting)
 
     # --- connection ----------------------------------------------------------------------
 
@@ -214,7 +237,7 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
                 MAX_PACKET_BYTES,
             )
             return
-        self._inbox.put(payload)
+        self._inbox.put((time.monotonic(), payload))
 
 
 def _require_cooperative_io(async_mode: str) -> None:
@@ -246,6 +269,7 @@ def create_manager(
     channel: str = DEFAULT_CHANNEL,
     logger: logging.Logger | None = None,
     client: MqttClient | None = None,
+    select: InboxSelector | None = None,
 ) -> socketio.PubSubManager:
     """The Socket.IO client manager for ``SOCKETIO_MESSAGE_QUEUE``.
 
@@ -255,7 +279,8 @@ def create_manager(
     ``mqtt://…`` names another broker, ``redis://…`` uses Redis (needs the ``redis``
     package). Raises ``ValueError`` for a bad URL and :class:`QueueUnavailable` when
     the queue's package is missing. ``client``, the caller's connection to the services'
-    broker, is what a write-only manager publishes on when the queue is on that broker.
+    broker, is what a write-only manager publishes on when the queue is on that broker;
+    ``select`` is :class:`MqttManager`'s (Redis has no inbox of ours).
     """
     if isinstance(source, (MqttUrl, str)):
         broker: MqttUrl | str = source
@@ -275,6 +300,7 @@ def create_manager(
         write_only=write_only,
         logger=logger,
         client=client if shared and write_only else None,
+        select=select,
     )
 
 
