@@ -15,8 +15,10 @@ Two kinds of recording:
 ``state``
     per client and state event, the changes that arrived after ``since``: how many, a
     hash chain over their payloads (so order and content are compared, not only the
-    count) and the last payload. Consecutive equal payloads count once, as the bridge
-    emits a change only when the payload differs. The first carousel app's duration is
+    count), a short digest of each (so a client that lagged, and got only the newest of
+    each event, can be checked to have received a subsequence of what was published)
+    and the last payload. Consecutive equal payloads count once, as the bridge emits a
+    change only when the payload differs. The first carousel app's duration is
     reported like a brightness in ``latency`` mode: a marker sent after a load tells
     when every client has caught up.
 """
@@ -49,6 +51,14 @@ def canonical(payload: Any) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
+DIGEST_BYTES = 8
+
+
+def digest(payload: Any) -> bytes:
+    """A short digest of a payload (:data:`DIGEST_BYTES`), to compare sequences."""
+    return hashlib.blake2b(canonical(payload), digest_size=DIGEST_BYTES).digest()
+
+
 @dataclass
 class StateLog:
     """What one receiver saw of one state event after ``since``."""
@@ -57,6 +67,7 @@ class StateLog:
     chain: str = ""
     last: Any = None
     seen: bool = False
+    digests: bytearray = field(default_factory=bytearray)  # one digest per change, in order
 
     def add(self, payload: Any, counted: bool) -> None:
         if self.seen and payload == self.last:
@@ -65,6 +76,12 @@ class StateLog:
         if counted:
             self.count += 1
             self.chain = hashlib.sha1(self.chain.encode() + canonical(payload)).hexdigest()
+            self.digests += digest(payload)
+
+    def sequence(self) -> list[bytes]:
+        """The digests of the counted changes, in order."""
+        data = bytes(self.digests)
+        return [data[i : i + DIGEST_BYTES] for i in range(0, len(data), DIGEST_BYTES)]
 
 
 @dataclass

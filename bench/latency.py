@@ -19,6 +19,11 @@ The same run measures a baseline the same way: a bare Flask-SocketIO app
 request handler, and prints the stack's figures as a ratio to it. A round waits for
 every client (or 10 s) before the next one; an event that never arrives counts as lost.
 
+The stack runs twice, once for each broker configuration of ``--brokers``: ``defaults``
+(Mosquitto on its own defaults, ``set_tcp_nodelay false`` among them: the broker most
+users already run) and ``tuned`` (deploy/mosquitto's settings). Both are compared with
+the same baseline.
+
 Idle CPU: with 10 clients connected and nothing happening, the CPU time used by the api
 (gunicorn master and worker) and the bridge over ``--idle-seconds``, as % of one core.
 """
@@ -32,9 +37,10 @@ import random
 import time
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Final
 
 import paho.mqtt.client as paho
 import requests
@@ -45,6 +51,7 @@ from bench.machine import describe_machine
 from bench.stack import BOARD, Baseline, BenchStack, Workdir, cpu_seconds, process_tree
 from retroboard_common.settings import MqttUrl
 
+BROKERS: Final = ("defaults", "tuned")
 ROUND_TIMEOUT = 10.0
 IDLE_CLIENTS = 10
 
@@ -66,6 +73,7 @@ class Series:
     clients: int
     rounds: int
     connected: int
+    broker: str = ""  # the stack's broker: "defaults" or "tuned" ("" for the baseline)
     lost: int = 0
     errors: int = 0  # commands that did not answer 200
     all_ms: list[float] = field(default_factory=list)  # per round: until every client had it
@@ -82,6 +90,7 @@ class Series:
     def summary(self) -> dict[str, Any]:
         return {
             "target": self.target,
+            "broker": self.broker,
             "path": self.path,
             "clients": self.clients,
             "connected": self.connected,
@@ -108,15 +117,22 @@ class LatencyReport:
     api_workers: int = 0
     api_rss_mb_at_max_clients: float = math.nan
 
-    def find(self, target: str, path: str, clients: int) -> Series | None:
+    def find(self, target: str, path: str, clients: int, broker: str = "") -> Series | None:
+        """The series of ``target`` (the stack's on ``broker``: ``defaults``/``tuned``)."""
+        wanted = (target, path, clients, broker if target == "stack" else "")
         for series in self.series:
-            if (series.target, series.path, series.clients) == (target, path, clients):
+            if (series.target, series.path, series.clients, series.broker) == wanted:
                 return series
         return None
 
-    def ratio(self, path: str, clients: int, stat: str) -> float:
-        """Stack over baseline (REST baseline for both paths)."""
-        stack = self.find("stack", path, clients)
+    @property
+    def brokers(self) -> list[str]:
+        """The broker configurations the stack ran on, in order."""
+        return list(dict.fromkeys(s.broker for s in self.series if s.target == "stack"))
+
+    def ratio(self, path: str, clients: int, stat: str, broker: str) -> float:
+        """Stack on ``broker`` over baseline (REST baseline for both paths)."""
+        stack = self.find("stack", path, clients, broker)
         base = self.find("baseline", "rest", clients)
         if stack is None or base is None:
             return math.nan
@@ -243,6 +259,7 @@ def measure(
     rounds: int,
     mqtt_url: str | None,
     procs: int | None,
+    broker: str = "",
 ) -> list[Series]:
     """Both paths (the baseline has REST only) at one client count."""
     fleet = ClientFleet(url, clients, "latency", procs).start()
@@ -262,7 +279,7 @@ def measure(
             mqtt.close()
     result = []
     for path, sender in plans:
-        series = Series(target, path, clients, rounds, fleet.connected)
+        series = Series(target, path, clients, rounds, fleet.connected, broker)
         series.errors = getattr(sender, "errors", 0) + fleet.failed
         result.append(score(series, sent[path], groups))
     disconnects = sum(group.disconnects for group in groups)
@@ -292,16 +309,14 @@ def idle_cpu(stack: BenchStack, seconds: float) -> tuple[float, float]:
 def print_series(series: Series, report: LatencyReport | None = None) -> None:
     s = series.summary()
     line = (
-        f"  {s['target']:<8} {s['path']:<4} {s['clients']:>5} clients: "
+        f"  {s['target']:<8} {s['broker']:<8} {s['path']:<4} {s['clients']:>5} clients: "
         f"all-clients p50 {s['p50_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms  "
         f"(per delivery p50 {s['each_p50_ms']:.1f}, p99 {s['each_p99_ms']:.1f})  "
         f"lost {s['lost']}  errors {s['errors']}"
     )
     if report is not None and series.target == "stack":
-        line += (
-            f"  ×baseline p50 {report.ratio(series.path, series.clients, 'p50'):.2f}"
-            f" p99 {report.ratio(series.path, series.clients, 'p99'):.2f}"
-        )
+        ratio = partial(report.ratio, series.path, series.clients, broker=series.broker)
+        line += f"  ×baseline p50 {ratio('p50'):.2f} p99 {ratio('p99'):.2f}"
     print(line, flush=True)
 
 
@@ -311,6 +326,7 @@ def run(
     idle_seconds: float,
     procs: int | None = None,
     baseline: bool = True,
+    brokers: Sequence[str] = BROKERS,
 ) -> LatencyReport:
     """Measure everything; prints progress as it goes."""
     from retroboard_api.settings import ApiSettings
@@ -319,17 +335,24 @@ def run(
     worker_class = ApiSettings().worker_class
     report = LatencyReport(describe_machine(), worker_class, idle_seconds=idle_seconds)
     workdir = Workdir("rb-latency-")
-    stack = BenchStack(workdir.path)
+    # Both stacks run side by side (the clock app costs little), so that every client
+    # count meets the two broker configurations and the baseline in turn.
+    stacks = {
+        broker: BenchStack(workdir.path / broker, broker_defaults=broker == "defaults")
+        for broker in brokers
+    }
     bare = Baseline(workdir.path)
     failed = True
     try:
-        stack.start()
+        for stack in stacks.values():
+            stack.start()
         if baseline:
             bare.start()
-        report.api_workers = len(process_tree(stack.pid("api"))) - 1
+        first = next(iter(stacks.values()))
+        report.api_workers = len(process_tree(first.pid("api"))) - 1
         if idle_seconds > 0:  # first: nothing left over from the fan-out runs
             report.idle_cpu_percent, report.idle_renderer_cpu_percent = idle_cpu(
-                stack, idle_seconds
+                first, idle_seconds
             )
             print(
                 f"  idle, {IDLE_CLIENTS} clients, {idle_seconds:g} s: api+bridge "
@@ -342,13 +365,17 @@ def run(
                 for series in measure("baseline", bare.url, count, rounds, None, procs):
                     report.series.append(series)
                     print_series(series)
-            for series in measure("stack", stack.url, count, rounds, stack.mqtt_url, procs):
-                report.series.append(series)
-                print_series(series, report)
+            for broker, stack in stacks.items():
+                for series in measure(
+                    "stack", stack.url, count, rounds, stack.mqtt_url, procs, broker
+                ):
+                    report.series.append(series)
+                    print_series(series, report)
         failed = False
     finally:
         bare.stop()
-        stack.stop()
+        for stack in stacks.values():
+            stack.stop()
         workdir.close(failed)
     return report
 
@@ -360,7 +387,8 @@ def max_clients_check(report: LatencyReport) -> None:
         if series.target == "stack" and series.clients == largest:
             ok = series.connected == largest and series.lost == 0
             print(
-                f"  {largest} clients on {report.api_workers} api worker(s), {series.path}: "
+                f"  {largest} clients on {report.api_workers} api worker(s), "
+                f"{series.broker} broker, {series.path}: "
                 f"{'every event delivered' if ok else 'NOT every event delivered'}"
             )
 
@@ -372,6 +400,13 @@ def parse_counts(text: str) -> list[int]:
     return counts
 
 
+def parse_brokers(text: str) -> list[str]:
+    brokers = [part.strip() for part in text.split(",") if part.strip()]
+    if not brokers or not set(brokers) <= set(BROKERS):
+        raise argparse.ArgumentTypeError(f"broker configurations among {', '.join(BROKERS)}")
+    return list(dict.fromkeys(brokers))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -381,12 +416,20 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="0 skips it")
     parser.add_argument("--procs", type=int, default=None, help="client processes")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--brokers",
+        type=parse_brokers,
+        default=list(BROKERS),
+        help="broker configurations, comma-separated: defaults (Mosquitto's own), tuned",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     if not 1 <= args.rounds <= 1000:
         parser.error("--rounds between 1 and 1000")
     print(f"machine: {describe_machine()}")
-    report = run(args.clients, args.rounds, args.idle_seconds, args.procs, not args.no_baseline)
+    report = run(
+        args.clients, args.rounds, args.idle_seconds, args.procs, not args.no_baseline, args.brokers
+    )
     print(f"\napi worker class: {report.worker_class}")
     for series in report.series:
         print_series(series, report)

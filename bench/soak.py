@@ -11,9 +11,15 @@ animated apps are first set to 10 fps so that the renderer does not take the CPU
 fan-out is measured with. After the load, one marker change (the carousel) tells when
 every client has caught up.
 
-Checked: every client's sequence of state changes equals the sequence the renderer
-published on MQTT (count, order and content, through a hash chain), every client ends
-with the final state, no client was disconnected. Memory: RSS of each service
+Checked: no client was disconnected, every client ends with the final state, every
+REST command succeeded and their p99 is at most 250 ms; and what each client received
+of each state event is the sequence the renderer published on MQTT, or, for a client
+the api had to coalesce for (it fell behind, and got only the newest of an event
+instead of every step; docs/websocket.md), a subsequence of it: in order, none twice,
+nothing unpublished, ending on the final one. How many changes were coalesced is
+printed, and how many clients got every change, once, in order (count, order and
+content, through a hash chain); ``--every-change`` requires that of every client (the
+default up to 100 clients, which keep up). Memory: RSS of each service
 (renderer, api with its gunicorn worker, bridge) at rest, with the clients connected
 before the load, at its peak under load and at the end; the total (broker excluded)
 against the 150 MB budget of a Pi Zero 2 W's share. RSS counts the pages gunicorn's
@@ -29,6 +35,7 @@ runs the services from the development venv instead (as before issue 12).
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import math
 import random
@@ -51,6 +58,8 @@ from bench.stack import BOARD, SERVICES, BenchStack, Workdir, cpu_seconds
 from retroboard_common.settings import MqttUrl
 
 BUDGET_MB = 150.0
+REST_P99_TARGET_MS = 250.0
+EVERY_CHANGE_UP_TO = 100  # clients: up to this many must get every change by default
 APPS = ("clock", "scroll_text", "stars")
 DRAIN_TIMEOUT = 900.0
 
@@ -73,8 +82,11 @@ class SoakReport:
     command_p99_ms: float = math.nan
     changes: int = 0  # state changes the renderer published during the load
     delivered: int = 0  # changes that reached a client, summed over the clients
-    lost: int = 0
-    wrong_sequence: int = 0  # clients whose changes differ in order or content
+    lost: int = 0  # changes after the last one a client got of that event
+    coalesced: int = 0  # changes a client never got because it got a newer one
+    wrong_sequence: int = 0  # clients whose changes are no subsequence of the published
+    every_change_clients: int = 0  # clients that got every change, once, in order
+    require_every_change: bool = False  # whether ``ok`` needs that of every client
     final_state_clients: int = 0  # clients that ended with the final state
     disconnects: int = 0
     drain_seconds: float = math.nan  # after the load, until every client had the marker
@@ -105,6 +117,9 @@ class SoakReport:
             and self.wrong_sequence == 0
             and self.final_state_clients == self.clients
             and self.disconnects == 0
+            and self.command_errors == 0
+            and self.command_p99_ms <= REST_P99_TARGET_MS
+            and (not self.require_every_change or self.every_change_clients == self.clients)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -269,14 +284,20 @@ def run(
     seconds: float,
     procs: int | None = None,
     dev_venv: bool = False,
+    every_change: bool | None = None,
 ) -> SoakReport:
     """Run the soak; prints progress as it goes. The services run from the images'
-    venv (``bench.imagevenv``), or from the development venv with ``dev_venv``."""
+    venv (``bench.imagevenv``), or from the development venv with ``dev_venv``.
+    ``every_change``: require every client to get every change (``None``: up to
+    :data:`EVERY_CHANGE_UP_TO` clients)."""
     report = SoakReport(describe_machine(), clients, rate, seconds)
+    report.require_every_change = (
+        clients <= EVERY_CHANGE_UP_TO if every_change is None else every_change
+    )
     bin_dir = None if dev_venv else ensure_venv()
     report.venv = "development venv" if bin_dir is None else str(bin_dir.parent.name)
     workdir = Workdir("rb-soak-")
-    stack = BenchStack(workdir.path, bin_dir, **connection_limits(clients))
+    stack = BenchStack(workdir.path, bin_dir, api_env=connection_limits(clients))
     failed = True
     fleet: ClientFleet | None = None
     probe: StateProbe | None = None
@@ -357,20 +378,52 @@ def run(
     return report
 
 
+class Published:
+    """One state event's published changes, to match a client's against."""
+
+    def __init__(self, log: StateLog) -> None:
+        self.log = log
+        self.sequence = log.sequence()
+        self.positions: dict[bytes, list[int]] = {}
+        for index, item in enumerate(self.sequence):
+            self.positions.setdefault(item, []).append(index)
+
+    def last_match(self, got: list[bytes]) -> int | None:
+        """Where in the published sequence ``got``'s last change is, if ``got`` is a
+        subsequence of it (in order, none twice); ``None`` if it is not. -1: empty."""
+        at = -1
+        for index, item in enumerate(got):
+            places = self.positions.get(item, [])
+            final = len(self.sequence) - 1
+            if index == len(got) - 1 and at < final and self.sequence[final] == item:
+                return final  # the newest: the last place it was published
+            k = bisect.bisect_right(places, at)
+            if k == len(places):
+                return None
+            at = places[k]
+        return at
+
+
 def score(report: SoakReport, probe: StateProbe, groups: list[Any], final: dict[str, Any]) -> None:
     """Compare every client's changes with what the renderer published."""
-    expected = probe.logs
-    report.changes = sum(log.count for log in expected.values())
+    expected = {name: Published(probe.logs[name]) for name in STATE_EVENTS}
+    report.changes = sum(p.log.count for p in expected.values())
     for group in groups:
         report.disconnects += group.disconnects
         for logs in group.state:
-            wrong = False
+            wrong, every = False, True
             for name in STATE_EVENTS:
                 got, want = logs[name], expected[name]
                 report.delivered += got.count
-                report.lost += max(0, want.count - got.count)
-                wrong = wrong or got.chain != want.chain
+                every = every and got.chain == want.log.chain
+                at = want.last_match(got.sequence())
+                if at is None:
+                    wrong = True
+                    continue
+                report.lost += want.log.count - 1 - at
+                report.coalesced += at + 1 - got.count
             report.wrong_sequence += wrong
+            report.every_change_clients += every
             report.final_state_clients += all(
                 logs[name].last == final[name] for name in STATE_EVENTS
             )
@@ -402,6 +455,12 @@ def print_report(report: SoakReport) -> None:
         f"{r.final_state_clients}/{r.clients} clients, disconnects {r.disconnects}, "
         f"caught up {r.drain_seconds:.1f} s after the load"
     )
+    print(
+        f"  delivered {r.delivered} changes; coalesced {r.coalesced} (a newer one of the "
+        f"same event was sent instead); every change, once, in order on "
+        f"{r.every_change_clients}/{r.clients} clients"
+        f"{' (required)' if r.require_every_change else ''}"
+    )
     cpu = "  ".join(f"{name} {value:.1f} s" for name, value in r.cpu_seconds.items())
     print(
         f"  CPU from the load's start until caught up: {cpu}, clients "
@@ -424,7 +483,12 @@ def print_report(report: SoakReport) -> None:
         f"(PSS {r.total_pss_rest:.1f}), under load RSS {r.total_rss_peak:.1f} MB "
         f"(PSS {r.total_pss_peak:.1f}); budget {BUDGET_MB:g} MB"
     )
-    print(f"  {'OK' if r.ok else 'NOT OK'}: every client ended with the final state, 0 lost")
+    every = ", every client got every change" if r.require_every_change else ""
+    print(
+        f"  {'OK' if r.ok else 'NOT OK'}: 0 disconnects, every client ended with the final "
+        f"state, 0 lost, none out of order{every}; REST 0 errors, p99 ≤ "
+        f"{REST_P99_TARGET_MS:g} ms"
+    )
 
 
 def main() -> None:
@@ -439,11 +503,20 @@ def main() -> None:
     parser.add_argument(
         "--dev-venv", action="store_true", help="services from the development venv"
     )
+    parser.add_argument(
+        "--every-change",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"require every client to get every change (default: up to "
+        f"{EVERY_CHANGE_UP_TO} clients)",
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= 2000 or not 0 < args.rate <= 500 or not 0 < args.seconds <= 3600:
         parser.error("keep it bounded: 1–2000 clients, rate ≤ 500/s, ≤ 3600 s")
     print(f"machine: {describe_machine()}")
-    report = run(args.clients, args.rate, args.seconds, args.procs, args.dev_venv)
+    report = run(
+        args.clients, args.rate, args.seconds, args.procs, args.dev_venv, args.every_change
+    )
     print_report(report)
     if args.json:
         with open(args.json, "w") as out:

@@ -115,7 +115,7 @@ class Workdir:
     def close(self, failed: bool) -> None:
         if failed:
             print(f"logs kept in {self.path}", file=sys.stderr)
-            for log in sorted(self.path.glob("*.log")):
+            for log in sorted(self.path.rglob("*.log")):
                 text = log.read_text(errors="replace")[-2000:]
                 print(f"--- {log.name} ---\n{text}", file=sys.stderr)
         else:
@@ -127,12 +127,22 @@ class BenchStack:
 
     The api runs with its defaults (gunicorn, one worker of the default class); only
     the address, board id and log level are set. ``bin_dir``: run the services from
-    that venv (``bench.imagevenv``) instead of the development one.
+    that venv (``bench.imagevenv``) instead of the development one; ``api_env``: more
+    settings for the api. ``broker_defaults``: Mosquitto on its own defaults
+    (``set_tcp_nodelay false`` among them), as a broker somebody already runs, instead
+    of deploy/mosquitto's tuning.
     """
 
-    def __init__(self, workdir: Path, bin_dir: Path | None = None, **api_env: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        bin_dir: Path | None = None,
+        *,
+        broker_defaults: bool = False,
+        api_env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
-        self.broker = MosquittoBroker(workdir / "mosquitto")
+        self.broker = MosquittoBroker(workdir / "mosquitto", defaults=broker_defaults)
         self.port = free_port()
         common = {"MQTT_URL": self.broker.url, "RETROBOARD_BOARD_ID": BOARD}
         quiet = {"RETROBOARD_LOG_LEVEL": "WARNING"}
@@ -155,7 +165,7 @@ class BenchStack:
                     **quiet,
                     "RETROBOARD_API_HOST": "127.0.0.1",
                     "RETROBOARD_API_PORT": str(self.port),
-                    **api_env,
+                    **(api_env or {}),
                 },
                 workdir / "api.log",
                 bin_dir,
