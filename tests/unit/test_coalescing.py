@@ -195,6 +195,17 @@ def test_peek_is_the_next_packet() -> None:
 
 
 @pytest.mark.parametrize("mode", ["threading", "gevent"])
+def test_the_engines_stop_sentinel_passes_in_its_place(mode: str) -> None:
+    # engineio puts None in a client's queue to end its writer or long-poll (close()).
+    first, last = event("settings", {"n": 1}), event("current_app", {"app": "clock"})
+    q = coalescing_queue_class(mode)()
+    q.queue.clock = Ticking(2 * GRACE)
+    for pkt in (first, None, last):
+        q.put(pkt)
+    assert [q.get(block=False) for _ in range(3)] == [first, None, last]
+
+
+@pytest.mark.parametrize("mode", ["threading", "gevent"])
 def test_engine_queue_drops_superseded_packets_and_still_joins(mode: str) -> None:
     """The queue class of each async mode: what engineio's writer does (get, task_done)
     ends with every task done, so ``Socket.close(wait=True)``'s ``join()`` returns."""

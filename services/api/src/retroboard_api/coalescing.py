@@ -80,6 +80,8 @@ class PacketKinds:
         return kind
 
     def _classify(self, pkt: Any) -> Kind:
+        if pkt is None:  # the engine's "stop" sentinel (Socket.close, a long-poll's end)
+            return PLAIN
         data = pkt.data
         if pkt.packet_type != eio.MESSAGE or not isinstance(data, str):
             return PLAIN
@@ -146,7 +148,7 @@ class CoalescingBuffer:
         """Queue ``pkt``; unsent packets it supersedes are dropped (:attr:`dropped`)."""
         self._size += 1
         opened = self._open
-        if opened is not None and pkt.binary:
+        if opened is not None and pkt is not None and pkt.binary:
             opened.packets.append(pkt)
             opened.due -= 1
             if opened.due == 0:
