@@ -133,13 +133,15 @@ def table(
         )
     add(
         f"| soak: {sk.clients} clients, {sk.achieved_rate:.0f} commands/s for {sk.seconds:g} s | "
-        f"{sk.changes} changes; lost {sk.lost}; wrong sequence {sk.wrong_sequence}; "
+        f"{sk.changes} changes; lost {sk.lost}; coalesced {sk.coalesced}; wrong sequence "
+        f"{sk.wrong_sequence}; every change on {sk.every_change_clients}/{sk.clients}; "
         f"final state on {sk.final_state_clients}/{sk.clients}; disconnects {sk.disconnects}; "
         f"caught up {sk.drain_seconds:.1f} s after; REST p50 {ms(sk.command_p50_ms)}, "
         f"p99 {ms(sk.command_p99_ms)}, {sk.command_errors} errors; api "
         f"{sk.api_us_per_delivery:.0f} µs CPU per delivery, the clients "
-        f"{sk.client_us_per_delivery:.0f} µs | 0 lost, all final | "
-        f"{verdict(sk.ok)} |"
+        f"{sk.client_us_per_delivery:.0f} µs | 0 lost or disconnected, all final"
+        f"{', every change' if sk.require_every_change else ''}; REST p99 ≤ "
+        f"{soak.REST_P99_TARGET_MS:g} ms, 0 errors | {verdict(sk.ok)} |"
     )
     for name in SERVICES:
         add(
