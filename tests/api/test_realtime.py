@@ -21,6 +21,15 @@ from tests.support.api_fakes import (
 )
 
 STATE_EVENTS = [*STATE_NAMES, "board_status"]
+BOOTED_SNAPSHOT = [
+    ("apps_list", APPS_LIST),
+    ("current_app", CURRENT_APP),
+    ("settings", SETTINGS),
+    ("carousel_config", CAROUSEL),
+    ("realtime", REALTIME),
+    ("board_status", {"board": "test", "online": True}),
+]
+"""What a client of board ``test`` gets of a booted renderer, in order."""
 
 
 def connect(app: Any, **kwargs: Any) -> SocketIOTestClient:
@@ -34,14 +43,7 @@ def events(client: SocketIOTestClient) -> list[tuple[str, Any]]:
 def test_connect_sends_the_board_state_to_that_client(app: Any, renderer: ScriptedRenderer) -> None:
     renderer.boot()
     client = connect(app, query_string="board=test")
-    assert events(client) == [
-        ("apps_list", APPS_LIST),
-        ("current_app", CURRENT_APP),
-        ("settings", SETTINGS),
-        ("carousel_config", CAROUSEL),
-        ("realtime", REALTIME),
-        ("board_status", {"board": "test", "online": True}),
-    ]
+    assert events(client) == BOOTED_SNAPSHOT
     client.emit("request_state")
     assert [name for name, _ in events(client)] == STATE_EVENTS
 
@@ -53,14 +55,7 @@ def test_a_client_early_for_its_board_gets_the_state_once_complete(
     client = connect(app, query_string="board=test")
     assert events(client) == [("board_status", {"board": "test", "online": False})]
     renderer.boot()
-    assert events(client) == [
-        ("apps_list", APPS_LIST),
-        ("current_app", CURRENT_APP),
-        ("settings", SETTINGS),
-        ("carousel_config", CAROUSEL),
-        ("realtime", REALTIME),
-        ("board_status", {"board": "test", "online": True}),
-    ]
+    assert events(client) == BOOTED_SNAPSHOT
     renderer.publish_state("settings", {"brightness": 1})  # changes come from the bridge
     assert events(client) == []
 
@@ -174,12 +169,5 @@ def test_the_bridge_ready_sends_every_client_its_state_again(
     other = connect(app, query_string="board=other")
     events(client), events(other)
     mqtt.deliver("retroboard/_bridge/ready", b"")
-    assert events(client) == [
-        ("apps_list", APPS_LIST),
-        ("current_app", CURRENT_APP),
-        ("settings", SETTINGS),
-        ("carousel_config", CAROUSEL),
-        ("realtime", REALTIME),
-        ("board_status", {"board": "test", "online": True}),
-    ]
+    assert events(client) == BOOTED_SNAPSHOT
     assert events(other) == [("board_status", {"board": "other", "online": False})]
