@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, Final
 
 from retroboard_api.coalescing import COALESCED_EVENTS, GRACE
@@ -48,7 +48,7 @@ def _decode(message: Any) -> Any:
 
 
 def newest_emits(
-    batch: list[Stamped],
+    batch: Sequence[Stamped],
     now: float,
     grace: float = GRACE,
     events: Collection[str] = COALESCED_EVENTS,
@@ -83,4 +83,4 @@ def newest_emits(
 
 def skip_superseded(waiting: list[Arrived]) -> list[Any]:
     """:func:`newest_emits` of the inbox now: the ``select`` of the api's manager."""
-    return newest_emits(list(waiting), time.monotonic())
+    return newest_emits(waiting, time.monotonic())
