@@ -22,6 +22,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bench import durability, fleet, latency, realtime, render, soak
+from bench.figures import ms, verdict
 from bench.machine import describe_machine
 from bench.stack import SERVICES
 
@@ -55,14 +56,6 @@ QUICK = {
 
 STARS_CPU_TARGET = 2.0  # % of a core, stars at 60 fps on 64x32, preview off
 FRAME_MS_TARGET = 2.0  # worst frame of any app at the largest size
-
-
-def ms(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.1f} ms"
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
 
 
 def latency_row(lat: latency.LatencyReport, series: latency.Series, largest: bool) -> str:

@@ -38,6 +38,7 @@ from typing import Any
 
 import requests
 
+from bench.figures import percentile
 from bench.machine import describe_machine
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
@@ -48,14 +49,6 @@ from tests.support.waiting import wait_until
 SAVE_DELAY = 0.2
 """The renderer's save delay in the REST part (shorter than the default 1 s, so lone
 commands can be spaced closely; the paths are the same)."""
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (``q`` in 0–100); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def summary(name: str, seconds: list[float], extra: str = "") -> str:

@@ -49,9 +49,9 @@ import requests
 import socketio
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.figures import ms, percentile, verdict
 from bench.fleet_sim import FleetSimulator, Payloads, board_ids, capture_payloads
 from bench.imagevenv import VENV, ensure_venv
-from bench.latency import percentile
 from bench.machine import describe_machine
 from bench.stack import Workdir, rss_mb, service_process
 from retroboard_bridge.homeassistant.topics import HassTopics
@@ -529,14 +529,6 @@ def _printer(boards: int) -> Any:
     return say
 
 
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
-def _ms(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.1f} ms"
-
-
 def _s(value: float) -> str:
     return "not reached" if math.isnan(value) else f"{value:.1f} s"
 
@@ -562,7 +554,7 @@ def table_rows(report: FleetReport) -> list[str]:
         add(
             f"| fleet {n}: last board, `GET …/current` / Socket.IO snapshot / HA discovery | "
             f"{run.last_current_status or 'no answer'} ({_s(run.last_current_seconds)} after "
-            f"start) / {_ms(run.snapshot_ms)} / "
+            f"start) / {ms(run.snapshot_ms)} / "
             f"{_s(run.discovery_seconds)} after start | 200 | "
             f"{verdict(run.last_current_status == 200 and not math.isnan(run.snapshot_ms))} |"
         )
@@ -575,9 +567,9 @@ def table_rows(report: FleetReport) -> list[str]:
             f"{run.bridge_rss_mb:.1f} = {run.rss_total_mb:.1f} MB | {rss_target} | {rss_verdict} |"
         )
         add(
-            f"| fleet {n}: `GET /api/boards?limit=100`, 200 requests | p50 {_ms(run.list_p50_ms)}, "
-            f"p99 {_ms(run.list_p99_ms)}; with `prefix=` p50 {_ms(run.prefix_p50_ms)}, "
-            f"p99 {_ms(run.prefix_p99_ms)} | p99 ≤ {LIST_P99_TARGET_MS:g} ms | "
+            f"| fleet {n}: `GET /api/boards?limit=100`, 200 requests | p50 {ms(run.list_p50_ms)}, "
+            f"p99 {ms(run.list_p99_ms)}; with `prefix=` p50 {ms(run.prefix_p50_ms)}, "
+            f"p99 {ms(run.prefix_p99_ms)} | p99 ≤ {LIST_P99_TARGET_MS:g} ms | "
             f"{verdict(max(run.list_p99_ms, run.prefix_p99_ms) <= LIST_P99_TARGET_MS)} |"
         )
         ratio = report.change_ratio(run)
@@ -587,7 +579,7 @@ def table_rows(report: FleetReport) -> list[str]:
             ratio_verdict = verdict(ratio <= CHANGE_RATIO_TARGET and run.change_lost == 0)
         add(
             f"| fleet {n}: retained `state/settings` → Socket.IO `settings` | "
-            f"p50 {_ms(run.change_p50_ms)}, p99 {_ms(run.change_p99_ms)} (×{ratio:.2f} "
+            f"p50 {ms(run.change_p50_ms)}, p99 {ms(run.change_p99_ms)} (×{ratio:.2f} "
             f"1 board); lost {run.change_lost} of {run.change_rounds} | {ratio_target} | "
             f"{ratio_verdict} |"
         )

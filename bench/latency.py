@@ -47,6 +47,7 @@ import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.clients import ClientFleet, GroupResult
+from bench.figures import percentile
 from bench.machine import describe_machine
 from bench.stack import BOARD, Baseline, BenchStack, Workdir, cpu_seconds, process_tree
 from retroboard_common.settings import MqttUrl
@@ -54,14 +55,6 @@ from retroboard_common.settings import MqttUrl
 BROKERS: Final = ("defaults", "tuned")
 ROUND_TIMEOUT = 10.0
 IDLE_CLIENTS = 10
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (``q`` in 0–100); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 @dataclass

@@ -51,8 +51,8 @@ import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.clients import STATE_EVENTS, ClientFleet, StateLog
+from bench.figures import percentile
 from bench.imagevenv import ensure_venv
-from bench.latency import percentile
 from bench.machine import describe_machine
 from bench.stack import BOARD, SERVICES, BenchStack, Workdir, cpu_seconds
 from retroboard_common.settings import MqttUrl
