@@ -83,18 +83,20 @@ class Journal:
             yield record
 
     def newest(self) -> bytes | None:
-        """The data of the valid record with the highest sequence number, if any."""
+        """The data of the valid record with the highest sequence number, if any (read
+        at start: appends go on from that number without reading the file again)."""
         best: tuple[int, bytes] | None = None
         for record in self.records():
             if best is None or record[0] > best[0]:
                 best = record
+        self._last_seq = best[0] if best else 0
         return best[1] if best else None
 
     def append(self, data: bytes) -> int:
         """Append one record (not yet durable: call :meth:`sync`); returns its seq."""
         if self._last_seq is None:  # go on from the records left before a restart
-            self._last_seq = max((seq for seq, _ in self.records()), default=0)
-        seq = self._last_seq + 1
+            self.newest()
+        seq = (self._last_seq or 0) + 1
         line = encode_record(seq, data)
         fd = self._open()
         try:
