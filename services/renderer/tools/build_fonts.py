@@ -3,20 +3,30 @@
 
 Two kinds of font end up in ``retroboard_renderer/fonts/``:
 
-* The X11 *misc-fixed* fonts (public domain), taken from Debian's ``xfonts-base``
-  package: each PCF file is converted with ``pcf2bdf`` and filtered down to the
-  printable ASCII and Latin-1 glyphs (codepoints 32–255).
+* X11 bitmap fonts from Debian's X11 font packages (see :data:`X11_FONTS`): the
+  *misc-fixed* fonts (public domain) and Schumacher's ``clR6x12`` from
+  ``xfonts-base``, Adobe's ``helvR12`` from ``xfonts-75dpi``. Each PCF file (the
+  ISO10646-1 variant) is converted with ``pcf2bdf`` and keeps every glyph it
+  has except control characters and the Private Use Area (see
+  :func:`keep_codepoint`): Latin, Greek, Cyrillic, box drawing, arrows, symbols.
 * ``tom-thumb``, a 3x5-pixel font designed for this project (CC0). Its glyphs are
   held below as string art and written out as BDF.
 
-Usage (as root, on Debian/Ubuntu)::
+Usage (as root, on Debian/Ubuntu), either from the installed packages::
 
-    apt-get install -y xfonts-base pcf2bdf
+    apt-get install -y xfonts-base xfonts-75dpi pcf2bdf
     python services/renderer/tools/build_fonts.py          # rewrite the files
     python services/renderer/tools/build_fonts.py --check  # verify, write nothing
 
-The output is deterministic: running it again against the same ``xfonts-base``
-version gives byte-identical files.
+or from downloaded ``.deb`` files, without installing them::
+
+    apt-get install -y pcf2bdf
+    mkdir -p /tmp/retroboard-font-debs
+    (cd /tmp/retroboard-font-debs && apt-get download xfonts-base xfonts-75dpi)
+    python services/renderer/tools/build_fonts.py --debs /tmp/retroboard-font-debs
+
+The output is deterministic: running it again against the same package
+versions gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -27,30 +37,69 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-#: Codepoints kept from the misc-fixed fonts: printable ASCII and Latin-1.
-FIRST_CODEPOINT = 32
-LAST_CODEPOINT = 255
 #: Every glyph of the ASCII range is required (127–159 are control codes).
 REQUIRED_CODEPOINTS = range(32, 127)
 
-DEBIAN_PACKAGE = "xfonts-base"
-DEFAULT_SOURCE_DIR = Path("/usr/share/fonts/X11/misc")
+DEFAULT_SOURCE_ROOT = Path("/")
 DEFAULT_OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "retroboard_renderer" / "fonts"
+MISC_DIR = "usr/share/fonts/X11/misc"
+DPI75_DIR = "usr/share/fonts/X11/75dpi"
 
-#: Font name -> PCF file in ``xfonts-base``. The unsuffixed files are the
-#: ISO 10646 (Unicode) encoded variants, so BDF ``ENCODING`` equals the codepoint.
-MISC_FIXED: Mapping[str, str] = {
-    "4x6": "4x6.pcf.gz",
-    "5x7": "5x7.pcf.gz",
-    "6x10": "6x10.pcf.gz",
-    "6x12": "6x12.pcf.gz",
-    "7x13": "7x13.pcf.gz",
-    "8x13": "8x13.pcf.gz",
-    "9x18": "9x18.pcf.gz",
-    "10x20": "10x20.pcf.gz",
+
+@dataclass(frozen=True)
+class X11Font:
+    """Where one bundled X11 font comes from."""
+
+    package: str  # Debian package that ships the PCF file
+    directory: str  # its directory, relative to the file system root
+    pcf_file: str
+    licence: str  # one line, for the BDF's COMMENT; LICENSE has the full text
+
+
+_MISC_FIXED_LICENCE = "X11 misc-fixed, public domain"
+MISC_FIXED_NAMES = (
+    "4x6",
+    "5x7",
+    "5x8",
+    "6x9",
+    "6x10",
+    "6x12",
+    "6x13",
+    "6x13B",
+    "6x13O",
+    "7x13",
+    "7x13B",
+    "7x13O",
+    "7x14",
+    "7x14B",
+    "8x13",
+    "8x13B",
+    "8x13O",
+    "9x15",
+    "9x15B",
+    "9x18",
+    "9x18B",
+    "10x20",
+)
+
+#: Font name -> source. The unsuffixed PCF files are the ISO 10646 (Unicode)
+#: encoded variants, so BDF ``ENCODING`` equals the codepoint.
+X11_FONTS: Mapping[str, X11Font] = {
+    **{
+        name: X11Font("xfonts-base", MISC_DIR, f"{name}.pcf.gz", _MISC_FIXED_LICENCE)
+        for name in MISC_FIXED_NAMES
+    },
+    "clR6x12": X11Font(
+        "xfonts-base", MISC_DIR, "clR6x12.pcf.gz", "Schumacher Clean, permissive (see LICENSE)"
+    ),
+    "helvR12": X11Font(
+        "xfonts-75dpi", DPI75_DIR, "helvR12.pcf.gz", "Adobe Helvetica, permissive (see LICENSE)"
+    ),
 }
 
 TOM_THUMB_NAME = "tom-thumb"
@@ -170,10 +219,24 @@ class BuildError(RuntimeError):
     """The fonts could not be regenerated (missing tool, package or glyph)."""
 
 
-# --------------------------------------------------------------------------- misc-fixed
+# --------------------------------------------------------------------------- X11 fonts
 
 
-def debian_package_version(package: str) -> str:
+def keep_codepoint(codepoint: int) -> bool:
+    """Whether a glyph is worth shipping.
+
+    Dropped: C0/C1 control codes and DEL (never drawn as text), the Private
+    Use Area U+E000–U+F8FF (no agreed meaning), surrogates, noncharacters
+    (U+FDD0–U+FDEF, U+xxFFFE/F) and unencoded glyphs (``ENCODING -1``).
+    """
+    if codepoint < 32 or 127 <= codepoint <= 159:
+        return False
+    if 0xD800 <= codepoint <= 0xF8FF or 0xFDD0 <= codepoint <= 0xFDEF:
+        return False
+    return (codepoint & 0xFFFE) != 0xFFFE and codepoint <= 0x10FFFF
+
+
+def installed_package_version(package: str) -> str:
     """Return the installed version of a Debian package, or ``"unknown"``."""
     dpkg_query = shutil.which("dpkg-query")
     if dpkg_query is None:
@@ -185,6 +248,24 @@ def debian_package_version(package: str) -> str:
     )
     version = result.stdout.decode("ascii", "replace").strip()
     return version if result.returncode == 0 and version else "unknown"
+
+
+def extract_debs(deb_dir: Path, packages: Sequence[str], root: Path) -> dict[str, str]:
+    """Unpack ``<package>_*.deb`` from *deb_dir* into *root*; return the versions."""
+    dpkg_deb = shutil.which("dpkg-deb")
+    if dpkg_deb is None:
+        raise BuildError("dpkg-deb not found")
+    versions: dict[str, str] = {}
+    for package in packages:
+        debs = sorted(deb_dir.glob(f"{package}_*.deb"))
+        if len(debs) != 1:
+            raise BuildError(f"want exactly one {package}_*.deb in {deb_dir}, found {len(debs)}")
+        subprocess.run([dpkg_deb, "-x", str(debs[0]), str(root)], check=True)
+        result = subprocess.run(
+            [dpkg_deb, "-f", str(debs[0]), "Version"], capture_output=True, check=True
+        )
+        versions[package] = result.stdout.decode("ascii").strip()
+    return versions
 
 
 def pcf_to_bdf(pcf_path: Path, pcf2bdf: str) -> bytes:
@@ -199,11 +280,12 @@ def pcf_to_bdf(pcf_path: Path, pcf2bdf: str) -> bytes:
     return result.stdout
 
 
-def filter_bdf(bdf: bytes, keep: range, comments: Sequence[str]) -> bytes:
-    """Keep only the glyphs whose ``ENCODING`` is in *keep*.
+def filter_bdf(bdf: bytes, comments: Sequence[str]) -> bytes:
+    """Keep only the glyphs whose ``ENCODING`` passes :func:`keep_codepoint`.
 
     ``CHARS`` is recounted, *comments* are added after ``STARTFONT`` and a
     ``DEFAULT_CHAR`` that points at a dropped glyph is redirected to ``?``.
+    Glyph blocks are written unchanged, in codepoint order.
     """
     text = bdf.replace(b"\r\n", b"\n")
     head, sep, body = text.partition(b"\nCHARS ")
@@ -211,25 +293,23 @@ def filter_bdf(bdf: bytes, keep: range, comments: Sequence[str]) -> bytes:
         raise BuildError("not a BDF file: no CHARS line")
     body = body.split(b"\n", 1)[1]  # drop the old count
 
-    glyphs: list[bytes] = []
-    kept: set[int] = set()
+    glyphs: dict[int, bytes] = {}
     for block in re.findall(rb"^STARTCHAR.*?^ENDCHAR\n?", body, re.MULTILINE | re.DOTALL):
         match = _ENCODING.search(block)
         if match is None:
             continue
         codepoint = int(match.group(1))
-        if codepoint in keep:
-            glyphs.append(block if block.endswith(b"\n") else block + b"\n")
-            kept.add(codepoint)
+        if keep_codepoint(codepoint) and codepoint not in glyphs:
+            glyphs[codepoint] = block if block.endswith(b"\n") else block + b"\n"
 
-    missing = [cp for cp in REQUIRED_CODEPOINTS if cp not in kept]
+    missing = [cp for cp in REQUIRED_CODEPOINTS if cp not in glyphs]
     if missing:
         raise BuildError(f"font lacks required glyphs: {missing}")
 
     comment_lines = [b"COMMENT " + c.encode("ascii") for c in comments]
     default = _DEFAULT_CHAR.search(head)
-    if default is not None and int(default.group(1)) not in kept:
-        # The original default glyph (usually codepoint 0) was filtered out.
+    if default is not None and int(default.group(1)) not in glyphs:
+        # The original default glyph (codepoint 0) is a control code, not kept.
         head = _DEFAULT_CHAR.sub(b"DEFAULT_CHAR %d" % ord("?"), head)
         comment_lines.append(
             b"COMMENT DEFAULT_CHAR changed from %s to %d ('?')." % (default.group(1), ord("?"))
@@ -243,23 +323,24 @@ def filter_bdf(bdf: bytes, keep: range, comments: Sequence[str]) -> bytes:
     while out and not out[-1].strip():
         out.pop()
 
-    return b"\n".join(out) + b"\n\nCHARS %d\n" % len(glyphs) + b"".join(glyphs) + b"ENDFONT\n"
+    blocks = b"".join(glyphs[cp] for cp in sorted(glyphs))
+    return b"\n".join(out) + b"\n\nCHARS %d\n" % len(glyphs) + blocks + b"ENDFONT\n"
 
 
-def build_misc_fixed(name: str, source_dir: Path, pcf2bdf: str, package_version: str) -> bytes:
-    """Return the filtered BDF for one misc-fixed font."""
-    pcf_file = MISC_FIXED[name]
-    pcf_path = source_dir / pcf_file
+def build_x11_font(name: str, source_root: Path, pcf2bdf: str, package_version: str) -> bytes:
+    """Return the filtered BDF for one X11 font."""
+    font = X11_FONTS[name]
+    pcf_path = source_root / font.directory / font.pcf_file
     if not pcf_path.is_file():
-        raise BuildError(f"{pcf_path} not found; install it: apt-get install -y {DEBIAN_PACKAGE}")
+        raise BuildError(f"{pcf_path} not found; install it: apt-get install -y {font.package}")
     comments = [
-        f"RetroBoard font '{name}': X11 misc-fixed, public domain.",
-        f"Source: Debian package {DEBIAN_PACKAGE} {package_version}, file {pcf_file},",
+        f"RetroBoard font '{name}': {font.licence}.",
+        f"Source: Debian package {font.package} {package_version},",
+        f"file /{font.directory}/{font.pcf_file},",
         "converted with pcf2bdf by services/renderer/tools/build_fonts.py;",
-        f"only codepoints {FIRST_CODEPOINT}-{LAST_CODEPOINT} kept.",
+        "control characters and Private Use Area glyphs dropped, others unchanged.",
     ]
-    bdf = pcf_to_bdf(pcf_path, pcf2bdf)
-    return filter_bdf(bdf, range(FIRST_CODEPOINT, LAST_CODEPOINT + 1), comments)
+    return filter_bdf(pcf_to_bdf(pcf_path, pcf2bdf), comments)
 
 
 # --------------------------------------------------------------------------- tom-thumb
@@ -333,12 +414,21 @@ def build_tom_thumb() -> bytes:
 # --------------------------------------------------------------------------- driver
 
 
-def build_all(source_dir: Path, pcf2bdf: str) -> dict[str, bytes]:
-    """Return ``{file name: BDF bytes}`` for every bundled font."""
-    version = debian_package_version(DEBIAN_PACKAGE)
+def build_all(
+    source_root: Path, pcf2bdf: str, versions: Mapping[str, str] | None = None
+) -> dict[str, bytes]:
+    """Return ``{file name: BDF bytes}`` for every bundled font.
+
+    *versions* gives each Debian package's version; missing ones are asked
+    of ``dpkg-query`` (the installed packages).
+    """
+    known = dict(versions or {})
+    for font in X11_FONTS.values():
+        if font.package not in known:
+            known[font.package] = installed_package_version(font.package)
     files = {f"{TOM_THUMB_NAME}.bdf": build_tom_thumb()}
-    for name in MISC_FIXED:
-        files[f"{name}.bdf"] = build_misc_fixed(name, source_dir, pcf2bdf, version)
+    for name, font in X11_FONTS.items():
+        files[f"{name}.bdf"] = build_x11_font(name, source_root, pcf2bdf, known[font.package])
     return files
 
 
@@ -346,10 +436,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
-        "--source-dir",
+        "--source-root",
         type=Path,
-        default=DEFAULT_SOURCE_DIR,
-        help=f"where {DEBIAN_PACKAGE} put its PCF files (default: %(default)s)",
+        default=DEFAULT_SOURCE_ROOT,
+        help="root under which the packages put their PCF files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--debs",
+        type=Path,
+        help="read the PCF files from the <package>_*.deb files in this folder instead",
     )
     parser.add_argument(
         "--out-dir",
@@ -370,8 +465,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.pcf2bdf} not found; apt-get install -y pcf2bdf", file=sys.stderr)
         return 2
     try:
-        files = build_all(args.source_dir, pcf2bdf)
-    except BuildError as exc:
+        with tempfile.TemporaryDirectory() as tmp:
+            source_root: Path = args.source_root
+            versions: dict[str, str] = {}
+            if args.debs is not None:
+                source_root = Path(tmp)
+                packages = sorted({font.package for font in X11_FONTS.values()})
+                versions = extract_debs(args.debs, packages, source_root)
+            files = build_all(source_root, pcf2bdf, versions)
+    except (BuildError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
