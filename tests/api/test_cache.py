@@ -12,11 +12,13 @@ from tests.support.api_fakes import FakeMqtt
 from tests.support.fake_clock import FakeClock
 
 EMPTY_STATES = {
-    "apps_list": b'{"apps":[],"current":null,"catalog":{}}',
+    "apps_list": b'{"apps":[],"current":null,"instances":{}}',
     "current_app": b'{"app":null,"config":{}}',
     "settings": b'{"brightness":40}',
     "carousel_config": b'{"enabled":false,"apps":[],"current_index":0}',
     "realtime": b'{"enabled":true,"active":false,"protocol":null,"source":null,"fps":0.0}',
+    "app_types": b'{"types":{}}',
+    "assets": b'{"assets":[],"bytes":0,"limit":0}',
 }
 
 

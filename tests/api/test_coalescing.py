@@ -15,6 +15,7 @@ import websocket
 from retroboard_api.coalescing import GRACE
 from retroboard_common.contract import board_room
 from retroboard_common.sio_queue import create_manager
+from retroboard_common.topics import STATE_NAMES
 from tests.support.sio_recorder import SioRecorder
 from tests.support.stack import BOARD, Stack, wait_until
 
@@ -75,7 +76,7 @@ def test_a_client_that_stops_reading_catches_up_on_the_newest_state(
     stack: Stack, raw_client: RawClient
 ) -> None:
     # It gets the board's state on connect, then reads nothing for a while.
-    names = {raw_client.next_event()[0] for _ in range(6)}
+    names = {raw_client.next_event()[0] for _ in range(len(STATE_NAMES) + 1)}
     assert "settings" in names and "board_status" in names
 
     observer = SioRecorder(stack.url, auth={"board": BOARD}).connect()

@@ -46,11 +46,11 @@ def test_reads_match_the_retained_mqtt_state(stack: Stack) -> None:
         assert body["success"] is True
         assert stack.get(f"/api/boards/{BOARD}/{path}").json() == body
     apps = stack.get("/api/apps").json()
-    assert set(apps) == {"success", "apps", "current", "catalog"}
+    assert set(apps) == {"success", "apps", "current", "instances"}
     assert {"clock", "scroll_text", "stars"} <= set(apps["apps"])
     clock = stack.get("/api/apps/clock/config").json()
     assert clock["success"] is True and clock["app"] == "clock"
-    assert clock["config"] == apps["catalog"]["clock"]["config"]
+    assert clock["config"] == apps["instances"]["clock"]["config"]
     assert clock["schema"]["properties"].keys() >= {"font", "color"}
 
 

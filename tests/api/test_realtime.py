@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from retroboard_api import create_app
 from retroboard_common.topics import STATE_NAMES
 from tests.support.api_app import make_settings
 from tests.support.api_fakes import (
+    APP_TYPES,
     APPS_LIST,
+    ASSETS,
     CAROUSEL,
     CURRENT_APP,
     REALTIME,
@@ -27,6 +30,8 @@ BOOTED_SNAPSHOT = [
     ("settings", SETTINGS),
     ("carousel_config", CAROUSEL),
     ("realtime", REALTIME),
+    ("app_types", APP_TYPES),
+    ("assets", ASSETS),
     ("board_status", {"board": "test", "online": True}),
 ]
 """What a client of board ``test`` gets of a booted renderer, in order."""
@@ -135,6 +140,29 @@ def test_config_event_targets_an_app_or_the_current_one(
         **CURRENT_APP,
     }
     assert "app" not in mqtt.commands("config")[1].json()
+
+
+def test_app_instances_are_created_and_deleted_by_events(
+    app: Any, mqtt: FakeMqtt, renderer: ScriptedRenderer
+) -> None:
+    renderer.boot()
+    created = json.loads(json.dumps(APPS_LIST))
+    created["apps"].append("clock-2")
+    created["instances"]["clock-2"] = {**created["instances"]["clock"]}
+    renderer.replies["create_app"] = {"success": True, "state": {"apps_list": created}}
+    renderer.replies["delete_app"] = {
+        "success": False,
+        "code": "conflict",
+        "error": "'clock' is one of the original apps and cannot be deleted",
+    }
+    client = connect(app, query_string="board=test")
+    body = client.emit("create_app", {"id": "clock-2", "type": "clock"}, callback=True)
+    assert body == {"success": True, **created}
+    assert mqtt.commands("create_app")[0].json()["id"] == "clock-2"
+    refused = client.emit("delete_app", {"id": "clock"}, callback=True)
+    assert refused["success"] is False and "original" in refused["error"]
+    bad = client.emit("create_app", {"id": "Not Valid", "type": "clock"}, callback=True)
+    assert bad["success"] is False and len(mqtt.commands("create_app")) == 1
 
 
 def test_preview_joins_the_room_and_asks_for_frames(app: Any, mqtt: FakeMqtt) -> None:

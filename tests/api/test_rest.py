@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from retroboard_api import create_app
 from tests.support.api_app import make_settings
 from tests.support.api_fakes import (
+    APP_TYPES,
     APPS_LIST,
     CAROUSEL,
     CURRENT_APP,
@@ -64,8 +65,18 @@ def test_reads_return_state_payload_fields(client: FlaskClient, renderer: Script
     assert client.get("/api/apps/scroll_text/config").get_json() == {
         "success": True,
         "app": "scroll_text",
+        "type": "scroll_text",
         "config": {"text": "Hello"},
-        "schema": APPS_LIST["catalog"]["scroll_text"]["schema"],  # type: ignore[index]
+        "schema": APP_TYPES["types"]["scroll_text"]["schema"],
+    }
+    assert client.get("/api/app-types").get_json() == {"success": True, **APP_TYPES}
+    assert client.get("/api/apps/scroll_text").get_json() == {
+        "success": True,
+        "id": "scroll_text",
+        "type": "scroll_text",
+        "config": {"text": "Hello"},
+        "stale": False,
+        "error": None,
     }
     assert client.get("/api/boards/test/settings").get_json() == {"success": True, **SETTINGS}
 
@@ -161,9 +172,9 @@ def test_app_config_post_answers_with_that_app(
     client: FlaskClient, mqtt: FakeMqtt, renderer: ScriptedRenderer
 ) -> None:
     renderer.boot()
-    catalog = json.loads(json.dumps(APPS_LIST))
-    catalog["catalog"]["scroll_text"]["config"] = {"text": "Yo"}
-    renderer.replies["config"] = success({"apps_list": catalog})
+    apps_list = json.loads(json.dumps(APPS_LIST))
+    apps_list["instances"]["scroll_text"]["config"] = {"text": "Yo"}
+    renderer.replies["config"] = success({"apps_list": apps_list})
     response = client.post("/api/apps/scroll_text/config", json={"text": "Yo"})
     assert response.status_code == 200
     assert response.get_json()["config"] == {"text": "Yo"}

@@ -24,11 +24,13 @@ from tests.support.waiting import wait_until
 
 def board_state(board: str, brightness: int = 75) -> dict[str, Any]:
     return {
-        "apps_list": {"apps": ["clock"], "current": "clock", "catalog": {}},
+        "apps_list": {"apps": ["clock"], "current": "clock", "instances": {}},
         "current_app": {"app": "clock", "config": {"font": "6x10", "board": board}},
         "settings": {"brightness": brightness},
         "carousel_config": {"enabled": False, "apps": [], "current_index": 0},
         "realtime": {"enabled": True, "active": False, "protocol": None, "source": None, "fps": 0},
+        "app_types": {"types": {}},
+        "assets": {"assets": [], "bytes": 0, "limit": 0},
     }
 
 

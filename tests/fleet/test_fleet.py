@@ -111,7 +111,7 @@ def brightness_is(value: int) -> Callable[[Any], bool]:
 
 def fence_text_is(text: str) -> Callable[[Any], bool]:
     """An ``apps_list`` payload predicate: the scroll text's configured text."""
-    return lambda data: bool(data["catalog"]["scroll_text"]["config"].get("text") == text)
+    return lambda data: bool(data["instances"]["scroll_text"]["config"].get("text") == text)
 
 
 def connect(fleet: Fleet, board: str) -> SioRecorder:

@@ -27,14 +27,16 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-BOARDS = [f"board-{n:04d}" for n in range(1000)]  # 8 retained messages each, 2.3 KB
+BOARDS = [f"board-{n:04d}" for n in range(1000)]  # 10 retained messages each, 2.3 KB
 APPS = ",".join(f'"app-{n:03d}"' for n in range(240))  # a real apps_list is ~2 KB too
 STATES = {
-    "apps_list": f'{{"apps":[{APPS}],"current":null,"catalog":{{}}}}'.encode(),
+    "apps_list": f'{{"apps":[{APPS}],"current":null,"instances":{{}}}}'.encode(),
     "current_app": b'{"app":null,"config":{}}',
     "settings": b'{"brightness":40}',
     "carousel_config": b'{"enabled":false,"apps":[],"current_index":0}',
     "realtime": b'{"enabled":true,"active":false,"protocol":null,"source":null,"fps":0.0}',
+    "app_types": b'{"types":{}}',
+    "assets": b'{"assets":[],"bytes":0,"limit":0}',
 }
 HEALTH = b'{"store":"ok","error":null}'
 

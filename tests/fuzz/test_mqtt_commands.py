@@ -51,6 +51,9 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     | json_values,
     "ttl": st.floats(-10, 1000) | json_values,
     "transaction": st.text(max_size=8) | st.integers() | json_values,
+    "id": app_names | st.sampled_from(["clock-2", "my-app"]) | json_values,
+    "type": app_names | json_values,
+    "name": st.sampled_from(["logo", "", "Logo", "../x", "a" * 80]) | json_values,
 }
 
 
@@ -120,11 +123,13 @@ def current_state(probe: MqttProbe) -> dict[str, Any]:
 
 def restore(probe: MqttProbe, state: dict[str, Any]) -> None:
     """Put the board back as ``state`` says (after a command that was accepted)."""
+    created = set(current_state(probe)["apps_list"]["apps"]) - set(state["apps_list"]["apps"])
     steps: list[tuple[str, dict[str, Any]]] = [
+        *(("delete_app", {"id": name}) for name in sorted(created)),
         ("carousel", {"enabled": False, "apps": state["carousel_config"]["apps"]}),
         *(
             ("config", {"app": name, "config": info["config"]})
-            for name, info in state["apps_list"]["catalog"].items()
+            for name, info in state["apps_list"]["instances"].items()
         ),
         ("switch", {"app": state["current_app"]["app"]}),
         ("settings", state["settings"]),
@@ -170,3 +175,24 @@ def test_every_bad_command_is_refused_and_changes_nothing(
     assert renderer.running
     assert probe.request(BOARD, "settings", {"brightness": 55})["success"] is True
     assert len(accepted) < EXAMPLES // 2  # mostly bad input, as intended
+
+
+def test_every_bad_image_upload_is_refused_and_stores_nothing(
+    renderer_probe: tuple[ServiceProcess, MqttProbe],
+) -> None:
+    renderer, probe = renderer_probe
+    baseline = current_state(probe)
+    names = st.sampled_from(["logo", "x", "Bad", "a" * 80, "..", "logo/extra/levels"])
+    signatures = st.sampled_from([b"", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\0\0\0\0WEBP", b"BM"])
+
+    @given(name=names, head=signatures, body=st.binary(max_size=256))
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    def fuzz(name: str, head: bytes, body: bytes) -> None:
+        probe.clear()
+        probe.publish(f"{BASE}/cmd/asset/{name}", head + body, qos=0)
+        reply = probe.wait_for(f"{BASE}/response/asset", timeout=10).json()
+        assert renderer.running, renderer.output()[-2000:]
+        assert reply["success"] is False and reply["code"], reply
+
+    fuzz()
+    assert current_state(probe) == baseline

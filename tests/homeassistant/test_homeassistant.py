@@ -136,7 +136,7 @@ def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> Non
     ha.state(text["state_topic"], lambda s: s == "Ding dong")
     apps_list = ha.probe.wait_for(
         f"retroboard/{BOARD}/state/apps_list",
-        lambda m: m.json()["catalog"]["scroll_text"]["config"]["text"] == "Ding dong",
+        lambda m: m.json()["instances"]["scroll_text"]["config"]["text"] == "Ding dong",
     )
     assert apps_list.json()["current"] == "clock"  # the text alone does not switch
 

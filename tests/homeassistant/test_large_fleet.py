@@ -34,10 +34,17 @@ DRAIN = re.compile(
 )
 JITTER = 0.02  # s: 40 messages' worth, against 3,900 of them in ~2 s
 MARKER = "homeassistant/retroboard_bridge/announced"
-SCROLL_TEXT = {
-    "description": "Scrolls a message",
-    "schema": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 80}}},
-    "config": {"text": "hello"},
+SCROLL_TEXT = {"type": "scroll_text", "config": {"text": "hello"}, "stale": False, "error": None}
+TYPES = {
+    "types": {
+        "scroll_text": {
+            "description": "Scrolls a message",
+            "schema": {
+                "type": "object",
+                "properties": {"text": {"type": "string", "maxLength": 80}},
+            },
+        }
+    }
 }
 
 
@@ -48,12 +55,14 @@ def board_messages(board: str, n: int) -> list[tuple[str, bytes]]:
         "apps_list": {
             "apps": ["clock", "scroll_text"],
             "current": "clock",
-            "catalog": {"scroll_text": SCROLL_TEXT},
+            "instances": {"scroll_text": SCROLL_TEXT},
         },
         "current_app": {"app": "clock", "config": {}},
         "settings": {"brightness": n % 101},
         "carousel_config": {"enabled": False, "apps": [], "current_index": 0},
         "realtime": {"enabled": True, "active": False, "protocol": None, "source": None, "fps": 0},
+        "app_types": TYPES,
+        "assets": {"assets": [], "bytes": 0, "limit": 0},
     }
     messages = [(topics.state(name), json.dumps(p).encode()) for name, p in states.items()]
     return [*messages, (topics.index, b"1"), (topics.status, b"online")]

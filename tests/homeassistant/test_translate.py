@@ -14,7 +14,7 @@ from retroboard_common.commands import CommandError
 
 def view(app: str | None = "clock", last: str | None = None) -> BoardView:
     board = BoardView()
-    board.update("apps_list", {"apps": ["clock", "stars"], "current": app, "catalog": {}})
+    board.update("apps_list", {"apps": ["clock", "stars"], "current": app, "instances": {}})
     board.update("current_app", {"app": last, "config": {}})
     board.update("current_app", {"app": app, "config": {}})
     return board

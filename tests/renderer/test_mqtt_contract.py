@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from retroboard_common.app_configs import ClockConfig
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
@@ -42,11 +43,20 @@ def test_announces_online_and_every_state_topic_retained(
     apps = retained_state(broker, "apps_list")
     assert apps["apps"] == ["clock", "scroll_text", "stars"]
     assert apps["current"] == "clock"
-    assert set(apps["catalog"]["clock"]) == {"description", "schema", "config"}
+    assert apps["instances"]["clock"] == {
+        "type": "clock",
+        "config": ClockConfig().model_dump(),
+        "stale": False,
+        "error": None,
+    }
+    types = retained_state(broker, "app_types")["types"]
+    assert {"clock", "scroll_text", "stars", "countdown", "weather", "image"} <= set(types)
+    assert set(types["clock"]) == {"description", "schema"}
     assert retained_state(broker, "current_app") == {
         "app": "clock",
-        "config": {"font": "6x10", "color": [255, 255, 255]},
+        "config": ClockConfig().model_dump(),
     }
+    assert retained_state(broker, "assets")["assets"] == []
     assert retained_state(broker, "settings") == {"brightness": 80}
     assert retained_state(broker, "carousel_config") == {
         "enabled": False,
@@ -76,7 +86,7 @@ def test_config_of_current_and_of_other_app(
     assert retained_state(broker, "current_app")["config"]["color"] == [255, 0, 0]
     reply = probe.request(BOARD, "config", {"app": "stars", "config": {"lifetime": 12}})
     assert reply["success"] and set(reply["state"]) == {"apps_list"}
-    assert retained_state(broker, "apps_list")["catalog"]["stars"]["config"]["lifetime"] == 12
+    assert retained_state(broker, "apps_list")["instances"]["stars"]["config"]["lifetime"] == 12
 
 
 def test_settings(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
@@ -119,6 +129,8 @@ def test_request_state_republishes_everything(renderer: ServiceProcess, probe: M
         "settings",
         "carousel_config",
         "realtime",
+        "app_types",
+        "assets",
     }
     for name in reply["state"]:
         probe.wait_for(f"{STATE}/{name}")

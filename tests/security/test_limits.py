@@ -45,7 +45,7 @@ def stack(secured: Stack) -> Stack:
 
 
 def test_the_text_limit_is_in_the_schema_and_enforced(stack: Stack) -> None:
-    schema = stack.get("/api/apps", headers=AUTH).json()
+    schema = stack.get("/api/app-types", headers=AUTH).json()["types"]["scroll_text"]
     text_schema = json.dumps(schema)
     assert f'"maxLength": {MAX_TEXT_LENGTH}' in text_schema
     ok = stack.post(

@@ -2,7 +2,7 @@
 
 Anyone with broker credentials can publish a retained ``state/<name>``. The api's
 cache serves it over REST and Socket.IO; the bridge's mirror sends it to every
-dashboard and to Home Assistant. ``{"catalog": "x"}`` on ``state/apps_list`` made
+dashboard and to Home Assistant. ``{"instances": "x"}`` on ``state/apps_list`` made
 ``/api/apps/<app>/config`` answer 500, a ``NaN`` made REST answer JSON no client can
 parse, an 8 MB ``apps_list`` was cached and served whole. Now a payload that is over
 its topic's limit, not standard JSON or not valid for its model is ignored (logged
@@ -48,14 +48,16 @@ def strict(text: str) -> Any:
 def oversized_apps_list() -> bytes:
     """A valid ``apps_list`` just over its limit (the attack used 8 MB)."""
     data: dict[str, Any] = json.loads(json.dumps(APPS_LIST))  # a deep copy
-    data["catalog"]["clock"]["description"] = "x" * STATES["apps_list"].max_bytes
+    data["instances"]["clock"]["config"]["font"] = "x" * STATES["apps_list"].max_bytes
     return json.dumps(data).encode()
 
 
 # Each: a topic, a bad payload, and the REST read that must keep the last good value.
 BAD_STATE = [
-    pytest.param(APPS, b'{"catalog":"x"}', "/api/apps/clock/config", id="catalog-not-an-object"),
-    pytest.param(APPS, b'{"apps":"x","current":null,"catalog":{}}', "/api/apps", id="apps-wrong"),
+    pytest.param(
+        APPS, b'{"instances":"x"}', "/api/apps/clock/config", id="instances-not-an-object"
+    ),
+    pytest.param(APPS, b'{"apps":"x","current":null,"instances":{}}', "/api/apps", id="apps-wrong"),
     pytest.param(APPS, oversized_apps_list(), "/api/apps", id="oversized-apps_list"),
     pytest.param(
         f"retroboard/{BOARD}/state/settings", b'{"brightness":NaN}', "/api/settings", id="nan"
@@ -117,7 +119,7 @@ def test_api_logs_a_bad_topic_once(
     renderer.boot()
     with caplog.at_level(logging.WARNING):
         for _ in range(5):  # e.g. the retained copy at every reconnect
-            mqtt.deliver(APPS, b'{"catalog":"x"}')
+            mqtt.deliver(APPS, b'{"instances":"x"}')
     warnings = [r for r in caplog.records if APPS in r.getMessage()]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "apps" in warnings[0].getMessage()  # says what is wrong

@@ -86,19 +86,29 @@ class FakeMqtt:
 APPS_LIST = {
     "apps": ["clock", "scroll_text"],
     "current": "clock",
-    "catalog": {
+    "instances": {
+        "clock": {"type": "clock", "config": {"font": "6x10"}, "stale": False, "error": None},
+        "scroll_text": {
+            "type": "scroll_text",
+            "config": {"text": "Hello"},
+            "stale": False,
+            "error": None,
+        },
+    },
+}
+APP_TYPES: dict[str, Any] = {
+    "types": {
         "clock": {
             "description": "A clock",
             "schema": {"type": "object", "properties": {"font": {"type": "string"}}},
-            "config": {"font": "6x10"},
         },
         "scroll_text": {
             "description": "Scrolling text",
             "schema": {"type": "object", "properties": {"text": {"type": "string"}}},
-            "config": {"text": "Hello"},
         },
-    },
+    }
 }
+ASSETS = {"assets": [], "bytes": 0, "limit": 32 * 1024 * 1024}
 CURRENT_APP = {"app": "clock", "config": {"font": "6x10"}}
 SETTINGS = {"brightness": 75}
 CAROUSEL = {"enabled": False, "apps": [], "current_index": 0}
@@ -125,13 +135,15 @@ class ScriptedRenderer:
         self.mqtt.deliver(self.topic(f"state/{name}"), json.dumps(payload, separators=(",", ":")))
 
     def boot(self) -> None:
-        """Say online and publish the four state payloads."""
+        """Say online and publish every state payload."""
         self.mqtt.deliver(self.topic("status"), b"online")
         self.publish_state("apps_list", APPS_LIST)
         self.publish_state("current_app", CURRENT_APP)
         self.publish_state("settings", SETTINGS)
         self.publish_state("carousel_config", CAROUSEL)
         self.publish_state("realtime", REALTIME)
+        self.publish_state("app_types", APP_TYPES)
+        self.publish_state("assets", ASSETS)
 
     def _on_publish(self, message: Published) -> None:
         prefix = self.topic("cmd/")

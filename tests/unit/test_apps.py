@@ -8,10 +8,8 @@ from pydantic import BaseModel, ValidationError
 
 from retroboard_common.app_configs import APP_CONFIGS, ClockConfig, ScrollTextConfig, StarsConfig
 from retroboard_renderer.apps import APPS
-from retroboard_renderer.apps.clock import Clock
 from retroboard_renderer.apps.scroll_text import ScrollText
 from retroboard_renderer.apps.stars import Stars
-from tests.support.fake_clock import FakeClock
 
 
 def lit(frame: np.ndarray) -> np.ndarray:
@@ -19,8 +17,9 @@ def lit(frame: np.ndarray) -> np.ndarray:
     return np.asarray(frame.any(axis=2))
 
 
-def test_registry_lists_the_three_apps_in_order() -> None:
-    assert list(APPS) == ["clock", "scroll_text", "stars"]
+def test_registry_lists_the_original_apps_first() -> None:
+    assert list(APPS)[:3] == ["clock", "scroll_text", "stars"]
+    assert {"countdown", "weather", "image", "web_image"} <= set(APPS)
 
 
 def test_each_app_draws_with_the_config_model_the_api_documents() -> None:
@@ -28,7 +27,9 @@ def test_each_app_draws_with_the_config_model_the_api_documents() -> None:
 
 
 def test_defaults_match_the_original() -> None:
-    assert ClockConfig().model_dump() == {"font": "6x10", "color": [255, 255, 255]}
+    # The clock's defaults (same look, more fields): tests/unit/test_clock_app.py.
+    assert ClockConfig().model_dump()["font"] == "6x10"
+    assert ClockConfig().model_dump()["color"] == [255, 255, 255]
     assert ScrollTextConfig().model_dump() == {
         "text": "Hello, World!",
         "font": "6x10",
@@ -37,35 +38,6 @@ def test_defaults_match_the_original() -> None:
         "fps": 30,
     }
     assert StarsConfig().model_dump() == {"spawn_rate": 1, "lifetime": 40, "fps": 60}
-
-
-def test_clock_draws_centred_white_time() -> None:
-    clock = Clock(ClockConfig(), 64, 32, wall_clock=lambda: 0.0)
-    frame = clock.render(0.0)
-    ys, xs = np.nonzero(lit(frame))
-    assert len(xs) > 20
-    assert set(map(tuple, frame[lit(frame)])) == {(255, 255, 255)}
-    # Centred: the ink's margins left and right differ by at most a glyph column.
-    assert abs(xs.min() - (63 - xs.max())) <= 6
-    assert abs(ys.min() - (31 - ys.max())) <= 4
-
-
-def test_clock_redraws_when_the_second_changes() -> None:
-    wall = FakeClock(0.0)
-    clock = Clock(ClockConfig(), 64, 32, wall_clock=wall)
-    first = clock.render(0.0).copy()
-    wall.advance(1.0)
-    assert not np.array_equal(first, clock.render(1.0))
-    assert 0 < clock.frame_delay(1.0) <= 1.001
-
-
-def test_clock_color_and_font_apply_live() -> None:
-    clock = Clock(ClockConfig(), 64, 32, wall_clock=lambda: 0.0)
-    narrow = lit(clock.render(0.0)).sum()
-    clock.configure(ClockConfig(font="9x18", color=[255, 0, 0]))
-    frame = clock.render(0.0)
-    assert set(map(tuple, frame[lit(frame)])) == {(255, 0, 0)}
-    assert lit(frame).sum() > narrow
 
 
 def test_red_scroll_text_puts_red_pixels_and_moves_them() -> None:

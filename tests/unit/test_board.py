@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from retroboard_common.app_configs import ScrollTextConfig
 from retroboard_common.commands import CommandError
 from retroboard_common.models import CarouselEntry
 from retroboard_renderer.board import Board
@@ -215,11 +218,22 @@ def test_saved_garbage_for_one_app_falls_back_to_its_defaults(
     assert board.config_of("stars").model_dump()["lifetime"] == 9
 
 
-def test_apps_list_publishes_each_apps_schema_and_config(board: Board) -> None:
+def test_apps_list_gives_each_instances_type_and_config(board: Board) -> None:
     payload = board.apps_list().model_dump(by_alias=True)
     assert payload["apps"] == ["clock", "scroll_text", "stars"]
     assert payload["current"] == "clock"
-    info = payload["catalog"]["scroll_text"]
+    info = payload["instances"]["scroll_text"]
+    assert info == {
+        "type": "scroll_text",
+        "config": ScrollTextConfig().model_dump(),
+        "stale": False,
+        "error": None,
+    }
+
+
+def test_the_types_catalog_holds_each_types_description_and_schema(board: Board) -> None:
+    payload = board.payload("app_types").model_dump(by_alias=True)
+    info = payload["types"]["scroll_text"]
     assert info["schema"]["properties"]["speed"]["minimum"] == 1
-    assert info["config"]["text"] == "Hello, World!"
     assert info["description"]
+    assert "schema" not in json.dumps(board.apps_list().model_dump(by_alias=True))

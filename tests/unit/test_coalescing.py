@@ -63,6 +63,8 @@ def test_the_coalesced_events_are_the_state_events_board_status_and_frame() -> N
         "settings",
         "carousel_config",
         "realtime",
+        "app_types",
+        "assets",
         "board_status",
         "frame",
     } == COALESCED_EVENTS

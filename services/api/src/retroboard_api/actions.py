@@ -12,7 +12,13 @@ from retroboard_api.cache import StateCache
 from retroboard_api.commands import CommandGateway
 from retroboard_api.errors import ApiError, detail
 from retroboard_common.contract import VERBS
-from retroboard_common.models import Payload
+from retroboard_common.models import (
+    ASSET_CONTENT_TYPES,
+    CreateAppBody,
+    DeleteAppBody,
+    DeleteAssetBody,
+    Payload,
+)
 from retroboard_common.topics import StateName, is_valid_board_id
 
 Json = dict[str, Any]
@@ -39,8 +45,21 @@ class BoardActions:
         return _success(self._state(board, name))
 
     def app_config(self, board: str, app: str) -> Json:
-        """One app's config and JSON Schema."""
-        return _app_body(self._state(board, "apps_list"), app)
+        """One app instance's config and its type's JSON Schema."""
+        return self._config_body(board, self._state(board, "apps_list"), app)
+
+    def app_instance(self, board: str, app: str) -> Json:
+        """One app instance: type, config, and how its data fetching goes."""
+        return _instance_body(self._state(board, "apps_list"), app)
+
+    def asset_file(self, board: str, name: str) -> tuple[bytes, str]:
+        """An image's stored file and its content type."""
+        self.require_board(board)
+        data = self.gateway.fetch_asset(board, name)
+        assets = self._cached(board, "assets") or {}
+        formats = {item.get("name"): item.get("format") for item in assets.get("assets", [])}
+        content_type = ASSET_CONTENT_TYPES.get(str(formats.get(name)), "application/octet-stream")
+        return data, content_type
 
     # --- commands ----------------------------------------------------------------
 
@@ -56,9 +75,29 @@ class BoardActions:
         """Merge ``config`` into ``app``'s config (applied live if it is showing)."""
         apps_list = self._cached(board, "apps_list")
         if apps_list is not None:
-            _app_body(apps_list, app)  # 404 for an unknown app, without a round trip
+            _instance(apps_list, app)  # 404 for an unknown app, without a round trip
         state = self._send(board, "config", {"app": app, "config": config}, config_fields=True)
-        return _app_body(self._pick(board, state, "apps_list"), app)
+        return self._config_body(board, self._pick(board, state, "apps_list"), app)
+
+    def create_app(self, board: str, body: CreateAppBody) -> Json:
+        """Add an app instance; answers with it."""
+        state = self._send(board, "create_app", body.model_dump(mode="json", exclude_none=True))
+        return _instance_body(self._pick(board, state, "apps_list"), body.id)
+
+    def delete_app(self, board: str, app: str) -> Json:
+        """Remove an app instance; answers with the new ``apps_list``."""
+        return self.command(board, "delete_app", DeleteAppBody(id=app))
+
+    def delete_asset(self, board: str, name: str) -> Json:
+        """Remove an image from the library; answers with the new ``assets``."""
+        return self.command(board, "delete_asset", DeleteAssetBody(name=name))
+
+    def upload_asset(self, board: str, name: str, data: bytes) -> Json:
+        """Store an image in the board's library; answers with its entry."""
+        self.require_board(board)
+        response = self.gateway.upload(board, name, data)
+        asset = (response.state or {}).get("asset")
+        return _success(asset if isinstance(asset, dict) else {"name": name})
 
     def configure_current(self, board: str, config: Json) -> Json:
         """Merge ``config`` into the current app's config (legacy ``POST /api/config``)."""
@@ -77,6 +116,18 @@ class BoardActions:
                 error.details = [_strip_config(item) for item in error.details]
             raise
         return dict(response.state or {})
+
+    def _config_body(self, board: str, apps_list: Json, app: str) -> Json:
+        entry = _instance(apps_list, app)
+        types = (self._cached(board, "app_types") or {}).get("types", {})
+        app_type = types.get(entry.get("type"), {}) if isinstance(types, dict) else {}
+        return {
+            "success": True,
+            "app": app,
+            "type": entry.get("type"),
+            "config": entry.get("config"),
+            "schema": app_type.get("schema", {}) if isinstance(app_type, dict) else {},
+        }
 
     def _pick(self, board: str, state: Json, name: StateName) -> Json:
         value = state.get(name)
@@ -100,19 +151,19 @@ def _success(payload: Json) -> Json:
     return {"success": True, **payload}
 
 
-def _app_body(apps_list: Json, app: str) -> Json:
-    entry = apps_list.get("catalog", {}).get(app)
+def _instance(apps_list: Json, app: str) -> Json:
+    instances = apps_list.get("instances", {})
+    entry = instances.get(app) if isinstance(instances, dict) else None
     if not isinstance(entry, dict):
         known = ", ".join(apps_list.get("apps", []))
         raise ApiError(
             404, f"unknown app {app!r}; choose one of {known}", [detail(["app"], "unknown app")]
         )
-    return {
-        "success": True,
-        "app": app,
-        "config": entry.get("config"),
-        "schema": entry.get("schema"),
-    }
+    return entry
+
+
+def _instance_body(apps_list: Json, app: str) -> Json:
+    return {"success": True, "id": app, **_instance(apps_list, app)}
 
 
 def _strip_config(item: Json) -> Json:

@@ -19,7 +19,7 @@ from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError
 from retroboard_common.inbound import Refusals, decode_model
 from retroboard_common.models import MAX_RESPONSE_BYTES, CommandResponse, ErrorCode
-from retroboard_common.topics import ALL_RESPONSES, BoardTopics
+from retroboard_common.topics import ALL_ASSET_DATA, ALL_RESPONSES, ASSET_UPLOAD, BoardTopics
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,10 @@ STATUS_BY_CODE: Final[dict[ErrorCode, int]] = {
     "too_large": 413,
     "unknown_app": 404,
     "unknown_verb": 404,
+    "unknown_asset": 404,
+    "unknown_type": 404,
+    "exists": 409,
+    "unsupported": 415,
     "invalid": 422,
     "conflict": 409,
     "internal": 500,
@@ -74,9 +78,13 @@ class Messenger(Protocol):
 class _Waiter:
     """One command in flight: the event its caller waits on, and the answer."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, expects_data: bool = False) -> None:
+        self.expects_data = expects_data
+        """Only the bytes or a refusal complete it (the success answer may come first)."""
         self.done = threading.Event()
         self.response: CommandResponse | None = None
+        self.data: bytes | None = None
+        """A binary answer (``asset_data/<transaction>``), when one is expected."""
 
 
 class CommandGateway:
@@ -93,6 +101,7 @@ class CommandGateway:
     def attach(self) -> None:
         """Listen to every board's responses."""
         self.mqtt.subscribe(ALL_RESPONSES, self.handle_response)
+        self.mqtt.subscribe(ALL_ASSET_DATA, self.handle_asset_data, live_only=True)
 
     def send(self, board_id: str, verb: str, payload: dict[str, Any]) -> CommandResponse:
         """Send one command and return the renderer's successful response.
@@ -100,18 +109,53 @@ class CommandGateway:
         Raises :class:`ApiError`: 503 when the broker or the renderer is away (nothing
         is sent), 504 when no answer comes in time, or the status of the refusal.
         """
+
+        def publish(transaction: str) -> PublishResult:
+            body = json.dumps({**payload, "transaction": transaction}, separators=(",", ":"))
+            return self.mqtt.publish(BoardTopics(board_id).cmd(verb), body, qos=0)
+
+        return _answer(self._round_trip(board_id, verb, publish))
+
+    def upload(self, board_id: str, name: str, data: bytes) -> CommandResponse:
+        """Publish an image to ``cmd/asset/<name>/<transaction>``; like :meth:`send`."""
+        topics = BoardTopics(board_id)
+
+        def publish(transaction: str) -> PublishResult:
+            return self.mqtt.publish(topics.asset_upload(name, transaction), data, qos=0)
+
+        return _answer(self._round_trip(board_id, ASSET_UPLOAD, publish))
+
+    def fetch_asset(self, board_id: str, name: str) -> bytes:
+        """The stored file of image ``name`` (``cmd/asset_data``); errors like :meth:`send`."""
+
+        def publish(transaction: str) -> PublishResult:
+            body = json.dumps({"name": name, "transaction": transaction}, separators=(",", ":"))
+            return self.mqtt.publish(BoardTopics(board_id).cmd("asset_data"), body, qos=0)
+
+        waiter = self._round_trip(board_id, "asset_data", publish, expects_data=True)
+        if waiter.data is not None:
+            return waiter.data
+        _answer(waiter)  # raises the refusal
+        raise ApiError(500, f"board {board_id!r} answered asset_data without the file")
+
+    def _round_trip(
+        self,
+        board_id: str,
+        verb: str,
+        publish: Callable[[str], PublishResult],
+        *,
+        expects_data: bool = False,
+    ) -> _Waiter:
         if not self.mqtt.connected:
             raise ApiError(503, "the MQTT broker is unreachable; nothing was sent")
         if not self.cache.is_online(board_id):
             raise ApiError(503, f"the renderer of board {board_id!r} is offline; nothing was sent")
         transaction = uuid.uuid4().hex
-        waiter = _Waiter()
+        waiter = _Waiter(expects_data=expects_data)
         with self._lock:
             self._waiting[transaction] = waiter
         try:
-            body = json.dumps({**payload, "transaction": transaction}, separators=(",", ":"))
-            result = self.mqtt.publish(BoardTopics(board_id).cmd(verb), body, qos=0)
-            if result.rc != 0:
+            if publish(transaction).rc != 0:
                 raise ApiError(503, "the MQTT broker is unreachable; nothing was sent")
             if not waiter.done.wait(self.timeout):
                 raise ApiError(
@@ -120,12 +164,16 @@ class CommandGateway:
         finally:
             with self._lock:
                 self._waiting.pop(transaction, None)
-        response = waiter.response
-        assert response is not None  # set before done
-        if not response.success:
-            details = [item.model_dump() for item in response.details or []]
-            raise ApiError(status_for(response.code), response.error or "refused", details)
-        return response
+        return waiter
+
+    def handle_asset_data(self, topic: str, payload: bytes) -> None:
+        """Hand an image's bytes to the caller waiting for their transaction."""
+        transaction = topic.rsplit("/", 1)[-1]
+        with self._lock:
+            waiter = self._waiting.get(transaction)
+        if waiter is not None:
+            waiter.data = payload
+            waiter.done.set()
 
     def handle_response(self, topic: str, payload: bytes) -> None:
         """Hand a ``response/<verb>`` to the caller waiting for its transaction.
@@ -141,6 +189,16 @@ class CommandGateway:
             return
         with self._lock:
             waiter = self._waiting.get(response.transaction)
-        if waiter is not None:
+        if waiter is not None and not (waiter.expects_data and response.success):
             waiter.response = response
             waiter.done.set()
+
+
+def _answer(waiter: _Waiter) -> CommandResponse:
+    """The successful response a waiter got, or its refusal raised as an ApiError."""
+    response = waiter.response
+    assert response is not None  # set before done
+    if not response.success:
+        details = [item.model_dump() for item in response.details or []]
+        raise ApiError(status_for(response.code), response.error or "refused", details)
+    return response

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any, NoReturn
 
-from flask import Flask, Request, Response, current_app, jsonify, request
+from flask import Flask, Request, Response, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -135,6 +135,6 @@ def _message(error: HTTPException) -> str:
     if error.code == 405:
         return f"method {request.method} not allowed on {request.path}"
     if error.code == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = request.max_content_length  # the app's, or an upload route's own
         return f"request body larger than {limit} bytes" if limit else "request body too large"
     return error.description or error.name

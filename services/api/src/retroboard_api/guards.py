@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hmac
+import re
+from typing import Final
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from retroboard_api.errors import ApiError
 from retroboard_api.origins import OriginPolicy
+from retroboard_common.models import MAX_ASSET_BYTES
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 OPEN_PATHS = frozenset({"/api/health"})
+UPLOAD_PATH: Final = re.compile(r"^/api(/boards/[^/]+)?/assets$")
+MAX_UPLOAD_BODY: Final = MAX_ASSET_BYTES + 64 * 1024
+"""An image upload's whole multipart body: the file and the form's own bytes."""
 
 
 def register_guards(
@@ -73,6 +79,9 @@ def require_json_body() -> None:
     """
     if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
         return
+    if request.method == "POST" and UPLOAD_PATH.match(request.path):
+        require_upload()
+        return
     data = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     # A chunked body has no length to check up front, and Werkzeug stops reading it at
@@ -83,3 +92,13 @@ def require_json_body() -> None:
     if not data and not request.mimetype:
         return
     request.get_json()  # JsonRequest turns failures into 415 / 400
+
+
+def require_upload() -> None:
+    """An image upload is ``multipart/form-data`` (415 otherwise) of at most
+    :data:`MAX_UPLOAD_BODY` bytes (413; the file itself is checked by the renderer)."""
+    request.max_content_length = MAX_UPLOAD_BODY
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "upload an image as multipart/form-data, in the field `file`")
+    if request.content_length is not None and request.content_length > MAX_UPLOAD_BODY:
+        raise RequestEntityTooLarge()

@@ -16,7 +16,10 @@ from retroboard_common.contract import STATES, State
 from retroboard_common.models import (
     AppConfigFields,
     AppName,
+    AssetInfo,
+    AssetName,
     ErrorDetail,
+    InstanceInfo,
     StoreHealth,
 )
 from retroboard_common.topics import BoardId, StateName
@@ -34,6 +37,12 @@ class BoardAppPath(BoardPath):
     """``…/apps/<app>/config``."""
 
     app: Annotated[AppName, Field(description="An app name from GET /api/apps")]
+
+
+class BoardAssetPath(BoardPath):
+    """``…/assets/<name>``."""
+
+    name: Annotated[AssetName, Field(description="An image name from GET /api/assets")]
 
 
 # --- query parameters --------------------------------------------------------------
@@ -96,11 +105,22 @@ STATE_RESPONSES: dict[StateName, type[BaseModel]] = {
 
 
 class AppConfigResponse(Success):
-    """One app's saved config and its JSON Schema."""
+    """One app's saved config and its type's JSON Schema."""
 
     app: str
+    type: str
     config: dict[str, JsonValue]
     config_schema: dict[str, JsonValue] = Field(alias="schema")
+
+
+class AppInstanceResponse(InstanceInfo, Success):
+    """One app instance: its id, type, config and how its data fetching goes."""
+
+    id: str
+
+
+class AssetResponse(AssetInfo, Success):
+    """The image stored in the library."""
 
 
 class BoardStatus(BaseModel):

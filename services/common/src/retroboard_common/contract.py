@@ -18,13 +18,23 @@ from typing import Final
 
 from retroboard_common.models import (
     AppsListState,
+    AppTypesState,
+    AssetDataBody,
+    AssetDataCommand,
+    AssetsState,
     CarouselBody,
     CarouselCommand,
     CarouselState,
     Command,
     ConfigBody,
     ConfigCommand,
+    CreateAppBody,
+    CreateAppCommand,
     CurrentAppState,
+    DeleteAppBody,
+    DeleteAppCommand,
+    DeleteAssetBody,
+    DeleteAssetCommand,
     NextBody,
     NextCommand,
     Payload,
@@ -84,6 +94,8 @@ STATES: Final[dict[StateName, State]] = {
         State("settings", SettingsState, 1024, "/settings"),
         State("carousel_config", CarouselState, 16 * 1024, "/carousel"),
         State("realtime", RealtimeState, 1024, "/realtime"),
+        State("app_types", AppTypesState, 256 * 1024, "/app-types"),
+        State("assets", AssetsState, 128 * 1024, "/assets"),
     )
 }
 
@@ -99,6 +111,12 @@ VERBS: Final[dict[str, Verb]] = {
         Verb("carousel", CarouselBody, CarouselCommand, "carousel_config", "/carousel", event=True),
         Verb("next", NextBody, NextCommand, "carousel_config", "/carousel/next", event=True),
         Verb("realtime", RealtimeBody, RealtimeCommand, "realtime", "/realtime", event=True),
+        # REST: POST /api/apps (201), DELETE /api/apps/<id>, DELETE /api/assets/<name>.
+        Verb("create_app", CreateAppBody, CreateAppCommand, "apps_list", event=True),
+        Verb("delete_app", DeleteAppBody, DeleteAppCommand, "apps_list", event=True),
+        Verb("delete_asset", DeleteAssetBody, DeleteAssetCommand, "assets", event=True),
+        # Answered with the file's bytes on asset_data/<transaction> (GET /api/assets/<name>).
+        Verb("asset_data", AssetDataBody, AssetDataCommand, None),
         Verb("request_state", RequestStateBody, RequestStateCommand, None),
         Verb("preview", PreviewBody, PreviewCommand, None),
     )

@@ -32,7 +32,8 @@ they stay in the JSON Schema): an integer as JSON means it, ``58`` or ``58.0``; 
 payloads' strict mode never ``true`` or ``"58"``."""
 
 TransactionId = Annotated[str | int, Field(description="Echoed back in the response")]
-AppName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+AppName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+"""An app instance's id (``clock``, ``clock-tokyo``) or an app type's name."""
 Brightness = Annotated[int, Field(ge=0, le=100, description="Percent, 0–100"), WHOLE_NUMBER]
 
 
@@ -46,24 +47,39 @@ class Payload(BaseModel):
 # --- state topics -----------------------------------------------------------
 
 
-class AppInfo(Payload):
-    """What the dashboard and Home Assistant need to build an app's form."""
+class InstanceInfo(Payload):
+    """One app instance: its type, its config, and how its data fetching goes."""
+
+    type: str
+    config: dict[str, JsonValue]
+    stale: bool = Field(False, description="The last data fetch failed; old data is shown")
+    error: str | None = Field(None, description="Why the last data fetch failed")
+
+
+class AppsListState(Payload):
+    """``state/apps_list``: the app instances (in order), the one showing, and each
+    instance's type and config."""
+
+    apps: list[str]
+    current: str | None
+    instances: dict[str, InstanceInfo]
+
+
+class AppTypeInfo(Payload):
+    """What the dashboard and Home Assistant need to build an app type's form."""
 
     description: str
     config_schema: dict[str, JsonValue] = Field(alias="schema")
-    config: dict[str, JsonValue]
 
     model_config = ConfigDict(
         extra="forbid", strict=True, populate_by_name=True, serialize_by_alias=True
     )
 
 
-class AppsListState(Payload):
-    """``state/apps_list``: the apps, the current one, and each app's catalog entry."""
+class AppTypesState(Payload):
+    """``state/app_types``: every app type this board can run, published once."""
 
-    apps: list[str]
-    current: str | None
-    catalog: dict[str, AppInfo]
+    types: dict[str, AppTypeInfo]
 
 
 class CurrentAppState(Payload):
@@ -108,6 +124,42 @@ class RealtimeState(Payload):
     fps: float = Field(ge=0, description="Frames shown per second, over the last second")
 
 
+AssetName = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+]
+"""An image-library name: lower-case letters, digits, ``_`` and ``-``."""
+
+AssetFormat = Literal["png", "gif", "jpeg", "webp", "bmp"]
+
+ASSET_CONTENT_TYPES: Final[dict[str, str]] = {
+    "png": "image/png",
+    "gif": "image/gif",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "bmp": "image/bmp",
+}
+"""The HTTP content type of each stored format."""
+
+
+class AssetInfo(Payload):
+    """One image in the board's library."""
+
+    name: AssetName
+    format: AssetFormat
+    width: int
+    height: int
+    frames: int = Field(description="1 for a still image")
+    bytes: int = Field(description="Size of the stored file")
+
+
+class AssetsState(Payload):
+    """``state/assets``: the board's image library and how full it is."""
+
+    assets: list[AssetInfo]
+    bytes: int = Field(description="All stored files together")
+    limit: int = Field(description="The most the library may hold, in bytes")
+
+
 # What the api and the bridge accept from the broker is capped per topic (the state
 # limits are in :data:`retroboard_common.contract.STATES`), so nobody can make them keep
 # (and serve to every dashboard) megabytes. The compose broker drops any packet over
@@ -116,7 +168,10 @@ MAX_STATUS_BYTES: Final = 64
 MAX_HEALTH_BYTES: Final = 4 * 1024
 MAX_RESPONSE_BYTES: Final = 512 * 1024  # carries the state payloads a command changed
 MAX_FRAME_BYTES: Final = 512 * 1024
-MAX_PACKET_BYTES: Final = 1024 * 1024  # the brokers' max_packet_size; the queue's limit
+MAX_ASSET_BYTES: Final = 1024 * 1024  # one image file in the library
+# The brokers' max_packet_size and the queue's limit: an image upload of MAX_ASSET_BYTES
+# plus its topic and MQTT headers must fit.
+MAX_PACKET_BYTES: Final = MAX_ASSET_BYTES + 64 * 1024
 
 
 StoreHealth = Literal["ok", "degraded"]
@@ -201,6 +256,32 @@ class RealtimeBody(Payload):
     enabled: bool
 
 
+class CreateAppBody(Payload):
+    """Add an app instance ``id`` of ``type``; ``config`` (optional) over its defaults."""
+
+    id: AppName
+    type: AppName
+    config: AppConfigFields | None = None
+
+
+class DeleteAppBody(Payload):
+    """Remove app instance ``id`` (the three original apps cannot be removed)."""
+
+    id: AppName
+
+
+class DeleteAssetBody(Payload):
+    """Remove image ``name`` from the library (refused while an instance shows it)."""
+
+    name: AssetName
+
+
+class AssetDataBody(Payload):
+    """Send me the stored file of image ``name``."""
+
+    name: AssetName
+
+
 class SwitchCommand(SwitchBody, Command):
     """``cmd/switch``."""
 
@@ -237,11 +318,38 @@ class PreviewCommand(PreviewBody, Command):
     """``cmd/preview``."""
 
 
+class CreateAppCommand(CreateAppBody, Command):
+    """``cmd/create_app``."""
+
+
+class DeleteAppCommand(DeleteAppBody, Command):
+    """``cmd/delete_app``."""
+
+
+class DeleteAssetCommand(DeleteAssetBody, Command):
+    """``cmd/delete_asset``."""
+
+
+class AssetDataCommand(AssetDataBody, Command):
+    """``cmd/asset_data``: answered with the file's bytes on ``asset_data/<transaction>``."""
+
+
 ErrorCode = Literal[
-    "malformed", "too_large", "unknown_verb", "invalid", "unknown_app", "conflict", "internal"
+    "malformed",
+    "too_large",
+    "unknown_verb",
+    "invalid",
+    "unknown_app",
+    "unknown_asset",
+    "unknown_type",
+    "exists",
+    "unsupported",
+    "conflict",
+    "internal",
 ]
 """``conflict``: a valid command the board's state does not allow now (e.g. ``next`` while
-the carousel is off)."""
+the carousel is off); ``exists``: the id or name is taken; ``unsupported``: an upload
+that is not an image of a supported format."""
 
 
 class ErrorDetail(Payload):

@@ -11,7 +11,9 @@ from pydantic import AfterValidator, WithJsonSchema
 
 BASE: Final = "retroboard"
 
-StateName = Literal["apps_list", "current_app", "settings", "carousel_config", "realtime"]
+StateName = Literal[
+    "apps_list", "current_app", "settings", "carousel_config", "realtime", "app_types", "assets"
+]
 STATE_NAMES: Final[tuple[StateName, ...]] = get_args(StateName)
 
 BOARD_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -91,6 +93,48 @@ class BoardTopics:
         """Subscription for every command of this board."""
         return f"{self.base}/cmd/+"
 
+    def asset_upload(self, name: str, transaction: str | None = None) -> str:
+        """Where an image's bytes are published to store it as ``name``; the optional
+        ``transaction`` comes back in ``response/asset``."""
+        topic = f"{self.base}/cmd/{ASSET_UPLOAD}/{name}"
+        return f"{topic}/{transaction}" if transaction else topic
+
+    @property
+    def asset_uploads(self) -> str:
+        """Subscription for every image upload to this board."""
+        return f"{self.base}/cmd/{ASSET_UPLOAD}/#"
+
+    def asset_data(self, transaction: str) -> str:
+        """Where the renderer sends a stored image's bytes, asked by ``cmd/asset_data``."""
+        return f"{self.base}/{ASSET_DATA}/{transaction}"
+
+
+ASSET_UPLOAD: Final = "asset"
+"""``cmd/asset/<name>[/<transaction>]``: a binary command (the payload is the image)."""
+ASSET_DATA: Final = "asset_data"
+TRANSACTION_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class AssetUpload:
+    """An image upload's topic, parsed."""
+
+    board_id: str
+    name: str
+    transaction: str | None
+
+
+def parse_asset_upload(topic: str) -> AssetUpload | None:
+    """Split ``retroboard/<board>/cmd/asset/<name>[/<transaction>]``; ``None`` when
+    ``topic`` is not one (the name is checked by the library, the transaction here)."""
+    parts = topic.split("/")
+    if len(parts) not in (5, 6) or parts[0] != BASE or parts[2:4] != ["cmd", ASSET_UPLOAD]:
+        return None
+    transaction = parts[5] if len(parts) == 6 else None
+    if transaction is not None and not TRANSACTION_PATTERN.match(transaction):
+        return None
+    return AssetUpload(parts[1], parts[4], transaction)
+
 
 # The fleet index: one retained message per board, spread over FLEET_SHARDS shards so a
 # central api can read every board's name a shard at a time. A broker on its default
@@ -138,6 +182,7 @@ ALL_HEALTH: Final = f"{BASE}/+/health"
 ALL_STATE: Final = f"{BASE}/+/state/+"
 ALL_RESPONSES: Final = f"{BASE}/+/response/+"
 ALL_FRAMES: Final = f"{BASE}/+/frame"
+ALL_ASSET_DATA: Final = f"{BASE}/+/{ASSET_DATA}/+"
 # Every status, as a filter distinct from ALL_STATUS (which it matches too): subscribing
 # and unsubscribing it for one read leaves the live ALL_STATUS subscription alone.
 BOARD_STATUS_SCAN: Final = f"{BASE}/+/status/#"

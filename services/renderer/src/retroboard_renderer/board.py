@@ -1,4 +1,5 @@
-"""The board: apps, configs, brightness and carousel, and the rules that change them.
+"""The board: app instances, configs, brightness, carousel and image library, and the
+rules that change them.
 
 Core logic only: it knows nothing of MQTT. Every change is validated first, so a
 refused command changes nothing; then it is applied, shown, saved and announced to the
@@ -18,26 +19,34 @@ from pydantic import ValidationError
 from retroboard_common.app_configs import AppConfig
 from retroboard_common.commands import CommandError, validation_details
 from retroboard_common.models import (
-    AppInfo,
     AppsListState,
+    AppTypeInfo,
+    AppTypesState,
+    AssetInfo,
+    AssetsState,
     CarouselEntry,
-    CarouselState,
     CurrentAppState,
     ErrorDetail,
-    RealtimeState,
+    InstanceInfo,
+    Payload,
     SettingsState,
 )
 from retroboard_common.topics import StateName
-from retroboard_renderer.apps import APPS, App, AppClass
+from retroboard_renderer.apps import APPS, ORIGINAL_APPS, App, AppClass, AppContext
+from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
 from retroboard_renderer.stream import RealtimeSession
+from retroboard_renderer.updater import Updater
 
 log = logging.getLogger(__name__)
 
 ChangeListener = Callable[[set[StateName]], None]
+
+MAX_INSTANCES = 100
+"""App instances a board may have (each keeps a frame and its data in memory)."""
 
 
 class Board:
@@ -49,6 +58,9 @@ class Board:
         store: StateStore,
         *,
         apps: dict[str, AppClass] = APPS,
+        assets: AssetLibrary | None = None,
+        context: AppContext | None = None,
+        updater: Updater | None = None,
         clock: Callable[[], float] = time.monotonic,
         realtime_timeout: float = 2.5,
     ) -> None:
@@ -56,13 +68,27 @@ class Board:
         self.realtime = RealtimeSession(engine, timeout=realtime_timeout, clock=clock)
         self.realtime.on_change(self._realtime_changed)
         self.store = store
-        self.apps = apps
+        self.types = apps
+        """Every app type by name."""
+        self.assets = assets
+        self._context = context or AppContext(assets=assets)
+        self.updater = updater or Updater(self._update_status_changed, clock=clock)
         self._clock = clock
         self._lock = threading.RLock()
         self._listeners: list[ChangeListener] = []
-        self._configs: dict[str, AppConfig] = {
-            name: cls.config_model() for name, cls in apps.items()
-        }
+        self._instances: dict[str, App[Any]] = {}
+        self._type_of: dict[str, str] = {}
+        self._dormant: dict[str, tuple[str, dict[str, Any]]] = {}
+        """Saved instances whose type is not installed now: kept and saved, not shown."""
+        self._app_types = AppTypesState(
+            types={
+                name: AppTypeInfo(description=cls.description, config_schema=cls.config_schema())
+                for name, cls in apps.items()
+            }
+        )
+        for name in ORIGINAL_APPS:
+            if name in apps:
+                self._add_instance(name, name, apps[name].config_model())
         self._current: str | None = None
         self._brightness = SavedState().brightness
         self.carousel = Carousel()
@@ -79,28 +105,47 @@ class Board:
         else the first app."""
         with self._lock:
             if saved:
-                for name, values in saved.configs.items():
-                    if name not in self.apps:
-                        log.warning("dropping the saved config of unknown app %r", name)
-                        continue
-                    try:
-                        self._configs[name] = self._validate_config(name, {}, values)
-                    except CommandError as exc:
-                        log.warning("saved config of %r is invalid (%s); using defaults", name, exc)
+                for instance_id, values in saved.configs.items():
+                    self._restore_instance(
+                        instance_id, saved.types.get(instance_id, instance_id), values
+                    )
                 self._brightness = saved.brightness
                 self.realtime.set_enabled(saved.realtime)
-                entries = [e for e in saved.carousel.apps if e.app in self.apps]
+                entries = [e for e in saved.carousel.apps if e.app in self._instances]
                 self.carousel = Carousel.from_state(
                     saved.carousel.model_copy(update={"apps": entries})
                 )
-            candidates = [saved.current_app if saved else None, initial_app, next(iter(self.apps))]
-            current = next((name for name in candidates if name in self.apps), None)
+            candidates = [
+                saved.current_app if saved else None,
+                initial_app,
+                next(iter(self._instances), None),
+            ]
+            current = next((name for name in candidates if name in self._instances), None)
             if self.carousel.running and self.carousel.current:
                 current = self.carousel.current.app
                 self.carousel.begin(self._clock())
             self.engine.set_brightness(self._brightness)
             self._show(current)
             self._save()
+
+    def _restore_instance(self, instance_id: str, type_name: str, values: dict[str, Any]) -> None:
+        if type_name not in self.types:
+            log.warning(
+                "app %r is of type %r, which is not installed; kept, not shown",
+                instance_id,
+                type_name,
+            )
+            self._dormant[instance_id] = (type_name, values)
+            return
+        try:
+            config = self._validate_config(type_name, {}, values)
+        except CommandError as exc:
+            log.warning("saved config of %r is invalid (%s); using defaults", instance_id, exc)
+            config = self.types[type_name].config_model()
+        if instance_id in self._instances:
+            self._instances[instance_id].configure(config)
+        else:
+            self._add_instance(instance_id, type_name, config)
 
     # --- commands -------------------------------------------------------------------
 
@@ -111,9 +156,9 @@ class Board:
         """
         with self._lock:
             self._require_app(app)
-            merged = self._validate_config(app, self._configs[app].model_dump(), config or {})
             changed: set[StateName] = {"current_app", "apps_list"}
-            self._configs[app] = merged
+            if config:
+                self._reconfigure(app, self._merged_config(app, config))
             if self.carousel.enabled:
                 self.carousel.enabled = False
                 changed.add("carousel_config")
@@ -143,14 +188,12 @@ class Board:
                 raise CommandError("conflict", "no app is running; name the app to configure")
             self._require_app(name)
             try:
-                merged = self._validate_config(name, self._configs[name].model_dump(), config)
+                merged = self._merged_config(name, config)
             except CommandError as refused:
                 if app is None and self._fits_another_app(name, config):
                     refused.code = "conflict"
                 raise
-            self._configs[name] = merged
-            if name == self._current:
-                self.engine.configure_app(merged)
+            self._reconfigure(name, merged)
             changed: set[StateName] = {"apps_list"}
             if name == self._current:
                 changed.add("current_app")
@@ -184,7 +227,7 @@ class Board:
         with self._lock:
             new_entries = self.carousel.entries if entries is None else entries
             for position, entry in enumerate(new_entries):
-                if entry.app not in self.apps:
+                if entry.app not in self._instances:
                     raise CommandError(
                         "unknown_app",
                         f"unknown app {entry.app!r} in the carousel",
@@ -217,6 +260,90 @@ class Board:
             self._show_carousel_entry(self.carousel.advance(self._clock()), changed)
             return self._changed(changed)
 
+    def create_app(
+        self, instance_id: str, type_name: str, config: dict[str, Any] | None
+    ) -> set[StateName]:
+        """Add instance ``instance_id`` of ``type_name``; ``config`` over the type's
+        defaults. It is not shown until switched to or put in the carousel."""
+        with self._lock:
+            if instance_id in self._instances or instance_id in self._dormant:
+                raise CommandError(
+                    "exists",
+                    f"an app {instance_id!r} exists already",
+                    [ErrorDetail(loc=["id"], msg="already exists")],
+                )
+            if type_name not in self.types:
+                raise CommandError(
+                    "unknown_type",
+                    f"unknown app type {type_name!r}; choose one of {', '.join(self.types)}",
+                    [ErrorDetail(loc=["type"], msg="unknown app type")],
+                )
+            if instance_id in self.types and instance_id != type_name:
+                # /api/apps/<type>/config is documented with that type's schema.
+                raise CommandError(
+                    "conflict",
+                    f"{instance_id!r} is the name of an app type; only an instance of it "
+                    "may be called so",
+                    [ErrorDetail(loc=["id"], msg="the name of another app type")],
+                )
+            if len(self._instances) + len(self._dormant) >= MAX_INSTANCES:
+                raise CommandError(
+                    "conflict", f"a board holds at most {MAX_INSTANCES} apps; delete one first"
+                )
+            merged = self._validate_config(type_name, {}, config or {})
+            self._add_instance(instance_id, type_name, merged)
+            return self._changed({"apps_list"})
+
+    def delete_app(self, instance_id: str) -> set[StateName]:
+        """Remove an instance: off the panel if it shows (the carousel moves on) and out
+        of the carousel."""
+        with self._lock:
+            if instance_id in ORIGINAL_APPS:
+                raise CommandError(
+                    "conflict",
+                    f"{instance_id!r} is one of the original apps and cannot be deleted",
+                    [ErrorDetail(loc=["id"], msg="original app")],
+                )
+            if self._dormant.pop(instance_id, None) is not None:
+                return self._changed({"apps_list"})
+            self._require_app(instance_id)
+            changed: set[StateName] = {"apps_list"}
+            if any(entry.app == instance_id for entry in self.carousel.entries):
+                changed.add("carousel_config")
+                self._drop_from_carousel(instance_id, changed)
+            if self._current == instance_id:
+                self._show(None)
+                changed.add("current_app")
+            self.updater.forget(instance_id)
+            del self._instances[instance_id]
+            del self._type_of[instance_id]
+            return self._changed(changed)
+
+    def put_asset(self, name: str, data: bytes) -> tuple[AssetInfo, set[StateName]]:
+        """Store an image in the library (replacing one of the same name)."""
+        library = self._require_library()
+        info = library.put(name, data)
+        self.engine.wake()  # an instance showing it draws the new picture now
+        return info, self._notify({"assets"})
+
+    def delete_asset(self, name: str) -> set[StateName]:
+        """Remove an image from the library, unless an instance shows it."""
+        library = self._require_library()
+        with self._lock:
+            users = [
+                instance_id
+                for instance_id, app in self._instances.items()
+                if app.uses_asset(app.config, name)
+            ]
+            if users:
+                raise CommandError(
+                    "conflict",
+                    f"image {name!r} is used by {', '.join(users)}; change or delete them first",
+                    [ErrorDetail(loc=["name"], msg=f"used by {', '.join(users)}")],
+                )
+            library.delete(name)
+        return self._notify({"assets"})
+
     def tick(self, now: float) -> float | None:
         """Advance the carousel when its time is up (called by the render loop)."""
         with self._lock:
@@ -236,42 +363,56 @@ class Board:
         return self._current
 
     def config_of(self, app: str) -> AppConfig:
-        """An app's saved config."""
-        return self._configs[app]
+        """An instance's config."""
+        config: AppConfig = self._instances[app].config
+        return config
 
-    def payload(
-        self, name: StateName
-    ) -> AppsListState | CurrentAppState | SettingsState | CarouselState | RealtimeState:
+    def type_of(self, app: str) -> str:
+        """An instance's type."""
+        return self._type_of[app]
+
+    def payload(self, name: StateName) -> Payload:
         """The state payload published as ``state/<name>``."""
         if name == "realtime":
             return self.realtime.state()  # changes on the receiver's thread: its own lock
+        if name == "app_types":
+            return self._app_types
+        if name == "assets":
+            return self.assets.state() if self.assets else AssetsState(assets=[], bytes=0, limit=0)
         with self._lock:
             if name == "apps_list":
                 return self.apps_list()
             if name == "current_app":
-                config = self._configs[self._current].model_dump() if self._current else {}
+                config = self.config_of(self._current).model_dump() if self._current else {}
                 return CurrentAppState(app=self._current, config=config)
             if name == "settings":
                 return SettingsState(brightness=self._brightness)
             return self.carousel.to_state()
 
     def apps_list(self) -> AppsListState:
-        """The ``apps_list`` payload, with each app's description, schema and config."""
-        catalog = {
-            name: AppInfo(
-                description=cls.description,
-                config_schema=cls.config_schema(),
-                config=self._configs[name].model_dump(),
+        """The ``apps_list`` payload: each instance's type, config and fetch status."""
+        instances: dict[str, InstanceInfo] = {}
+        for instance_id, app in self._instances.items():
+            status = self.updater.status(instance_id)
+            instances[instance_id] = InstanceInfo(
+                type=self._type_of[instance_id],
+                config=app.config.model_dump(),
+                stale=status.stale,
+                error=status.error,
             )
-            for name, cls in self.apps.items()
-        }
-        return AppsListState(apps=list(self.apps), current=self._current, catalog=catalog)
+        return AppsListState(apps=list(self._instances), current=self._current, instances=instances)
 
     def saved_state(self) -> SavedState:
         """What is persisted."""
+        configs = {name: app.config.model_dump() for name, app in self._instances.items()}
+        types = dict(self._type_of)
+        for instance_id, (type_name, values) in self._dormant.items():
+            configs[instance_id] = values
+            types[instance_id] = type_name
         return SavedState(
             current_app=self._current,
-            configs={name: config.model_dump() for name, config in self._configs.items()},
+            configs=configs,
+            types=types,
             brightness=self._brightness,
             realtime=self.realtime.enabled,
             carousel=self.carousel.to_state(),
@@ -280,16 +421,57 @@ class Board:
     # --- internals -------------------------------------------------------------------
 
     def _require_app(self, app: str) -> None:
-        if app not in self.apps:
+        if app not in self._instances:
             raise CommandError(
                 "unknown_app",
-                f"unknown app {app!r}; choose one of {', '.join(self.apps)}",
+                f"unknown app {app!r}; choose one of {', '.join(self._instances)}",
                 [ErrorDetail(loc=["app"], msg="unknown app")],
             )
 
+    def _require_library(self) -> AssetLibrary:
+        if self.assets is None:
+            raise CommandError("conflict", "this board has no image library")
+        return self.assets
+
+    def _add_instance(self, instance_id: str, type_name: str, config: AppConfig) -> None:
+        driver = self.engine.driver
+        app = self.types[type_name](config, driver.width, driver.height, self._context)
+        self._instances[instance_id] = app
+        self._type_of[instance_id] = type_name
+        self.updater.track(instance_id, app)
+
+    def _merged_config(self, instance_id: str, update: dict[str, Any]) -> AppConfig:
+        base = self._instances[instance_id].config.model_dump()
+        return self._validate_config(self._type_of[instance_id], base, update)
+
+    def _reconfigure(self, instance_id: str, config: AppConfig) -> None:
+        if instance_id == self._current:
+            self.engine.configure_app(config)  # between two frames
+        else:
+            self._instances[instance_id].configure(config)
+        self.updater.refresh(instance_id)
+
+    def _drop_from_carousel(self, instance_id: str, changed: set[StateName]) -> None:
+        carousel = self.carousel
+        showing = carousel.current
+        kept = [entry for entry in carousel.entries if entry.app != instance_id]
+        position = carousel.index
+        removed_before = sum(1 for e in carousel.entries[:position] if e.app == instance_id)
+        carousel.entries = kept
+        if not kept:
+            carousel.enabled = False
+            carousel.index = 0
+            return
+        if showing is not None and showing.app == instance_id:
+            # The one on show goes: the entry after it takes its place, with a full turn.
+            carousel.index = (position - removed_before) % len(kept)
+            self._show_carousel_entry(carousel.begin(self._clock()), changed)
+        else:
+            carousel.index = (position - removed_before) % len(kept)
+
     def _fits_another_app(self, app: str, config: dict[str, Any]) -> bool:
-        for other, cls in self.apps.items():
-            if other == app:
+        for other, cls in self.types.items():
+            if other == self._type_of[app]:
                 continue
             try:
                 cls.config_model.model_validate(config)
@@ -298,9 +480,12 @@ class Board:
             return True
         return False
 
-    def _validate_config(self, app: str, base: dict[str, Any], update: dict[str, Any]) -> AppConfig:
+    def _validate_config(
+        self, type_name: str, base: dict[str, Any], update: dict[str, Any]
+    ) -> AppConfig:
+        app = type_name
         try:
-            return self.apps[app].config_model.model_validate({**base, **update})
+            return self.types[type_name].config_model.model_validate({**base, **update})
         except ValidationError as exc:
             details = validation_details(exc, ["config"])
             first = details[0]
@@ -316,16 +501,17 @@ class Board:
 
     def _show(self, app: str | None) -> None:
         self._current = app
-        instance: App[Any] | None = None
-        if app is not None:
-            instance = self.apps[app](
-                self._configs[app], self.engine.driver.width, self.engine.driver.height
-            )
-        self.engine.show_app(instance)
+        self.engine.show_app(self._instances[app] if app is not None else None)
 
     def _changed(self, names: set[StateName]) -> set[StateName]:
         self._save()
         return self._notify(names)
+
+    def _update_status_changed(self, instance_id: str) -> None:
+        # A fetch failed or recovered: published (the error is state), nothing to save.
+        if instance_id == self._current:
+            self.engine.wake()  # draw or clear the stale mark now
+        self._notify({"apps_list"})
 
     def _realtime_changed(self) -> None:
         # A stream started, ended or its rate moved: published, nothing to save.

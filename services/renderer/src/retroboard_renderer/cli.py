@@ -11,7 +11,8 @@ from retroboard_common.cli import settings_from_args, wait_for_stop
 from retroboard_common.logs import configure_logging
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import BoardTopics
-from retroboard_renderer.apps import APPS
+from retroboard_renderer.apps import AppContext, discover_app_types
+from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.board import Board
 from retroboard_renderer.drivers import DriverUnavailable, create_driver
 from retroboard_renderer.drivers.emulator import EmulatorDriver
@@ -38,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["emulator", "hzeller", "piomatter"],
         help="driver (RETROBOARD_DISPLAY)",
     )
-    parser.add_argument("--app", choices=list(APPS), help="app to show when no state is saved")
+    parser.add_argument("--app", help="app to show when no state is saved")
     parser.add_argument("--ignore-state", action="store_true", help="do not load saved state")
     return parser.parse_args(argv)
 
@@ -99,7 +100,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     engine = RenderEngine(driver)
     store = StateStore(settings.state_dir, settings.save_delay)
-    board = Board(engine, store, realtime_timeout=settings.realtime.timeout)
+    assets = AssetLibrary(settings.state_dir / "assets")
+    assets.load()
+    context = AppContext(
+        assets=assets, weather_url=settings.weather_url, http_timeout=settings.http_timeout
+    )
+    board = Board(
+        engine,
+        store,
+        apps=discover_app_types(),
+        assets=assets,
+        context=context,
+        realtime_timeout=settings.realtime.timeout,
+    )
 
     def publish_frame(png: bytes) -> None:
         mqtt.publish(topics.frame, png, qos=0)
@@ -111,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     receiver = start_receiver(settings, board) if settings.realtime.listen else None
     board.restore(None if args.ignore_state else store.load(), args.app)
     engine.start()
+    board.updater.start()
     service.start()
     log.info(
         "board %r on %s, %s display %dx%d, state in %s",
@@ -132,5 +146,6 @@ def main(argv: list[str] | None = None) -> None:
     if receiver is not None:
         receiver.stop()
     service.stop()
+    board.updater.stop()
     engine.stop()
     store.flush()

@@ -13,9 +13,13 @@ from typing import Any
 from retroboard_common.commands import CommandError, decode_command, parse_command, transaction_of
 from retroboard_common.contract import VERBS
 from retroboard_common.models import (
+    AssetDataCommand,
     CarouselCommand,
     CommandResponse,
     ConfigCommand,
+    CreateAppCommand,
+    DeleteAppCommand,
+    DeleteAssetCommand,
     PreviewCommand,
     RealtimeCommand,
     RendererHealth,
@@ -25,10 +29,13 @@ from retroboard_common.models import (
 )
 from retroboard_common.mqtt import MqttClient, Will
 from retroboard_common.topics import (
+    ASSET_UPLOAD,
     INDEX_ENTRY,
     STATE_NAMES,
+    TRANSACTION_PATTERN,
     BoardTopics,
     StateName,
+    parse_asset_upload,
     parse_topic,
 )
 from retroboard_renderer.board import Board
@@ -58,6 +65,10 @@ class RendererService:
             "carousel": self._carousel,
             "next": lambda _command: board.next(),
             "realtime": self._realtime,
+            "create_app": self._create_app,
+            "delete_app": self._delete_app,
+            "delete_asset": self._delete_asset,
+            "asset_data": self._asset_data,
             "request_state": lambda _command: self.publish_state(STATE_NAMES),
             "preview": self._preview,
         }
@@ -76,6 +87,7 @@ class RendererService:
         self.board.store.on_health_change(self.publish_health)
         # A retained command is never run: it would replay at every start (docs/mqtt.md).
         self.mqtt.subscribe(self.topics.all_commands, self.handle_command, refuse_retained=True)
+        self.mqtt.subscribe(self.topics.asset_uploads, self.handle_upload, refuse_retained=True)
         self.mqtt.on_connect(self._announce)
         self.mqtt.start()
 
@@ -125,11 +137,7 @@ class RendererService:
             response = CommandResponse(
                 success=True,
                 transaction=transaction,
-                state={
-                    name: payload_dict(self.board.payload(name))
-                    for name in STATE_NAMES
-                    if name in changed
-                },
+                state={name: self._state_dict(name) for name in STATE_NAMES if name in changed},
             )
         except CommandError as exc:
             log.info("refused %s command: %s", verb, exc.message)
@@ -143,6 +151,36 @@ class RendererService:
         # changes wait for the journal's next group commit).
         topic = self.topics.response(verb or "unknown")
         self.board.store.after_saved(lambda: self.mqtt.publish_model(topic, response))
+
+    def handle_upload(self, topic: str, payload: bytes) -> None:
+        """Store an image published to ``cmd/asset/<name>[/<transaction>]`` and answer
+        on ``response/asset`` (with the library's new state), whatever happens."""
+        upload = parse_asset_upload(topic)
+        transaction = upload.transaction if upload else None
+        try:
+            if upload is None:
+                raise CommandError(
+                    "malformed", "upload to cmd/asset/<name> or cmd/asset/<name>/<transaction>"
+                )
+            info, changed = self.board.put_asset(upload.name, payload)
+            response = CommandResponse(
+                success=True,
+                transaction=transaction,
+                state={"asset": info.model_dump(), "assets": self._state_dict("assets")},
+            )
+            self.publish_state(changed)
+        except CommandError as exc:
+            log.info("refused an image upload: %s", exc.message)
+            response = exc.response(transaction)
+        except Exception:
+            log.exception("an image upload failed")
+            response = CommandError("internal", "internal error; see the renderer log").response(
+                transaction
+            )
+        self.mqtt.publish_model(self.topics.response(ASSET_UPLOAD), response)
+
+    def _state_dict(self, name: StateName) -> dict[str, Any]:
+        return payload_dict(self.board.payload(name))
 
     # --- handlers: one per verb, each a thin call into the board ---------------------
 
@@ -160,6 +198,30 @@ class RendererService:
 
     def _realtime(self, command: RealtimeCommand) -> set[StateName]:
         return self.board.set_realtime(command.enabled)
+
+    def _create_app(self, command: CreateAppCommand) -> set[StateName]:
+        return self.board.create_app(command.id, command.type, command.config)
+
+    def _delete_app(self, command: DeleteAppCommand) -> set[StateName]:
+        return self.board.delete_app(command.id)
+
+    def _delete_asset(self, command: DeleteAssetCommand) -> set[StateName]:
+        return self.board.delete_asset(command.name)
+
+    def _asset_data(self, command: AssetDataCommand) -> set[StateName]:
+        transaction = command.transaction
+        if not isinstance(transaction, str) or not TRANSACTION_PATTERN.match(transaction):
+            raise CommandError(
+                "malformed", "asset_data needs a transaction of letters and digits (its topic)"
+            )
+        library = self.board.assets
+        if library is None:
+            raise CommandError("unknown_asset", "this board has no image library")
+        stored = library.get(command.name)
+        # The bytes go to asset_data/<transaction>; the JSON answer follows on the same
+        # connection, so whoever waits for it has the bytes already.
+        self.mqtt.publish(self.topics.asset_data(transaction), stored[0], qos=1)
+        return set()
 
     def _preview(self, command: PreviewCommand) -> set[StateName]:
         self.preview.watch(command.ttl)

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.settings import ServiceSettings, env
+from retroboard_renderer.apps.base import DEFAULT_WEATHER_URL
 from retroboard_renderer.realtime.sources import DEFAULT_SOURCES, Network, parse_sources
 
 DisplayKind = Literal["emulator", "hzeller", "piomatter"]
@@ -112,5 +113,14 @@ class RendererSettings(ServiceSettings):
     preview_fps: Annotated[float, Field(gt=0, le=30)] = env("RETROBOARD_PREVIEW_FPS", 10.0)
     save_delay: Annotated[float, Field(ge=0, le=60)] = env("RETROBOARD_SAVE_DELAY", 1.0)
     emulator_terminal: bool = env("RETROBOARD_EMULATOR_TERMINAL", False)
+    weather_url: str = env(
+        "RETROBOARD_WEATHER_URL",
+        DEFAULT_WEATHER_URL,
+        pattern=r"^https?://",
+        description="Base URL of the Open-Meteo forecast API the weather app asks",
+    )
+    http_timeout: Annotated[float, Field(gt=0, le=120)] = env(
+        "RETROBOARD_HTTP_TIMEOUT", 10.0, description="Seconds an app's fetch may take"
+    )
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)

@@ -12,10 +12,15 @@ DEFAULT_BRIGHTNESS = 80
 
 
 class SavedState(BaseModel):
-    """Last app, every app's config, brightness and the carousel with its position."""
+    """Last app, every app instance's config and type, brightness and the carousel
+    with its position."""
 
     current_app: str | None = None
     configs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Every instance's config by id, in the order the board lists them."""
+    types: dict[str, str] = Field(default_factory=dict)
+    """Every instance's type by id (an id missing here is its own type: the original
+    apps, and state saved before instances existed)."""
     brightness: Brightness = DEFAULT_BRIGHTNESS
     realtime: bool = True
     """Whether pixel streams may take the panel."""

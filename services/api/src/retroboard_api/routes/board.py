@@ -8,26 +8,33 @@ default board. Views are thin: validation is flask-openapi3's, work is
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from flask import request
+from flask import Response, request
 from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.file import FileStorage
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from retroboard_api.actions import BoardActions
 from retroboard_api.runtime import current_runtime
 from retroboard_api.schemas import (
     STATE_RESPONSES,
     AppConfigResponse,
+    AppInstanceResponse,
+    AssetResponse,
     BoardAppPath,
+    BoardAssetPath,
     BoardPath,
     ConfigFields,
     ErrorResponse,
 )
 from retroboard_common.app_configs import APP_CONFIGS, AppConfig
 from retroboard_common.contract import STATES, VERBS, State, Verb
+from retroboard_common.models import AssetName, CreateAppBody
 
 Json = dict[str, Any]
 Responses = dict[str | int, type[BaseModel] | dict[str, Any] | None]
@@ -130,6 +137,63 @@ def app_config_views(app: str, model: type[AppConfig]) -> tuple[Callable[..., Js
     return get_view, post_view
 
 
+def get_app(path: BoardAppPath) -> Json:
+    """One app instance: its type, config, and how its data fetching goes (``stale``,
+    ``error``)."""
+    return actions().app_instance(path.board, path.app)
+
+
+def post_app(path: BoardPath, body: CreateAppBody) -> tuple[Json, int]:
+    """Add an app instance of a type (``GET /api/app-types`` lists them)."""
+    return actions().create_app(path.board, body), 201
+
+
+def delete_app(path: BoardAppPath) -> Json:
+    """Remove an app instance (the three original apps cannot be removed)."""
+    return actions().delete_app(path.board, path.app)
+
+
+def _form_text(value: object) -> object:
+    # flask-openapi3 reads form fields as JSON where they parse ("12", "true"); a name
+    # is text either way.
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
+class AssetUploadForm(BaseModel):
+    """An image upload: the file, and optionally its name in the library."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    file: FileStorage = Field(description="PNG, GIF, JPEG, WebP or BMP, at most 1 MiB")
+    name: Annotated[AssetName | None, BeforeValidator(_form_text)] = Field(
+        None, description="Defaults to the file name's stem, lower-cased"
+    )
+
+
+def post_asset(path: BoardPath, form: AssetUploadForm) -> tuple[Json, int]:
+    """Store an image in the board's library (replacing one of the same name)."""
+    name = form.name or name_from_filename(form.file.filename or "")
+    return actions().upload_asset(path.board, name, form.file.read()), 201
+
+
+def name_from_filename(filename: str) -> str:
+    """``My Photo.PNG`` → ``my-photo``: the stem, lower-cased, other characters as ``-``."""
+    stem = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0].lower()
+    return re.sub(r"[^a-z0-9_-]+", "-", stem).strip("-_")[:64] or "image"
+
+
+def get_asset(path: BoardAssetPath) -> Response:
+    """The stored file of an image, with its content type."""
+    data, content_type = actions().asset_file(path.board, path.name)
+    response = Response(data, mimetype=content_type)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def delete_asset(path: BoardAssetPath) -> Json:
+    """Remove an image from the library (409 while an app instance uses it)."""
+    return actions().delete_asset(path.board, path.name)
+
+
 def post_current_config(path: BoardPath, body: ConfigFields) -> Json:
     """Merge config fields into the current app's config (legacy)."""
     return actions().configure_current(path.board, body.root)
@@ -176,4 +240,41 @@ def board_blueprint(
     read("/apps/<app>/config", get_app_config, AppConfigResponse, documented=False)
     command("/apps/<app>/config", post_app_config, AppConfigResponse, documented=False)
     command("/config", post_current_config, STATE_RESPONSES["current_app"])
+
+    created: Responses = {201: AppInstanceResponse, **command_auth, **COMMAND_ERRORS}
+    bp.post("/apps", responses=created, summary=post_app.__doc__, security=security(secured))(
+        post_app
+    )
+    instance: Responses = {200: AppInstanceResponse, **read_auth, **READ_ERRORS, 422: ErrorResponse}
+    bp.get(
+        "/apps/<app>", responses=instance, summary=get_app.__doc__, security=security(secured_reads)
+    )(get_app)
+    deleted: Responses = {200: STATE_RESPONSES["apps_list"], **command_auth, **COMMAND_ERRORS}
+    bp.delete(
+        "/apps/<app>", responses=deleted, summary=delete_app.__doc__, security=security(secured)
+    )(delete_app)
+    uploaded: Responses = {201: AssetResponse, **command_auth, **COMMAND_ERRORS}
+    bp.post("/assets", responses=uploaded, summary=post_asset.__doc__, security=security(secured))(
+        post_asset
+    )
+    image: Responses = {
+        200: {"content": {"image/*": {}}},
+        **read_auth,
+        **READ_ERRORS,
+        422: ErrorResponse,
+        504: ErrorResponse,
+    }
+    bp.get(
+        "/assets/<name>",
+        responses=image,
+        summary=get_asset.__doc__,
+        security=security(secured_reads),
+    )(get_asset)
+    removed: Responses = {200: STATE_RESPONSES["assets"], **command_auth, **COMMAND_ERRORS}
+    bp.delete(
+        "/assets/<name>",
+        responses=removed,
+        summary=delete_asset.__doc__,
+        security=security(secured),
+    )(delete_asset)
     return bp

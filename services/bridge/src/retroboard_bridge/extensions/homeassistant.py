@@ -137,7 +137,7 @@ class HomeAssistantDiscovery(Extension):
             if not self.announcer.announced(board):
                 self.announcer.queue(board)  # its turn sends everything it lacks
                 return
-            if event.name == "apps_list":
+            if event.name in ("apps_list", "app_types"):
                 configs = self._configs(board, view)
                 if digest_of(configs) != self.announcer.config_digest(board):
                     self.announcer.queue(board)

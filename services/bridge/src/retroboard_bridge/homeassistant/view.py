@@ -31,6 +31,7 @@ from retroboard_bridge.homeassistant.entities import (
 from retroboard_common.contract import STATES
 from retroboard_common.models import (
     AppsListState,
+    AppTypesState,
     CarouselState,
     CurrentAppState,
     RealtimeState,
@@ -66,6 +67,9 @@ class BoardView:
             return False
         if isinstance(model, AppsListState):
             self._take_apps(model)
+        elif isinstance(model, AppTypesState):
+            info = model.types.get(MESSAGE_APP)
+            self.message_limit = _max_length(info.config_schema if info else None)
         elif isinstance(model, CurrentAppState):
             self.current_known = True
             self.running = model.app
@@ -81,8 +85,7 @@ class BoardView:
 
     def _take_apps(self, apps_list: AppsListState) -> None:
         self.app_names = _shared_names(tuple(apps_list.apps))
-        info = apps_list.catalog.get(MESSAGE_APP)
-        self.message_limit = _max_length(info.config_schema if info else None)
+        info = apps_list.instances.get(MESSAGE_APP)
         text = info.config.get("text") if info else None
         self.message_text = text[:HA_MAX_STATE] if isinstance(text, str) else None
 

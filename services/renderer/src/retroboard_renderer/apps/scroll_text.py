@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retroboard_common.app_configs import ScrollTextConfig
-from retroboard_renderer.apps.base import App, paint
+from retroboard_renderer.apps.base import App, AppContext, paint
 from retroboard_renderer.drivers.base import Frame
 from retroboard_renderer.text import load_font
 
@@ -15,9 +15,11 @@ class ScrollText(App[ScrollTextConfig]):
     description = "A message scrolling right to left"
     config_model = ScrollTextConfig
 
-    def __init__(self, config: ScrollTextConfig, width: int, height: int) -> None:
+    def __init__(
+        self, config: ScrollTextConfig, width: int, height: int, context: AppContext | None = None
+    ) -> None:
         self.offset = 0
-        super().__init__(config, width, height)
+        super().__init__(config, width, height, context)
 
     def configure(self, config: ScrollTextConfig) -> None:
         """Re-render the message; a new text starts again from the right edge."""

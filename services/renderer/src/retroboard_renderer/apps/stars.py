@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retroboard_common.app_configs import StarsConfig
-from retroboard_renderer.apps.base import App
+from retroboard_renderer.apps.base import App, AppContext
 from retroboard_renderer.drivers.base import Frame
 
 POOL_SIZE = 4096
@@ -21,12 +21,18 @@ class Stars(App[StarsConfig]):
     config_model = StarsConfig
 
     def __init__(
-        self, config: StarsConfig, width: int, height: int, seed: int | None = None
+        self,
+        config: StarsConfig,
+        width: int,
+        height: int,
+        context: AppContext | None = None,
+        *,
+        seed: int | None = None,
     ) -> None:
         self._rng = np.random.default_rng(seed)
         self._frame_no = 0
         self._ring_shape: tuple[int, int] | None = None
-        super().__init__(config, width, height)
+        super().__init__(config, width, height, context)
         self._pixels = self.frame.reshape(-1, 3)  # a view: one index per star, not two
 
     def configure(self, config: StarsConfig) -> None:
