@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -81,3 +82,45 @@ class Dashboard:
     def frames(self) -> int:
         """Preview frames drawn so far."""
         return int(self.preview.get_attribute("data-frames") or 0)
+
+    # --- the image library ------------------------------------------------------------
+
+    @property
+    def library(self) -> Locator:
+        return self.page.get_by_test_id("image-library")
+
+    def asset_tile(self, name: str) -> Locator:
+        return self.page.get_by_test_id(f"asset-{name}")
+
+    def choose_file(self, selector: str, path: Path) -> None:
+        """Pick ``path`` in the file input ``selector`` as the file chooser would.
+
+        Chrome DevTools Protocol ``DOM.setFileInputFiles`` (params ``files``, a list of
+        paths, and the input's ``objectId``) sets the files and fires ``input`` and
+        ``change``, like a person picking the file.
+        """
+        cdp = self.page.context.new_cdp_session(self.page)
+        try:
+            found = cdp.send(
+                "Runtime.evaluate", {"expression": f"document.querySelector({selector!r})"}
+            )
+            object_id = found["result"].get("objectId")
+            assert object_id, f"no element {selector}"
+            cdp.send("DOM.setFileInputFiles", {"files": [str(path)], "objectId": object_id})
+        finally:
+            cdp.detach()
+
+    def drop_file(self, target: Locator, name: str, data: bytes, mime: str) -> None:
+        """Drop a file called ``name`` on ``target``, as dragging it from the desktop does."""
+        target.evaluate(
+            """(el, [name, bytes, mime]) => {
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([new Uint8Array(bytes)], name, { type: mime }));
+              for (const type of ['dragenter', 'dragover', 'drop']) {
+                el.dispatchEvent(
+                  new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }),
+                );
+              }
+            }""",
+            [name, list(data), mime],
+        )

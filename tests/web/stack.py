@@ -6,11 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
+
 from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
 from tests.support.stack import BOARD, Stack, api_process, renderer_process, stop_stack
 from tests.support.web_build import WEB_DIST, ensure_web_build
+
+ORIGINAL_APPS = ("clock", "scroll_text", "stars")
+"""The instances every board starts with (the renderer refuses to delete them)."""
 
 __all__ = ["BOARD", "WEB_DIST", "WebStack", "ensure_web_build", "start_web_stack"]
 
@@ -39,6 +44,21 @@ class WebStack(Stack):
     def start_renderer(self, board: str) -> ServiceProcess:
         """One more board on the same broker (a fleet)."""
         return renderer_process(self.broker, self.workdir, board).start()
+
+    def delete(self, path: str) -> requests.Response:
+        return self.http.delete(self.url + path, timeout=10)
+
+    def upload(self, name: str, image: bytes, filename: str = "image.png") -> requests.Response:
+        """POST /api/assets: ``image`` into the library as ``name``."""
+        return self.post("/api/assets", files={"file": (filename, image)}, data={"name": name})
+
+    def clear_additions(self, originals: tuple[str, ...] = ORIGINAL_APPS) -> None:
+        """Remove every app instance but the originals, then every library image."""
+        for app in self.get("/api/apps").json()["apps"]:
+            if app not in originals:
+                assert self.delete(f"/api/apps/{app}").ok, app
+        for asset in self.get("/api/assets").json()["assets"]:
+            assert self.delete(f"/api/assets/{asset['name']}").ok, asset
 
     def logs(self) -> str:
         bridge = self.bridge.output()[-2000:] if self.bridge else ""

@@ -46,6 +46,64 @@ describe('api', () => {
     )
   })
 
+  it('adds and deletes app instances', async () => {
+    const fetchMock = respond(201, { success: true, id: 'clock-2', type: 'clock', config: {} })
+    setApiBoard('kitchen')
+    await api.createApp({ id: 'clock-2', type: 'clock', config: { font: '6x10' } })
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/boards/kitchen/apps',
+      expect.objectContaining({
+        method: 'POST',
+        body: '{"id":"clock-2","type":"clock","config":{"font":"6x10"}}',
+      }),
+    )
+    await api.deleteApp('clock-2')
+    expect(fetchMock.mock.calls[1]?.[0]).toBe('/api/boards/kitchen/apps/clock-2')
+    expect(fetchMock.mock.calls[1]?.[1]).toMatchObject({ method: 'DELETE' })
+  })
+
+  it('uploads an image as multipart with its name, the browser setting the boundary', async () => {
+    const fetchMock = respond(201, { success: true, name: 'cat', format: 'png' })
+    const file = new File([new Uint8Array([137, 80])], 'Cat.png', { type: 'image/png' })
+    await api.uploadAsset(file, 'cat')
+    const [url, init] = fetchMock.mock.calls[0]!
+    expect(url).toBe('/api/assets')
+    const form = init?.body as FormData
+    expect(form).toBeInstanceOf(FormData)
+    expect((form.get('file') as File).name).toBe('Cat.png')
+    expect(form.get('name')).toBe('cat')
+    expect(init?.headers).not.toHaveProperty('Content-Type')
+    await api.uploadAsset(file)
+    expect((fetchMock.mock.calls[1]?.[1]?.body as FormData).has('name')).toBe(false)
+  })
+
+  it('reads a library image with the token', async () => {
+    vi.stubGlobal('localStorage', {
+      getItem: (key: string) => (key === 'retroboard.token' ? 's3cret' : null),
+    })
+    const fetchMock = vi.fn(
+      async () =>
+        new Response(new Uint8Array([71, 73, 70]), { headers: { 'Content-Type': 'image/gif' } }),
+    )
+    vi.stubGlobal('fetch', fetchMock)
+    const blob = await api.assetImage('cat')
+    expect(blob.type).toBe('image/gif')
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/assets/cat',
+      expect.objectContaining({
+        headers: expect.objectContaining({ Authorization: 'Bearer s3cret' }),
+      }),
+    )
+  })
+
+  it('explains why a library image cannot be deleted', async () => {
+    respond(409, { success: false, error: 'cat is used by: pic', details: [] })
+    await expect(api.deleteAsset('cat')).rejects.toMatchObject({
+      status: 409,
+      message: 'cat is used by: pic',
+    })
+  })
+
   it('turns a refusal into an ApiError with the api text and details', async () => {
     respond(422, {
       success: false,

@@ -4,9 +4,13 @@ import { getToken, tokenRefused } from './auth'
 import type { components } from './api-schema'
 import type {
   AppConfig,
+  AppsList,
+  AssetInfo,
+  Assets,
   BoardPage,
   BoardQuery,
   CarouselConfig,
+  CreateAppBody,
   CurrentApp,
   ErrorDetail,
   ErrorResponse,
@@ -49,29 +53,64 @@ function boardPath(path: string): string {
   return board ? `/api/boards/${encodeURIComponent(board)}${path}` : `/api${path}`
 }
 
-async function request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+/** The token as an Authorization header, when this browser has one. */
+function authHeaders(): Record<string, string> {
   const token = getToken()
-  if (token) headers.Authorization = `Bearer ${token}`
-  let response: Response
+  return token ? { Authorization: `Bearer ${token}` } : {}
+}
+
+async function send(method: string, url: string, headers: Record<string, string>, body?: BodyInit) {
   try {
-    response = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
+    return await fetch(url, { method, headers: { ...headers, ...authHeaders() }, body })
   } catch {
     throw new ApiError(0, 'The api cannot be reached.')
   }
+}
+
+/** The refusal of a non-2xx answer (or a `success: false` body), read from its JSON. */
+function refusal(
+  response: Response,
+  data: Partial<Omit<ErrorResponse, 'success'>> | null,
+): ApiError {
+  const message = data?.error ?? `The api answered ${response.status} ${response.statusText}.`
+  if (response.status === 401) tokenRefused(message)
+  return new ApiError(response.status, message, Array.isArray(data?.details) ? data.details : [])
+}
+
+/** A JSON command or read; a FormData body goes as multipart (the browser sets its boundary). */
+async function request<T>(
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  body?: unknown,
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  let payload: BodyInit | undefined
+  if (body instanceof FormData) {
+    payload = body
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    payload = JSON.stringify(body)
+  }
+  const response = await send(method, url, headers, payload)
   const data = (await response.json().catch(() => null)) as
     (T & { success?: boolean } & Partial<Omit<ErrorResponse, 'success'>>) | null
-  if (!response.ok || !data || data.success === false) {
-    const message = data?.error ?? `The api answered ${response.status} ${response.statusText}.`
-    if (response.status === 401) tokenRefused(message)
-    throw new ApiError(response.status, message, Array.isArray(data?.details) ? data.details : [])
-  }
+  if (!response.ok || !data || data.success === false) throw refusal(response, data)
   return data
+}
+
+/** The bytes of a library image, fetched with the token (an <img src> could not send it). */
+async function image(url: string): Promise<Blob> {
+  const response = await send('GET', url, { Accept: 'image/*' })
+  if (!response.ok) {
+    const data = (await response.json().catch(() => null)) as Partial<ErrorResponse> | null
+    throw refusal(response, data)
+  }
+  return response.blob()
+}
+
+/** Where a library image is served for the followed board. */
+export function assetPath(name: string): string {
+  return boardPath(`/assets/${encodeURIComponent(name)}`)
 }
 
 /** `?name=value&…` of the parameters that are set (an empty prefix filters nothing). */
@@ -103,6 +142,21 @@ export const api = {
     request<Settings>('POST', boardPath('/settings'), { brightness }),
   saveCarousel: (body: CarouselBody) =>
     request<CarouselConfig>('POST', boardPath('/carousel'), body),
+  createApp: (body: CreateAppBody) =>
+    request<Schemas['AppInstanceResponse']>('POST', boardPath('/apps'), body),
+  deleteApp: (app: string) =>
+    request<AppsList>('DELETE', boardPath(`/apps/${encodeURIComponent(app)}`)),
+  /** Store `file` in the library as `name` (the api defaults it to the file's stem). */
+  uploadAsset: (file: Blob, name?: string) => {
+    const form = new FormData()
+    form.set('file', file)
+    if (name) form.set('name', name)
+    return request<AssetInfo>('POST', boardPath('/assets'), form)
+  },
+  deleteAsset: (name: string) =>
+    request<Assets>('DELETE', boardPath(`/assets/${encodeURIComponent(name)}`)),
+  /** A library image's bytes, from `assetPath(name)`. */
+  assetImage: (name: string) => image(assetPath(name)),
   setRealtime: (enabled: boolean) =>
     request<Realtime>('POST', boardPath('/realtime'), {
       enabled,

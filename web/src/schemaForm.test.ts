@@ -147,6 +147,22 @@ describe('schemaToFields', () => {
     expect(byName().extra?.kind).toBe('json')
   })
 
+  it('maps a string of format "asset" to the image-library picker', () => {
+    const field = describeField('asset', {
+      type: 'string',
+      format: 'asset',
+      description: 'Image-library name; empty: none yet',
+      default: '',
+    })
+    expect(field).toMatchObject({
+      kind: 'asset',
+      default: '',
+      label: 'Image-library name; empty: none yet',
+    })
+    expect(initialValues([field], {})).toEqual({ asset: '' })
+    expect(changedValues([field], { asset: 'cat' }, {})).toEqual({ asset: 'cat' })
+  })
+
   it('copes with no schema', () => {
     expect(schemaToFields(undefined)).toEqual([])
     expect(schemaToFields({ type: 'object' })).toEqual([])

@@ -32,6 +32,10 @@ export interface TextField extends FieldBase {
   /** Long texts get a textarea. */
   multiline: boolean
 }
+/** A string naming an image of the board's library (`format: "asset"`); "" is none. */
+export interface AssetField extends FieldBase {
+  kind: 'asset'
+}
 export interface BooleanField extends FieldBase {
   kind: 'boolean'
 }
@@ -41,7 +45,7 @@ export interface JsonField extends FieldBase {
 }
 
 export type FieldDescriptor =
-  ColorField | SelectField | NumberField | TextField | BooleanField | JsonField
+  ColorField | SelectField | NumberField | TextField | AssetField | BooleanField | JsonField
 
 const MULTILINE_FROM = 120
 
@@ -123,6 +127,7 @@ export function describeField(
     }
   }
   if (isColor(schema)) return { ...base, kind: 'color' }
+  if (schema.type === 'string' && schema.format === 'asset') return { ...base, kind: 'asset' }
   if (schema.type === 'integer' || schema.type === 'number') {
     const integer = schema.type === 'integer'
     const min =

@@ -68,7 +68,17 @@ describe('socket module', () => {
     startSocket(null)
     const board = useBoardStore()
     socket.serverAccepts()
-    socket.fire('apps_list', { apps: ['demo'], current: 'demo', catalog: {} })
+    socket.fire('apps_list', {
+      apps: ['demo'],
+      current: 'demo',
+      instances: { demo: { type: 'clock', config: {}, stale: false, error: null } },
+    })
+    socket.fire('app_types', { types: { clock: { description: 'A clock', schema: {} } } })
+    socket.fire('assets', {
+      assets: [{ name: 'cat', format: 'png', width: 8, height: 8, frames: 1, bytes: 90 }],
+      bytes: 90,
+      limit: 1000,
+    })
     socket.fire('current_app', { app: 'demo', config: { speed: 3 } })
     socket.fire('settings', { brightness: 55 })
     socket.fire('carousel_config', {
@@ -86,6 +96,8 @@ describe('socket module', () => {
     socket.fire('board_status', { board: 'kitchen', online: true })
     socket.fire('frame', new Uint8Array([1, 2, 3]).buffer)
     expect(board.apps).toEqual(['demo'])
+    expect(board.typeOf('demo')?.description).toBe('A clock')
+    expect(board.assets.map((a) => a.name)).toEqual(['cat'])
     expect(board.currentConfig).toEqual({ speed: 3 })
     expect(board.brightness).toBe(55)
     expect(board.carousel?.current_index).toBe(0)
@@ -98,6 +110,8 @@ describe('socket module', () => {
     startSocket(null)
     for (const event of [
       'apps_list',
+      'app_types',
+      'assets',
       'current_app',
       'settings',
       'carousel_config',

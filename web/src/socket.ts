@@ -2,6 +2,7 @@
 // listener is registered here too (never in components), so a component re-render can
 // neither open a second connection nor add a duplicate listener.
 import { io, type Socket } from 'socket.io-client'
+import { keepAssetImages } from './assetImages'
 import { getToken, onTokenRefused } from './auth'
 import { useBoardsStore } from './stores/boards'
 import { useBoardStore } from './stores/board'
@@ -85,6 +86,11 @@ function wire(s: BoardSocket): void {
   onTokenRefused((message) => connection.setError(message))
 
   s.on('apps_list', board.applyAppsList)
+  s.on('app_types', board.applyAppTypes)
+  s.on('assets', (data) => {
+    board.applyAssets(data)
+    keepAssetImages(data.assets) // free the thumbnails of deleted or replaced images
+  })
   s.on('current_app', board.applyCurrentApp)
   s.on('settings', board.applySettings)
   s.on('carousel_config', board.applyCarousel)

@@ -39,13 +39,28 @@ export interface JsonSchema {
 /** An app's config: field name → value (each app's schema says which). */
 export type AppConfig = Schemas['CurrentAppResponse']['config']
 
-/** One app's catalog entry; its `schema` is a JSON Schema, which OpenAPI calls an object. */
-export type CatalogEntry = Omit<Schemas['AppInfo'], 'schema'> & { schema: JsonSchema }
+/** One app instance of `apps_list`: its type, saved config, and data-fetching health. */
+export type InstanceInfo = Schemas['InstanceInfo']
 
-/** `apps_list` (GET /api/apps without `success`). */
-export type AppsList = Omit<StatePayload<'AppsListResponse'>, 'catalog'> & {
-  catalog: Record<string, CatalogEntry>
+/** `apps_list` (GET /api/apps without `success`): instance ids in order, the running one. */
+export type AppsList = StatePayload<'AppsListResponse'>
+
+/** One app type; its `schema` is a JSON Schema (the instance form), which OpenAPI calls an object. */
+export type AppTypeInfo = Omit<Schemas['AppTypeInfo'], 'schema'> & { schema: JsonSchema }
+
+/** `app_types` (GET /api/app-types without `success`): every type the board can run. */
+export type AppTypes = Omit<StatePayload<'AppTypesResponse'>, 'types'> & {
+  types: Record<string, AppTypeInfo>
 }
+
+/** POST /api/apps's body: a new instance `id` of `type`, `config` over its defaults. */
+export type CreateAppBody = Omit<Schemas['CreateAppBody'], 'config'> & { config?: AppConfig }
+
+/** One image of the library (GET /api/assets). */
+export type AssetInfo = Schemas['AssetInfo']
+
+/** `assets` (GET /api/assets without `success`): the images and how full the library is. */
+export type Assets = StatePayload<'AssetsResponse'>
 
 /** `current_app` (GET /api/current); `app` is null while the board shows nothing. */
 export type CurrentApp = StatePayload<'CurrentAppResponse'>
@@ -97,6 +112,8 @@ export interface BoardStatus {
 /** What the server may send: the state events plus availability and preview frames. */
 export interface ServerEvents {
   apps_list: (data: AppsList) => void
+  app_types: (data: AppTypes) => void
+  assets: (data: Assets) => void
   current_app: (data: CurrentApp) => void
   settings: (data: Settings) => void
   carousel_config: (data: CarouselConfig) => void

@@ -12,7 +12,7 @@ import { useApiAction } from './useApiAction'
  */
 export function useConfigDraft(app: Ref<string>) {
   const board = useBoardStore()
-  const fields = computed(() => schemaToFields(board.catalog[app.value]?.schema))
+  const fields = computed(() => schemaToFields(board.typeOf(app.value)?.schema))
   const saved = computed(() => board.configOf(app.value))
   const draft = ref<AppConfig>({})
   const touched = ref(new Set<string>())

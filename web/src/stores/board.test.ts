@@ -1,14 +1,35 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { AppsList, AppTypes, Assets } from '../types'
 import { useBoardStore } from './board'
 
-const catalog = {
-  demo: {
-    description: 'A demo app',
-    schema: { type: 'object', properties: { speed: { type: 'integer' } } },
-    config: { speed: 2 },
+const types: AppTypes = {
+  types: {
+    demo: {
+      description: 'A demo app',
+      schema: { type: 'object', properties: { speed: { type: 'integer' } } },
+    },
+    other: { description: 'Another', schema: { type: 'object', properties: {} } },
   },
-  other: { description: 'Another', schema: { type: 'object', properties: {} }, config: {} },
+}
+
+const list: AppsList = {
+  apps: ['demo', 'demo-2', 'other'],
+  current: 'demo',
+  instances: {
+    demo: { type: 'demo', config: { speed: 2 }, stale: false, error: null },
+    'demo-2': { type: 'demo', config: { speed: 7 }, stale: true, error: 'feed down' },
+    other: { type: 'other', config: {}, stale: false, error: null },
+  },
+}
+
+const library: Assets = {
+  assets: [
+    { name: 'cat', format: 'gif', width: 64, height: 32, frames: 12, bytes: 4096 },
+    { name: 'dog', format: 'png', width: 16, height: 16, frames: 1, bytes: 300 },
+  ],
+  bytes: 4396,
+  limit: 33554432,
 }
 
 describe('board store', () => {
@@ -19,15 +40,42 @@ describe('board store', () => {
     expect(board.loaded).toBe(false)
     expect(board.current).toBeNull()
     expect(board.brightness).toBeNull()
+    expect(board.assets).toEqual([])
+    expect(board.assetLimit).toBeNull()
   })
 
-  it('takes apps_list', () => {
+  it('takes apps_list with each instance', () => {
     const board = useBoardStore()
-    board.applyAppsList({ apps: ['demo', 'other'], current: 'demo', catalog })
-    expect(board.apps).toEqual(['demo', 'other'])
+    board.applyAppsList(list)
+    expect(board.apps).toEqual(['demo', 'demo-2', 'other'])
     expect(board.current).toBe('demo')
-    expect(board.catalog.demo?.description).toBe('A demo app')
+    expect(board.instances['demo-2']).toMatchObject({
+      type: 'demo',
+      stale: true,
+      error: 'feed down',
+    })
     expect(board.loaded).toBe(true)
+  })
+
+  it('finds an instance type once both apps_list and app_types are in', () => {
+    const board = useBoardStore()
+    board.applyAppsList(list)
+    expect(board.typeOf('demo-2')).toBeUndefined() // the types have not arrived yet
+    board.applyAppTypes(types)
+    expect(board.typeOf('demo-2')?.description).toBe('A demo app')
+    expect(board.typeOf('other')?.schema).toEqual({ type: 'object', properties: {} })
+    expect(board.typeOf('unknown')).toBeUndefined()
+  })
+
+  it('takes assets as a copy, with the library size and limit', () => {
+    const board = useBoardStore()
+    board.applyAssets(library)
+    expect(board.assets.map((a) => a.name)).toEqual(['cat', 'dog'])
+    expect(board.assets[0]).not.toBe(library.assets[0])
+    expect(board.assetBytes).toBe(4396)
+    expect(board.assetLimit).toBe(33554432)
+    board.applyAssets({ assets: [], bytes: 0, limit: 33554432 })
+    expect(board.assets).toEqual([])
   })
 
   it('takes current_app, and null when stopped', () => {
@@ -42,9 +90,10 @@ describe('board store', () => {
 
   it('gives the live config for the current app and the saved one for others', () => {
     const board = useBoardStore()
-    board.applyAppsList({ apps: ['demo', 'other'], current: 'demo', catalog })
+    board.applyAppsList(list)
     board.applyCurrentApp({ app: 'demo', config: { speed: 9 } })
     expect(board.configOf('demo')).toEqual({ speed: 9 })
+    expect(board.configOf('demo-2')).toEqual({ speed: 7 })
     expect(board.configOf('other')).toEqual({})
     expect(board.configOf('unknown')).toEqual({})
   })
@@ -90,12 +139,17 @@ describe('board store', () => {
 
   it('forgets everything on reset', () => {
     const board = useBoardStore()
-    board.applyAppsList({ apps: ['demo'], current: 'demo', catalog })
+    board.applyAppsList(list)
+    board.applyAppTypes(types)
+    board.applyAssets(library)
     board.applySettings({ brightness: 40 })
     board.applyRealtime({ enabled: true, active: false, protocol: null, source: null, fps: 0 })
     board.reset()
     expect(board.realtime).toBeNull()
     expect(board.apps).toEqual([])
+    expect(board.instances).toEqual({})
+    expect(board.types).toEqual({})
+    expect(board.assets).toEqual([])
     expect(board.brightness).toBeNull()
     expect(board.loaded).toBe(false)
   })

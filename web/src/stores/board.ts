@@ -3,10 +3,14 @@ import { computed, ref, shallowRef } from 'vue'
 import type {
   AppConfig,
   AppsList,
+  AppTypeInfo,
+  AppTypes,
+  AssetInfo,
+  Assets,
   BoardStatus,
   CarouselConfig,
-  CatalogEntry,
   CurrentApp,
+  InstanceInfo,
   Realtime,
   Settings,
 } from '../types'
@@ -20,7 +24,11 @@ export const useBoardStore = defineStore('board', () => {
   const boardId = ref<string | null>(null)
   const online = ref<boolean | null>(null)
   const apps = ref<string[]>([])
-  const catalog = ref<Record<string, CatalogEntry>>({})
+  const instances = ref<Record<string, InstanceInfo>>({})
+  const types = ref<Record<string, AppTypeInfo>>({})
+  const assets = ref<AssetInfo[]>([])
+  const assetBytes = ref(0)
+  const assetLimit = ref<number | null>(null)
   const current = ref<string | null>(null)
   const currentConfig = ref<AppConfig | null>(null)
   const brightness = ref<number | null>(null)
@@ -34,13 +42,29 @@ export const useBoardStore = defineStore('board', () => {
   /** The config an app runs with: the live one for the current app, else the saved one. */
   function configOf(app: string): AppConfig {
     if (app === current.value && currentConfig.value) return currentConfig.value
-    return catalog.value[app]?.config ?? {}
+    return instances.value[app]?.config ?? {}
+  }
+
+  /** The type of an app instance, when the board has said (and knows the type). */
+  function typeOf(app: string): AppTypeInfo | undefined {
+    const type = instances.value[app]?.type
+    return type === undefined ? undefined : types.value[type]
   }
 
   function applyAppsList(data: AppsList): void {
     apps.value = [...data.apps]
     current.value = data.current
-    catalog.value = data.catalog
+    instances.value = data.instances
+  }
+
+  function applyAppTypes(data: AppTypes): void {
+    types.value = data.types
+  }
+
+  function applyAssets(data: Assets): void {
+    assets.value = data.assets.map((asset) => ({ ...asset }))
+    assetBytes.value = data.bytes
+    assetLimit.value = data.limit
   }
 
   function applyCurrentApp(data: CurrentApp): void {
@@ -74,7 +98,11 @@ export const useBoardStore = defineStore('board', () => {
     boardId.value = null
     online.value = null
     apps.value = []
-    catalog.value = {}
+    instances.value = {}
+    types.value = {}
+    assets.value = []
+    assetBytes.value = 0
+    assetLimit.value = null
     current.value = null
     currentConfig.value = null
     brightness.value = null
@@ -87,7 +115,11 @@ export const useBoardStore = defineStore('board', () => {
     boardId,
     online,
     apps,
-    catalog,
+    instances,
+    types,
+    assets,
+    assetBytes,
+    assetLimit,
     current,
     currentConfig,
     brightness,
@@ -96,7 +128,10 @@ export const useBoardStore = defineStore('board', () => {
     frame,
     loaded,
     configOf,
+    typeOf,
     applyAppsList,
+    applyAppTypes,
+    applyAssets,
     applyCurrentApp,
     applySettings,
     applyCarousel,
