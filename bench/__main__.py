@@ -4,8 +4,8 @@
     .venv/bin/python -m bench --quick    # a short version (about 3 minutes)
     .venv/bin/python -m bench --json bench.json
 
-Runs ``bench.render``, ``bench.realtime``, ``bench.latency`` (on a Mosquitto with its
-default settings and on a tuned one), ``bench.soak``, ``bench.fleet`` and
+Runs ``bench.render``, ``bench.apps``, ``bench.realtime``, ``bench.latency`` (on a
+Mosquitto with its default settings and on a tuned one), ``bench.soak``, ``bench.fleet`` and
 ``bench.durability`` (each also runs alone, see its ``--help``) and prints a Markdown
 table with the machine, ready for ``docs/performance.md`` (durability prints its own
 figures). Run it on a quiet machine: anything
@@ -21,13 +21,14 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from bench import durability, fleet, latency, realtime, render, soak
+from bench import apps, durability, fleet, latency, realtime, render, soak
 from bench.figures import ms, verdict
 from bench.machine import describe_machine
 from bench.stack import SERVICES
 
 FULL = {
     "render_seconds": 5.0,
+    "gif_seconds": 10.0,
     "realtime_seconds": 10.0,
     "clients": [1, 100, 1000],
     "rounds": 100,
@@ -41,6 +42,7 @@ FULL = {
 }
 QUICK = {
     "render_seconds": 1.0,
+    "gif_seconds": 3.0,
     "realtime_seconds": 3.0,
     "clients": [1, 100],
     "rounds": 30,
@@ -93,6 +95,7 @@ def table(
     when: str,
     rt: realtime.RealtimeReport | None = None,
     fl: fleet.FleetReport | None = None,
+    ap: apps.AppFigures | None = None,
 ) -> str:
     """The Markdown table of docs/performance.md."""
     lines = [
@@ -176,6 +179,8 @@ def table(
             f"{slowest.worst_ms:.2f} ms ({slowest.app}) | ≤ {FRAME_MS_TARGET:g} ms per frame | "
             f"{verdict(slowest.worst_ms <= FRAME_MS_TARGET)} |"
         )
+    if ap is not None:
+        lines.extend(apps.table_rows(ap))
     if rt is not None:
         lines.extend(realtime.table_rows(rt))
     if fl is not None:
@@ -199,6 +204,8 @@ def main() -> None:
 
     print("\n== render ==")
     rows = render.run(plan["render_seconds"])
+    print("\n== apps ==", flush=True)
+    ap = apps.run(plan["gif_seconds"])
     print("\n== realtime ==", flush=True)
     rt = realtime.run(plan["realtime_seconds"])
     print("\n== latency ==", flush=True)
@@ -214,7 +221,7 @@ def main() -> None:
     durability.main(["--rounds", str(plan["durability_rounds"])])
 
     print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")
-    print(table(rows, lat, sk, when, rt, fl))
+    print(table(rows, lat, sk, when, rt, fl, ap))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(
@@ -222,6 +229,7 @@ def main() -> None:
                     "when": when,
                     "quick": args.quick,
                     "render": [asdict(row) for row in rows],
+                    "apps": asdict(ap),
                     "latency": lat.to_json(),
                     "soak": sk.to_json(),
                     "realtime": rt.to_json(),
