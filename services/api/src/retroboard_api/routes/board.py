@@ -241,40 +241,24 @@ def board_blueprint(
     command("/apps/<app>/config", post_app_config, AppConfigResponse, documented=False)
     command("/config", post_current_config, STATE_RESPONSES["current_app"])
 
-    created: Responses = {201: AppInstanceResponse, **command_auth, **COMMAND_ERRORS}
-    bp.post("/apps", responses=created, summary=post_app.__doc__, security=security(secured))(
-        post_app
-    )
-    instance: Responses = {200: AppInstanceResponse, **read_auth, **READ_ERRORS, 422: ErrorResponse}
-    bp.get(
-        "/apps/<app>", responses=instance, summary=get_app.__doc__, security=security(secured_reads)
-    )(get_app)
-    deleted: Responses = {200: STATE_RESPONSES["apps_list"], **command_auth, **COMMAND_ERRORS}
-    bp.delete(
-        "/apps/<app>", responses=deleted, summary=delete_app.__doc__, security=security(secured)
-    )(delete_app)
-    uploaded: Responses = {201: AssetResponse, **command_auth, **COMMAND_ERRORS}
-    bp.post("/assets", responses=uploaded, summary=post_asset.__doc__, security=security(secured))(
-        post_asset
-    )
-    image: Responses = {
-        200: {"content": {"image/*": {}}},
-        **read_auth,
-        **READ_ERRORS,
-        422: ErrorResponse,
-        504: ErrorResponse,
-    }
-    bp.get(
-        "/assets/<name>",
-        responses=image,
-        summary=get_asset.__doc__,
-        security=security(secured_reads),
-    )(get_asset)
-    removed: Responses = {200: STATE_RESPONSES["assets"], **command_auth, **COMMAND_ERRORS}
-    bp.delete(
-        "/assets/<name>",
-        responses=removed,
-        summary=delete_asset.__doc__,
-        security=security(secured),
-    )(delete_asset)
+    def route(method: str, rule: str, view: Any, ok: Responses, *, reading: bool) -> None:
+        """One of the app-instance and library routes: ``ok`` plus the errors of a
+        read (and 422 for a bad path) or of a command."""
+        if reading:
+            errors = {**read_auth, **READ_ERRORS, 422: ErrorResponse}
+        else:
+            errors = {**command_auth, **COMMAND_ERRORS}
+        auth = security(secured_reads if reading else secured)
+        register = getattr(bp, method)
+        register(rule, responses={**ok, **errors}, summary=view.__doc__, security=auth)(view)
+
+    route("post", "/apps", post_app, {201: AppInstanceResponse}, reading=False)
+    route("get", "/apps/<app>", get_app, {200: AppInstanceResponse}, reading=True)
+    route("delete", "/apps/<app>", delete_app, {200: STATE_RESPONSES["apps_list"]}, reading=False)
+    route("post", "/assets", post_asset, {201: AssetResponse}, reading=False)
+    # The file comes from the renderer, so it may time out (504), unlike a cached read.
+    image: Responses = {200: {"content": {"image/*": {}}}, 504: ErrorResponse}
+    route("get", "/assets/<name>", get_asset, image, reading=True)
+    removed: Responses = {200: STATE_RESPONSES["assets"]}
+    route("delete", "/assets/<name>", delete_asset, removed, reading=False)
     return bp
