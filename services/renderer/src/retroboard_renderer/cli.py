@@ -123,6 +123,11 @@ def main(argv: list[str] | None = None) -> None:
 
     receiver = start_receiver(settings, board) if settings.realtime.listen else None
     board.restore(None if args.ignore_state else store.load(), args.app)
+    if isinstance(driver, EmulatorDriver):
+        # `kill -USR1 <pid>` saves what the emulated panel shows, for a quick look.
+        # Installed before the board says it is online, which is when tests send it.
+        snapshot = settings.state_dir / "snapshot.png"
+        signal.signal(signal.SIGUSR1, lambda *_: log.info("wrote %s", driver.snapshot(snapshot)))
     engine.start()
     board.updater.start()
     service.start()
@@ -135,11 +140,6 @@ def main(argv: list[str] | None = None) -> None:
         driver.height,
         settings.state_dir,
     )
-
-    if isinstance(driver, EmulatorDriver):
-        # `kill -USR1 <pid>` saves what the emulated panel shows, for a quick look.
-        snapshot = settings.state_dir / "snapshot.png"
-        signal.signal(signal.SIGUSR1, lambda *_: log.info("wrote %s", driver.snapshot(snapshot)))
 
     wait_for_stop()
     log.info("stopping")
