@@ -38,14 +38,14 @@ from PIL import Image
 
 from bench.figures import percentile, verdict
 from bench.machine import describe_machine
-from retroboard_renderer.apps import APPS, App, AppContext
+from bench.render import frame_times_ms
+from retroboard_renderer.apps import BUILTIN_APPS, App, AppContext
 from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.updater import Updater
 
 SIZES = [(64, 32), (256, 128)]
-FRAMES = 500
 GIF_FRAMES, GIF_FRAME_MS = 20, 50
 FETCH_DELAY = 5.0
 WEATHER = Path(__file__).parents[1] / "tests" / "fixtures" / "open_meteo" / "current_berlin.json"
@@ -124,7 +124,7 @@ def content() -> Iterator[tuple[str, AssetLibrary, ContentServer]]:
 
 def make_app(name: str, width: int, height: int, url: str, library: AssetLibrary) -> App[Any]:
     """App type ``name`` with its content, data fetched once."""
-    cls = APPS[name]
+    cls = BUILTIN_APPS[name]
     values = {
         k: v.format(server=url) if isinstance(v, str) else v for k, v in CONFIGS[name].items()
     }
@@ -139,18 +139,7 @@ def make_app(name: str, width: int, height: int, url: str, library: AssetLibrary
 
 def frame_time_ms(app: App[Any], width: int, height: int) -> tuple[float, float, float]:
     """Mean, p99 and worst milliseconds per frame (render + show), after a warm-up."""
-    driver = EmulatorDriver(width, height)
-    driver.set_brightness(80)
-    now = 0.0
-    for _ in range(50):
-        now += 1 / 60
-        driver.show(app.render(now))
-    samples = []
-    for _ in range(FRAMES):
-        now += 1 / 60
-        started = time.perf_counter()
-        driver.show(app.render(now))
-        samples.append((time.perf_counter() - started) * 1000)
+    samples = frame_times_ms(app, width, height)
     return sum(samples) / len(samples), percentile(samples, 99), max(samples)
 
 
@@ -241,7 +230,7 @@ def run(seconds: float) -> AppFigures:
     print("\nframe time with content (render + show), ms")
     print(f"{'app':<12} {'size':>8} {'mean':>8} {'p99':>8} {'worst':>8}")
     with content() as (url, library, _server):
-        for name in APPS:
+        for name in BUILTIN_APPS:
             for width, height in SIZES:
                 app = make_app(name, width, height, url, library)
                 mean, p99, worst = frame_time_ms(app, width, height)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.machine import describe_machine
-from retroboard_renderer.apps import APPS
+from retroboard_renderer.apps import BUILTIN_APPS, App
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.preview import PreviewPublisher
@@ -27,27 +27,34 @@ SIZES = [(64, 32), (256, 128)]
 FRAMES = 500
 
 
-def frame_time_ms(app_name: str, width: int, height: int) -> tuple[float, float]:
-    """Mean and worst milliseconds per frame (render + show), after a warm-up."""
-    cls = APPS[app_name]
-    app = cls(cls.config_model(), width, height)
+def frame_times_ms(app: App[Any], width: int, height: int) -> list[float]:
+    """Milliseconds of each of :data:`FRAMES` frames (render + show at 60 fps on the
+    emulator), after a warm-up."""
     driver = EmulatorDriver(width, height)
     driver.set_brightness(80)
     now = 0.0
     for _ in range(50):
+        now += 1 / 60
         driver.show(app.render(now))
     samples = []
     for _ in range(FRAMES):
         now += 1 / 60
         started = time.perf_counter()
         driver.show(app.render(now))
-        samples.append(time.perf_counter() - started)
-    return sum(samples) / len(samples) * 1000, max(samples) * 1000
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def frame_time_ms(app_name: str, width: int, height: int) -> tuple[float, float]:
+    """Mean and worst milliseconds per frame of an app with its default config."""
+    cls = BUILTIN_APPS[app_name]
+    samples = frame_times_ms(cls(cls.config_model(), width, height), width, height)
+    return sum(samples) / len(samples), max(samples)
 
 
 def cpu_share_child(app_name: str, width: int, height: int, preview: bool, seconds: float) -> None:
     """Run the render loop for ``seconds`` and print its CPU share (child process)."""
-    cls = APPS[app_name]
+    cls = BUILTIN_APPS[app_name]
     engine = RenderEngine(EmulatorDriver(width, height))
     sent: list[int] = []
     publisher = PreviewPublisher(lambda png: sent.append(len(png)), fps=10)
@@ -112,7 +119,7 @@ def run(seconds: float, sizes: list[tuple[int, int]] | None = None) -> list[Rend
     rows = []
     print("\nframe time (render + show), ms")
     print(f"{'app':<12} {'size':>8} {'mean':>8} {'worst':>8}")
-    for app_name in APPS:
+    for app_name in BUILTIN_APPS:
         for width, height in sizes or SIZES:
             mean, worst = frame_time_ms(app_name, width, height)
             rows.append(RenderRow(app_name, f"{width}x{height}", mean, worst))

@@ -7,7 +7,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from retroboard_common.app_configs import APP_CONFIGS, ClockConfig, ScrollTextConfig, StarsConfig
-from retroboard_renderer.apps import APPS
+from retroboard_renderer.apps import BUILTIN_APPS
 from retroboard_renderer.apps.scroll_text import ScrollText
 from retroboard_renderer.apps.stars import Stars
 
@@ -18,12 +18,12 @@ def lit(frame: np.ndarray) -> np.ndarray:
 
 
 def test_registry_lists_the_original_apps_first() -> None:
-    assert list(APPS)[:3] == ["clock", "scroll_text", "stars"]
-    assert {"countdown", "weather", "image", "web_image"} <= set(APPS)
+    assert list(BUILTIN_APPS)[:3] == ["clock", "scroll_text", "stars"]
+    assert {"countdown", "weather", "image", "web_image"} <= set(BUILTIN_APPS)
 
 
 def test_each_app_draws_with_the_config_model_the_api_documents() -> None:
-    assert {name: app.config_model for name, app in APPS.items()} == APP_CONFIGS
+    assert {name: app.config_model for name, app in BUILTIN_APPS.items()} == APP_CONFIGS
 
 
 def test_defaults_match_the_original() -> None:

@@ -4,19 +4,24 @@ outside the render loop and show their last good data, marked stale, when a fetc
 
 from __future__ import annotations
 
+import io
 import threading
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pytest
+from PIL import Image
 from pydantic import Field
 
 from retroboard_common.app_configs import AppConfig
 from retroboard_common.commands import CommandError
 from retroboard_common.models import CarouselEntry
 from retroboard_renderer.apps import BUILTIN_APPS, App, AppClass, AppContext
+from retroboard_renderer.apps import image as image_app
 from retroboard_renderer.apps.base import STALE_COLOR
 from retroboard_renderer.apps.scroll_text import ScrollText
+from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.board import Board
 from retroboard_renderer.drivers.base import Frame
 from retroboard_renderer.drivers.emulator import EmulatorDriver
@@ -262,3 +267,36 @@ def test_a_slow_fetch_never_holds_up_a_frame(store: StateStore) -> None:
     finally:
         release.set()
         board.updater.stop()
+
+
+def test_a_replaced_image_is_decoded_off_the_render_thread(
+    engine: RenderEngine,
+    driver: EmulatorDriver,
+    store: StateStore,
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    library = AssetLibrary(tmp_path / "assets")
+    library.load()
+    board = Board(engine, store, assets=library, clock=clock)
+    board.restore(None)
+    board.set_brightness(100)
+    board.put_asset("pic", solid_png((255, 0, 0)))
+    board.create_app("photo", "image", {"asset": "pic", "fit": "stretch"})
+    board.switch("photo")
+    board.updater.poll()  # decoded ahead on the worker (here: inline)
+    engine.step()
+    assert tuple(engine.driver.last_frame[5, 5]) == (255, 0, 0)  # type: ignore[attr-defined]
+
+    board.put_asset("pic", solid_png((0, 0, 255)))
+    board.updater.poll()  # the put asked for the users' update at once
+    monkeypatch.setattr(image_app, "decode", lambda *a, **k: pytest.fail("decoded on render"))
+    engine.step()
+    assert tuple(engine.driver.last_frame[5, 5]) == (0, 0, 255)  # type: ignore[attr-defined]
+
+
+def solid_png(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, "PNG")
+    return out.getvalue()

@@ -56,10 +56,10 @@ class BoardActions:
         """An image's stored file and its content type."""
         self.require_board(board)
         data = self.gateway.fetch_asset(board, name)
-        assets = self._cached(board, "assets") or {}
-        formats = {item.get("name"): item.get("format") for item in assets.get("assets", [])}
-        content_type = ASSET_CONTENT_TYPES.get(str(formats.get(name)), "application/octet-stream")
-        return data, content_type
+        listed = (self._cached(board, "assets") or {}).get("assets", [])
+        fmt = next((item.get("format") for item in listed if item.get("name") == name), None)
+        known = {str(key): value for key, value in ASSET_CONTENT_TYPES.items()}
+        return data, known.get(str(fmt), "application/octet-stream")
 
     # --- commands ----------------------------------------------------------------
 

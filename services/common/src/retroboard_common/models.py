@@ -131,7 +131,7 @@ AssetName = Annotated[
 
 AssetFormat = Literal["png", "gif", "jpeg", "webp", "bmp"]
 
-ASSET_CONTENT_TYPES: Final[dict[str, str]] = {
+ASSET_CONTENT_TYPES: Final[dict[AssetFormat, str]] = {
     "png": "image/png",
     "gif": "image/gif",
     "jpeg": "image/jpeg",

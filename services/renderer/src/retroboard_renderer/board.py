@@ -32,7 +32,7 @@ from retroboard_common.models import (
     SettingsState,
 )
 from retroboard_common.topics import StateName
-from retroboard_renderer.apps import APPS, ORIGINAL_APPS, App, AppClass, AppContext
+from retroboard_renderer.apps import BUILTIN_APPS, ORIGINAL_APPS, App, AppClass, AppContext
 from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.engine import RenderEngine
@@ -57,7 +57,7 @@ class Board:
         engine: RenderEngine,
         store: StateStore,
         *,
-        apps: dict[str, AppClass] = APPS,
+        apps: dict[str, AppClass] = BUILTIN_APPS,
         assets: AssetLibrary | None = None,
         context: AppContext | None = None,
         updater: Updater | None = None,
@@ -319,12 +319,18 @@ class Board:
             del self._type_of[instance_id]
             return self._changed(changed)
 
-    def put_asset(self, name: str, data: bytes) -> tuple[AssetInfo, set[StateName]]:
-        """Store an image in the library (replacing one of the same name)."""
+    def put_asset(self, name: str, data: bytes) -> AssetInfo:
+        """Store an image in the library (replacing one of the same name); the
+        instances showing it decode the new picture at once, off the render thread."""
         library = self._require_library()
         info = library.put(name, data)
-        self.engine.wake()  # an instance showing it draws the new picture now
-        return info, self._notify({"assets"})
+        with self._lock:
+            for instance_id, app in self._instances.items():
+                if app.uses_asset(app.config, name):
+                    self.updater.refresh(instance_id)
+        self.engine.wake()
+        self._notify({"assets"})
+        return info
 
     def delete_asset(self, name: str) -> set[StateName]:
         """Remove an image from the library, unless an instance shows it."""
@@ -366,10 +372,6 @@ class Board:
         """An instance's config."""
         config: AppConfig = self._instances[app].config
         return config
-
-    def type_of(self, app: str) -> str:
-        """An instance's type."""
-        return self._type_of[app]
 
     def payload(self, name: StateName) -> Payload:
         """The state payload published as ``state/<name>``."""
@@ -483,7 +485,6 @@ class Board:
     def _validate_config(
         self, type_name: str, base: dict[str, Any], update: dict[str, Any]
     ) -> AppConfig:
-        app = type_name
         try:
             return self.types[type_name].config_model.model_validate({**base, **update})
         except ValidationError as exc:
@@ -491,7 +492,7 @@ class Board:
             first = details[0]
             where = ".".join(str(part) for part in first.loc[1:])
             raise CommandError(
-                "invalid", f"invalid config for {app}: {where}: {first.msg}", details
+                "invalid", f"invalid config for {type_name}: {where}: {first.msg}", details
             ) from None
 
     def _show_carousel_entry(self, entry: CarouselEntry | None, changed: set[StateName]) -> None:

@@ -29,7 +29,7 @@ from PIL import Image, UnidentifiedImageError
 
 from retroboard_common.app_configs import ImageFit
 from retroboard_common.commands import CommandError
-from retroboard_common.models import AssetFormat
+from retroboard_common.models import ASSET_CONTENT_TYPES, AssetFormat
 from retroboard_renderer.drivers.base import Frame
 
 MAX_BYTES: Final = 1024 * 1024
@@ -62,13 +62,7 @@ EXTENSIONS: Final[dict[AssetFormat, str]] = {
     "webp": ".webp",
     "bmp": ".bmp",
 }
-CONTENT_TYPES: Final[dict[AssetFormat, str]] = {
-    "png": "image/png",
-    "gif": "image/gif",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "bmp": "image/bmp",
-}
+CONTENT_TYPES: Final = ASSET_CONTENT_TYPES
 
 # Pillow's own bomb guard, a second line behind the side check: it warns above this
 # many pixels and refuses above twice as many. 2048² leaves every image probe() accepts

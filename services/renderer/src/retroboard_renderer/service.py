@@ -162,13 +162,13 @@ class RendererService:
                 raise CommandError(
                     "malformed", "upload to cmd/asset/<name> or cmd/asset/<name>/<transaction>"
                 )
-            info, changed = self.board.put_asset(upload.name, payload)
+            # The board's change listener publishes state/assets, before this answer.
+            info = self.board.put_asset(upload.name, payload)
             response = CommandResponse(
                 success=True,
                 transaction=transaction,
                 state={"asset": info.model_dump(), "assets": self._state_dict("assets")},
             )
-            self.publish_state(changed)
         except CommandError as exc:
             log.info("refused an image upload: %s", exc.message)
             response = exc.response(transaction)

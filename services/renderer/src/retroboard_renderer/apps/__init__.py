@@ -35,8 +35,6 @@ BUILTIN_APPS: Final[dict[str, AppClass]] = {
 ORIGINAL_APPS: Final = ("clock", "scroll_text", "stars")
 """The instances every board has, each named after its type; they cannot be deleted."""
 
-APPS = BUILTIN_APPS
-
 
 def discover_app_types() -> dict[str, AppClass]:
     """The built-in types plus every valid one installed under :data:`ENTRY_POINT_GROUP`.
@@ -61,7 +59,6 @@ def discover_app_types() -> dict[str, AppClass]:
 
 
 __all__ = [
-    "APPS",
     "BUILTIN_APPS",
     "ORIGINAL_APPS",
     "App",

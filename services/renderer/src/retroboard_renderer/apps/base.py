@@ -12,7 +12,7 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
@@ -49,8 +49,6 @@ class AppContext:
     weather_url: str = DEFAULT_WEATHER_URL
     http_timeout: float = 10.0
     """Seconds a fetch may take before it counts as failed."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Free for app types outside this package."""
 
 
 class App(ABC, Generic[C]):

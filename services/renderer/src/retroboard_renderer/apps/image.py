@@ -31,8 +31,6 @@ ASSET_POLL_SECONDS: Final = 0.5
 """How soon a still image (or the placeholder) shows a replaced or deleted asset."""
 DECODE_POLL_SECONDS: Final = 0.02
 """How soon a picture decoded in the background is looked for."""
-UPDATE_SECONDS: Final = 2.0
-"""How often the worker thread checks for a new version to decode ahead of drawing."""
 CACHE_ENTRIES: Final = 4
 """Decoded images kept per instance (a 64×32 frame is 6 KiB; 300 frames, 1.8 MiB)."""
 PLACEHOLDER_COLOR: Final = (64, 64, 64)
@@ -183,11 +181,12 @@ class ImageApp(App[ImageConfig]):
             thread.join(timeout)
 
     def update(self) -> float | None:
-        """Decode a new or replaced asset on the worker thread, ahead of drawing."""
+        """Decode the asset on the worker thread, ahead of drawing. The board runs it
+        when the instance is made, reconfigured or its asset replaced; nothing to poll."""
         key = self._key()
         if key is not None:
             self._animation(key)
-        return UPDATE_SECONDS
+        return None
 
     # --- drawing ------------------------------------------------------------------
 
