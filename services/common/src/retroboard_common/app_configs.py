@@ -273,15 +273,3 @@ class WebImageConfig(AppConfig):
     background: Color = Field(
         default_factory=lambda: [0, 0, 0], description="Behind transparent parts and bands"
     )
-
-
-APP_CONFIGS: Final[dict[str, type[AppConfig]]] = {
-    "clock": ClockConfig,
-    "scroll_text": ScrollTextConfig,
-    "stars": StarsConfig,
-    "countdown": CountdownConfig,
-    "weather": WeatherConfig,
-    "image": ImageConfig,
-    "web_image": WebImageConfig,
-}
-"""Each built-in app's config model, by app name, in the order the dashboard lists them."""

@@ -59,15 +59,15 @@ def transaction_of(data: Any) -> str | int | None:
     return None
 
 
-def decode_command(payload: bytes) -> Any:
+def decode_command(payload: bytes, max_bytes: int = MAX_COMMAND_BYTES) -> Any:
     """Decode a command's JSON (an empty payload means ``{}``).
 
     Only standard JSON: ``NaN`` or ``Infinity`` would be saved and then served in state
     no client can parse; nesting past :data:`~retroboard_common.strict_json.MAX_JSON_DEPTH`
     is ``malformed`` too (it used to end in a ``RecursionError``, answered ``internal``).
     """
-    if len(payload) > MAX_COMMAND_BYTES:
-        raise CommandError("too_large", f"command larger than {MAX_COMMAND_BYTES} bytes")
+    if len(payload) > max_bytes:
+        raise CommandError("too_large", f"command larger than {max_bytes} bytes")
     if not payload.strip():
         return {}
     try:

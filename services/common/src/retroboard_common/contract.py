@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from retroboard_common.models import (
+    MAX_COMMAND_BYTES,
+    MAX_PUSH_BYTES,
     AppsListState,
     AppTypesState,
     AssetDataBody,
@@ -31,15 +33,28 @@ from retroboard_common.models import (
     CreateAppBody,
     CreateAppCommand,
     CurrentAppState,
+    CustomBody,
+    CustomCommand,
     DeleteAppBody,
     DeleteAppCommand,
     DeleteAssetBody,
     DeleteAssetCommand,
+    DismissBody,
+    DismissCommand,
+    NextAppBody,
+    NextAppCommand,
     NextBody,
     NextCommand,
+    NotificationState,
+    NotifyBody,
+    NotifyCommand,
     Payload,
+    PowerBody,
+    PowerCommand,
     PreviewBody,
     PreviewCommand,
+    PreviousAppBody,
+    PreviousAppCommand,
     RealtimeBody,
     RealtimeCommand,
     RealtimeState,
@@ -84,6 +99,8 @@ class Verb:
     """``POST /api<path>`` sends the body as it is (``None``: no such plain route)."""
     event: bool = False
     """Whether Socket.IO clients send it as the event ``<name>``."""
+    max_bytes: int = MAX_COMMAND_BYTES
+    """The largest ``cmd/<name>`` payload the renderer reads."""
 
 
 STATES: Final[dict[StateName, State]] = {
@@ -96,6 +113,7 @@ STATES: Final[dict[StateName, State]] = {
         State("realtime", RealtimeState, 1024, "/realtime"),
         State("app_types", AppTypesState, 256 * 1024, "/app-types"),
         State("assets", AssetsState, 128 * 1024, "/assets"),
+        State("notification", NotificationState, 128 * 1024, "/notification"),
     )
 }
 
@@ -110,11 +128,42 @@ VERBS: Final[dict[str, Verb]] = {
         Verb("settings", SettingsBody, SettingsCommand, "settings", "/settings", event=True),
         Verb("carousel", CarouselBody, CarouselCommand, "carousel_config", "/carousel", event=True),
         Verb("next", NextBody, NextCommand, "carousel_config", "/carousel/next", event=True),
+        Verb("power", PowerBody, PowerCommand, "settings", "/power", event=True),
+        Verb("next_app", NextAppBody, NextAppCommand, "current_app", "/nextapp", event=True),
+        Verb(
+            "previous_app",
+            PreviousAppBody,
+            PreviousAppCommand,
+            "current_app",
+            "/previousapp",
+            event=True,
+        ),
         Verb("realtime", RealtimeBody, RealtimeCommand, "realtime", "/realtime", event=True),
         # REST: POST /api/apps (201), DELETE /api/apps/<id>, DELETE /api/assets/<name>.
         Verb("create_app", CreateAppBody, CreateAppCommand, "apps_list", event=True),
         Verb("delete_app", DeleteAppBody, DeleteAppCommand, "apps_list", event=True),
         Verb("delete_asset", DeleteAssetBody, DeleteAssetCommand, "assets", event=True),
+        # AWTRIX 3's pushes. REST: POST /api/custom?name=<name> (the body is the app's
+        # JSON); automations publish it bare to cmd/custom/<name>.
+        Verb(
+            "custom",
+            CustomBody,
+            CustomCommand,
+            "apps_list",
+            event=True,
+            max_bytes=MAX_PUSH_BYTES + 1024,
+        ),
+        Verb(
+            "notify",
+            NotifyBody,
+            NotifyCommand,
+            "notification",
+            "/notify",
+            event=True,
+            max_bytes=MAX_PUSH_BYTES + 1024,
+        ),
+        # On cmd/notify/dismiss, AWTRIX's topic (topics.COMMAND_PATHS).
+        Verb("dismiss", DismissBody, DismissCommand, "notification", "/notify/dismiss", event=True),
         # Answered with the file's bytes on asset_data/<transaction> (GET /api/assets/<name>).
         Verb("asset_data", AssetDataBody, AssetDataCommand, None),
         Verb("request_state", RequestStateBody, RequestStateCommand, None),

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 MAX_COMMAND_BYTES: Final = 16 * 1024
+MAX_PUSH_BYTES: Final = 256 * 1024
+"""A custom app or notification (an AWTRIX payload, a base64 icon included)."""
 MAX_CAROUSEL_APPS: Final = 50
 MIN_DURATION: Final = 1
 MAX_DURATION: Final = 3600
@@ -47,13 +49,26 @@ class Payload(BaseModel):
 # --- state topics -----------------------------------------------------------
 
 
+PushOrigin = Literal["api", "mqtt", "awtrix"]
+"""``api``: REST or Socket.IO (``cmd/custom``); ``mqtt``: ``cmd/custom/<name>``;
+``awtrix``: AWTRIX 3's own topic (``<prefix>/custom/<name>``)."""
+
+
 class InstanceInfo(Payload):
     """One app instance: its type, its config, and how its data fetching goes."""
 
     type: str
     config: dict[str, JsonValue]
-    stale: bool = Field(False, description="The last data fetch failed; old data is shown")
+    stale: bool = Field(
+        False, description="The last data fetch failed or a custom app's lifetime ran out"
+    )
     error: str | None = Field(None, description="Why the last data fetch failed")
+    origin: PushOrigin | None = Field(
+        None, description="Where a custom app was pushed from (null: created as an app)"
+    )
+    pushed_at: float | None = Field(
+        None, description="When a custom app was last pushed (seconds since the epoch)"
+    )
 
 
 class AppsListState(Payload):
@@ -93,6 +108,7 @@ class SettingsState(Payload):
     """``state/settings``: board-wide settings."""
 
     brightness: Brightness
+    power: bool = Field(True, description="false: the panel is dark and apps are paused")
 
 
 class CarouselEntry(Payload):
@@ -160,6 +176,27 @@ class AssetsState(Payload):
     limit: int = Field(description="The most the library may hold, in bytes")
 
 
+class NotificationInfo(Payload):
+    """One notification, on show or queued (its text, not every drawing detail)."""
+
+    id: int = Field(description="Counts up with every notification a board shows")
+    text: str = Field(description="The text, fragments joined")
+    icon: str | None = Field(description="Image-library name of its icon")
+    duration: float = Field(description="Seconds it shows (unless held or counted in passes)")
+    repeat: int = Field(description="Scroll passes it shows for; -1: by duration")
+    hold: bool = Field(description="Stays until dismissed")
+    wakeup: bool = Field(description="Shows even while the board is powered off")
+
+
+class NotificationState(Payload):
+    """``state/notification``: the notification on show (``null``: none) and the queue
+    behind it, oldest first."""
+
+    current: NotificationInfo | None
+    queue: list[NotificationInfo]
+    length: int = Field(description="Notifications waiting behind the current one")
+
+
 # What the api and the bridge accept from the broker is capped per topic (the state
 # limits are in :data:`retroboard_common.contract.STATES`), so nobody can make them keep
 # (and serve to every dashboard) megabytes. The compose broker drops any packet over
@@ -224,9 +261,65 @@ class ConfigBody(Payload):
 
 
 class SettingsBody(Payload):
-    """Change board settings."""
+    """Change board settings: any subset of them (omitted fields keep their value)."""
 
-    brightness: Brightness
+    brightness: Brightness | None = None
+    power: bool | None = Field(None, description="false: the panel goes dark, apps pause")
+
+
+class PowerBody(Payload):
+    """Turn the panel on or off (apps pause while it is off; nothing is lost)."""
+
+    power: bool
+
+
+class NextAppBody(Payload):
+    """Show the next app: the carousel's next entry when it runs, else the next
+    instance in the apps list."""
+
+
+class PreviousAppBody(Payload):
+    """Show the previous app: the carousel's previous entry when it runs, else the
+    previous instance in the apps list."""
+
+
+CustomAppName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=62,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,61}$",
+        description="The custom app's name; stored lower-case (Solar and solar are one app)",
+    ),
+]
+"""The name of a custom app as pushed (``cmd/custom/<name>``, ``?name=``); an array of N
+apps becomes ``<name>0`` … ``<name>N-1``, so two characters are left for the suffix."""
+
+
+class AwtrixPayload(Payload):
+    """An AWTRIX 3 custom-app or notification JSON object: its keys are checked by the
+    renderer (unknown ones are accepted and answered as ``ignored``)."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class CustomBody(Payload):
+    """Create, update or (``app`` empty or null) delete the custom app ``name``.
+
+    ``app`` is AWTRIX 3's custom-app JSON; an array of N objects pushes ``<name>0`` …
+    ``<name>N-1``; deleting ``<name>`` deletes those too."""
+
+    name: CustomAppName
+    app: JsonValue = None
+
+
+class NotifyBody(AwtrixPayload):
+    """Show a notification: AWTRIX 3's custom-app keys plus ``hold``, ``stack``,
+    ``wakeup``."""
+
+
+class DismissBody(Payload):
+    """Dismiss the notification on show (the next queued one follows)."""
 
 
 class CarouselBody(Payload):
@@ -330,6 +423,33 @@ class DeleteAssetCommand(DeleteAssetBody, Command):
     """``cmd/delete_asset``."""
 
 
+class PowerCommand(PowerBody, Command):
+    """``cmd/power``."""
+
+
+class NextAppCommand(NextAppBody, Command):
+    """``cmd/next_app``."""
+
+
+class PreviousAppCommand(PreviousAppBody, Command):
+    """``cmd/previous_app``."""
+
+
+class CustomCommand(CustomBody, Command):
+    """``cmd/custom`` (the api's form; automations publish the bare AWTRIX JSON to
+    ``cmd/custom/<name>``)."""
+
+
+class NotifyCommand(NotifyBody, Command):
+    """``cmd/notify``: the AWTRIX JSON, optionally with ``transaction``."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class DismissCommand(DismissBody, Command):
+    """``cmd/notify/dismiss``."""
+
+
 class AssetDataCommand(AssetDataBody, Command):
     """``cmd/asset_data``: answered with the file's bytes on ``asset_data/<transaction>``."""
 
@@ -345,11 +465,13 @@ ErrorCode = Literal[
     "exists",
     "unsupported",
     "conflict",
+    "queue_full",
     "internal",
 ]
 """``conflict``: a valid command the board's state does not allow now (e.g. ``next`` while
 the carousel is off); ``exists``: the id or name is taken; ``unsupported``: an upload
-that is not an image of a supported format."""
+that is not an image of a supported format; ``queue_full``: too many notifications wait
+already."""
 
 
 class ErrorDetail(Payload):
@@ -369,6 +491,9 @@ class CommandResponse(Payload):
     details: list[ErrorDetail] | None = None
     state: dict[str, JsonValue] | None = Field(
         default=None, description="State payloads changed by the command, by event name"
+    )
+    ignored: list[str] | None = Field(
+        default=None, description="Keys of an AWTRIX payload that were accepted but not used"
     )
 
 

@@ -12,7 +12,14 @@ from pydantic import AfterValidator, WithJsonSchema
 BASE: Final = "retroboard"
 
 StateName = Literal[
-    "apps_list", "current_app", "settings", "carousel_config", "realtime", "app_types", "assets"
+    "apps_list",
+    "current_app",
+    "settings",
+    "carousel_config",
+    "realtime",
+    "app_types",
+    "assets",
+    "notification",
 ]
 STATE_NAMES: Final[tuple[StateName, ...]] = get_args(StateName)
 
@@ -82,7 +89,16 @@ class BoardTopics:
 
     def cmd(self, verb: str) -> str:
         """Where commands for ``verb`` are sent."""
-        return f"{self.base}/cmd/{verb}"
+        return f"{self.base}/cmd/{COMMAND_PATHS.get(verb, verb)}"
+
+    def custom(self, name: str) -> str:
+        """Where an automation pushes AWTRIX 3's JSON of custom app ``name``."""
+        return f"{self.base}/cmd/{CUSTOM_PUSH}/{name}"
+
+    @property
+    def custom_pushes(self) -> str:
+        """Subscription for every custom-app push to this board."""
+        return f"{self.base}/cmd/{CUSTOM_PUSH}/+"
 
     def response(self, verb: str) -> str:
         """Where the renderer answers ``verb`` commands."""
@@ -108,6 +124,12 @@ class BoardTopics:
         """Where the renderer sends a stored image's bytes, asked by ``cmd/asset_data``."""
         return f"{self.base}/{ASSET_DATA}/{transaction}"
 
+
+COMMAND_PATHS: Final[dict[str, str]] = {"dismiss": "notify/dismiss"}
+"""Verbs whose topic is not ``cmd/<verb>`` (AWTRIX 3's own shape)."""
+CUSTOM_PUSH: Final = "custom"
+"""``cmd/custom/<name>``: the bare AWTRIX JSON of one custom app (``cmd/custom`` is the
+api's command, with the name in its body)."""
 
 ASSET_UPLOAD: Final = "asset"
 """``cmd/asset/<name>[/<transaction>]``: a binary command (the payload is the image)."""
@@ -207,3 +229,28 @@ def parse_topic(topic: str) -> ParsedTopic | None:
     if len(parts) == 4:
         return ParsedTopic(parts[1], parts[2], parts[3])
     return None
+
+
+@dataclass(frozen=True)
+class CommandTopic:
+    """A command topic, parsed: its verb and, for ``cmd/custom/<name>``, the name."""
+
+    verb: str
+    name: str | None = None
+
+
+_VERB_OF_PATH: Final = {path: verb for verb, path in COMMAND_PATHS.items()}
+
+
+def parse_command_topic(topic: str) -> CommandTopic | None:
+    """The verb of ``retroboard/<board>/cmd/<verb>`` (or ``cmd/notify/dismiss``,
+    ``cmd/custom/<name>``); ``None`` when ``topic`` is no command topic."""
+    parts = topic.split("/")
+    if len(parts) < 4 or parts[0] != BASE or parts[2] != "cmd":
+        return None
+    path = "/".join(parts[3:])
+    if path in _VERB_OF_PATH:
+        return CommandTopic(_VERB_OF_PATH[path])
+    if len(parts) == 5 and parts[3] == CUSTOM_PUSH:
+        return CommandTopic(CUSTOM_PUSH, parts[4])
+    return CommandTopic(path) if len(parts) == 4 else None
