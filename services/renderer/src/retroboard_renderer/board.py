@@ -1,5 +1,5 @@
-"""The board: app instances, configs, brightness, carousel and image library, and the
-rules that change them.
+"""The board: app instances, configs, brightness and power, carousel, image library,
+custom apps and notifications, and the rules that change them.
 
 Core logic only: it knows nothing of MQTT. Every change is validated first, so a
 refused command changes nothing; then it is applied, shown, saved and announced to the
@@ -8,6 +8,7 @@ change listeners with the names of the state payloads it changed.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -18,7 +19,16 @@ from pydantic import ValidationError
 
 from retroboard_common.app_configs import AppConfig
 from retroboard_common.commands import CommandError, validation_details
+from retroboard_common.custom_apps import (
+    DEFAULT_APP_DURATION,
+    NotificationConfig,
+    parse_custom,
+    parse_notification,
+)
 from retroboard_common.models import (
+    MAX_CAROUSEL_APPS,
+    MAX_DURATION,
+    MIN_DURATION,
     AppsListState,
     AppTypeInfo,
     AppTypesState,
@@ -29,14 +39,32 @@ from retroboard_common.models import (
     ErrorDetail,
     InstanceInfo,
     Payload,
+    PushOrigin,
     SettingsState,
 )
 from retroboard_common.topics import StateName
 from retroboard_renderer.apps import BUILTIN_APPS, ORIGINAL_APPS, App, AppClass, AppContext
+from retroboard_renderer.apps.custom import CustomApp
 from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.engine import RenderEngine
-from retroboard_renderer.state import SavedState
+from retroboard_renderer.notifications import (
+    MAX_QUEUED,
+    Notification,
+    NotificationQueue,
+    QueueFull,
+)
+from retroboard_renderer.pushes import (
+    CUSTOM_TYPE,
+    ICON_PREFIX,
+    EmbeddedIcon,
+    ParsedPush,
+    array_member,
+    custom_app_id,
+    is_empty,
+    parse_push,
+)
+from retroboard_renderer.state import CustomPush, SavedState
 from retroboard_renderer.store import StateStore
 from retroboard_renderer.stream import RealtimeSession
 from retroboard_renderer.updater import Updater
@@ -45,8 +73,14 @@ log = logging.getLogger(__name__)
 
 ChangeListener = Callable[[set[StateName]], None]
 
-MAX_INSTANCES = 100
-"""App instances a board may have (each keeps a frame and its data in memory)."""
+MAX_INSTANCES = 128
+"""App instances a board may have (each keeps a frame and its data in memory): room for
+100 pushed custom apps beside the apps a user adds."""
+PUBLISHED_CONFIG_BYTES = 4096
+"""Past this, a custom app's ``draw`` commands are left out of ``apps_list`` (128 apps
+with 1,024 commands each would not fit one MQTT message); the app keeps them."""
+Pushed = tuple[set[StateName], list[str]]
+"""What a push changed, and the keys of it that were ignored."""
 
 
 class Board:
@@ -91,7 +125,16 @@ class Board:
                 self._add_instance(name, name, apps[name].config_model())
         self._current: str | None = None
         self._brightness = SavedState().brightness
+        self._power = True
         self.carousel = Carousel()
+        self.notifications = NotificationQueue()
+        self._pushes: dict[str, CustomPush] = {}
+        self._expired: set[str] = set()
+        """Custom apps whose lifetime ran out with ``lifetimeMode`` 1: marked stale."""
+        self._lifetimes_known = False
+        """Whether :attr:`_next_expiry` still holds: any saved change may move it."""
+        self._next_expiry: float | None = None
+        """The wall time the next custom app's lifetime runs out (``None``: none will)."""
         engine.add_ticker(self.tick)
 
     def on_change(self, listener: ChangeListener) -> None:
@@ -110,6 +153,10 @@ class Board:
                         instance_id, saved.types.get(instance_id, instance_id), values
                     )
                 self._brightness = saved.brightness
+                self._power = saved.power
+                self._pushes = {
+                    key: push for key, push in saved.pushes.items() if key in self._instances
+                }
                 self.realtime.set_enabled(saved.realtime)
                 entries = [e for e in saved.carousel.apps if e.app in self._instances]
                 self.carousel = Carousel.from_state(
@@ -206,6 +253,14 @@ class Board:
             self.engine.set_brightness(brightness)
             return self._changed({"settings"})
 
+    def set_power(self, power: bool) -> set[StateName]:
+        """Turn the panel on or off: off, it is dark and apps (and the carousel) pause;
+        on again, everything carries on where it was."""
+        with self._lock:
+            self._power = power
+            self._sync_panel(self._clock())
+            return self._changed({"settings"})
+
     def set_realtime(self, enabled: bool) -> set[StateName]:
         """Allow pixel streams to take the panel, or drop them (ending the one shown)."""
         with self._lock:
@@ -260,6 +315,25 @@ class Board:
             self._show_carousel_entry(self.carousel.advance(self._clock()), changed)
             return self._changed(changed)
 
+    def step_app(self, step: int) -> set[StateName]:
+        """Show the next (``1``) or previous (``-1``) app: the carousel's, when it runs
+        (it keeps running), else the apps list's, wrapping around."""
+        with self._lock:
+            changed: set[StateName] = {"current_app", "apps_list"}
+            if self.carousel.running:
+                changed.add("carousel_config")
+                self._show_carousel_entry(self.carousel.advance(self._clock(), step), changed)
+                return self._changed(changed)
+            apps = list(self._instances)
+            if not apps:
+                raise CommandError("conflict", "the board has no apps")
+            if self._current in apps:
+                position = apps.index(self._current) + step
+            else:
+                position = 0 if step > 0 else -1
+            self._show(apps[position % len(apps)])
+            return self._changed(changed)
+
     def create_app(
         self, instance_id: str, type_name: str, config: dict[str, Any] | None
     ) -> set[StateName]:
@@ -308,16 +382,89 @@ class Board:
                 return self._changed({"apps_list"})
             self._require_app(instance_id)
             changed: set[StateName] = {"apps_list"}
-            if any(entry.app == instance_id for entry in self.carousel.entries):
-                changed.add("carousel_config")
-                self._drop_from_carousel(instance_id, changed)
-            if self._current == instance_id:
-                self._show(None)
-                changed.add("current_app")
-            self.updater.forget(instance_id)
-            del self._instances[instance_id]
-            del self._type_of[instance_id]
+            self._remove_instance(instance_id, changed)
             return self._changed(changed)
+
+    # --- custom apps and notifications (AWTRIX 3) -------------------------------------
+
+    def push_custom(self, name: str, payload: object, origin: PushOrigin) -> Pushed:
+        """Create or replace custom app ``name`` from AWTRIX 3's JSON (an array of N
+        makes ``<name>0`` … ``<name>N-1``); an empty payload deletes it and its array.
+
+        A new one joins a running carousel at the end, for its ``duration``.
+        """
+        base = custom_app_id(name)
+        if is_empty(payload):
+            return self._delete_custom(base), []
+        array = isinstance(payload, list)
+        items = payload if isinstance(payload, list) else [payload]
+        ids = [f"{base}{index}" for index in range(len(items))] if array else [base]
+        parsed = [
+            parse_push(parse_custom, item, [index] if array else [])
+            for index, item in enumerate(items)
+        ]
+        with self._lock:
+            self._check_custom_ids(ids)
+        changed: set[StateName] = {"apps_list"}
+        self._store_icons([push.icon for push in parsed], changed)
+        with self._lock:
+            self._check_custom_ids(ids)  # again: the icons were stored unlocked
+            self._apply_pushes(dict(zip(ids, parsed, strict=True)), origin, changed)
+            if array:
+                extra = [
+                    key
+                    for key in list(self._instances)
+                    if self._type_of[key] == CUSTOM_TYPE
+                    and array_member(base, key)
+                    and key not in ids
+                ]
+                for key in extra:
+                    self._remove_instance(key, changed)
+            ignored = sorted({key for push in parsed for key in push.ignored})
+            return self._changed(changed), ignored
+
+    def notify(self, payload: object) -> Pushed:
+        """Show a notification (AWTRIX 3's JSON): at once, or queued behind the one on
+        show (``stack``, the default), or in its place (``stack: false``)."""
+        parsed = parse_push(parse_notification, payload, [])
+        config = parsed.config
+        assert isinstance(config, NotificationConfig)
+        with self._lock:
+            self._check_queue(parsed)
+        changed: set[StateName] = {"notification"}
+        self._store_icons([parsed.icon], changed)
+        driver = self.engine.driver
+        app = CustomApp(parsed.config, driver.width, driver.height, self._context)
+        try:
+            app.update()  # its icon, before it shows (a notification is no tracked app)
+        except Exception:
+            log.exception("loading a notification's icon failed; shown without it")
+        with self._lock:
+            now = self._clock()
+            shown = self.notifications.current
+            try:
+                # Powered off, only a wakeup notification is seen: it goes before the
+                # ones waiting for the panel to come back on.
+                ahead = config.wakeup and not self._power and not self._showing_wakeup()
+                self.notifications.push(config, app, now, ahead=ahead)
+            except QueueFull:
+                self._check_queue(parsed)
+                raise
+            self._sync_panel(now)
+            self._drop_ended(shown, changed)
+            return self._notify(changed), parsed.ignored
+
+    def dismiss(self) -> set[StateName]:
+        """End the notification on show; the next queued one follows (none: the board
+        goes back to what it showed)."""
+        with self._lock:
+            now = self._clock()
+            shown = self.notifications.current
+            changed: set[StateName] = {"notification"}
+            if self.notifications.dismiss(now):
+                self._sync_panel(now)
+                self._drop_ended(shown, changed)
+            return self._notify(changed)
 
     def put_asset(self, name: str, data: bytes) -> AssetInfo:
         """Store an image in the library (replacing one of the same name); the
@@ -351,15 +498,26 @@ class Board:
         return self._notify({"assets"})
 
     def tick(self, now: float) -> float | None:
-        """Advance the carousel when its time is up (called by the render loop)."""
+        """End custom apps' lifetimes and notifications, and advance the carousel, when
+        their time is up (called by the render loop before every frame)."""
         with self._lock:
+            changed: set[StateName] = set()
+            lifetime_due = self._expire_lifetimes(now, changed)
+            shown = self.notifications.current
+            if self.notifications.tick(now):
+                changed.add("notification")
+                self._sync_panel(now)
+                self._drop_ended(shown, changed)
             due = self.carousel.due_at()
-            if due is not None and now >= due:
-                changed: set[StateName] = {"carousel_config"}
+            if due is not None and (now >= due or self._passes_done()):
+                changed.add("carousel_config")
                 self._show_carousel_entry(self.carousel.advance(now), changed)
+            if changed - {"notification"}:
                 self._changed(changed)
-                due = self.carousel.due_at()
-            return due
+            elif changed:
+                self._notify(changed)  # nothing of a notification is saved
+            dues = (lifetime_due, self.notifications.due_at(), self.carousel.due_at())
+            return min((when for when in dues if when is not None), default=None)
 
     # --- published state -------------------------------------------------------------
 
@@ -388,7 +546,9 @@ class Board:
                 config = self.config_of(self._current).model_dump() if self._current else {}
                 return CurrentAppState(app=self._current, config=config)
             if name == "settings":
-                return SettingsState(brightness=self._brightness)
+                return SettingsState(brightness=self._brightness, power=self._power)
+            if name == "notification":
+                return self.notifications.state()
             return self.carousel.to_state()
 
     def apps_list(self) -> AppsListState:
@@ -396,11 +556,14 @@ class Board:
         instances: dict[str, InstanceInfo] = {}
         for instance_id, app in self._instances.items():
             status = self.updater.status(instance_id)
+            push = self._pushes.get(instance_id)
             instances[instance_id] = InstanceInfo(
                 type=self._type_of[instance_id],
-                config=app.config.model_dump(),
-                stale=status.stale,
+                config=self._published_config(instance_id, app),
+                stale=status.stale or instance_id in self._expired,
                 error=status.error,
+                origin=push.origin if push else None,
+                pushed_at=push.pushed_at if push else None,
             )
         return AppsListState(apps=list(self._instances), current=self._current, instances=instances)
 
@@ -416,6 +579,8 @@ class Board:
             configs=configs,
             types=types,
             brightness=self._brightness,
+            power=self._power,
+            pushes=dict(self._pushes),
             realtime=self.realtime.enabled,
             carousel=self.carousel.to_state(),
         )
@@ -442,15 +607,229 @@ class Board:
         self._type_of[instance_id] = type_name
         self.updater.track(instance_id, app)
 
+    def _remove_instance(self, instance_id: str, changed: set[StateName]) -> None:
+        """Take an instance off the panel (the carousel moves on) and out of the
+        carousel, then forget it."""
+        if any(entry.app == instance_id for entry in self.carousel.entries):
+            changed.add("carousel_config")
+            self._drop_from_carousel(instance_id, changed)
+        if self._current == instance_id:
+            self._show(None)
+            changed.add("current_app")
+        self.updater.forget(instance_id)
+        app = self._instances.pop(instance_id)
+        del self._type_of[instance_id]
+        self._pushes.pop(instance_id, None)
+        self._expired.discard(instance_id)
+        self._drop_unused_icon(getattr(app.config, "icon", ""), changed)
+
+    def _published_config(self, instance_id: str, app: App[Any]) -> dict[str, Any]:
+        config: dict[str, Any] = app.config.model_dump()
+        heavy = self._type_of[instance_id] == CUSTOM_TYPE and config.get("draw")
+        if heavy and len(json.dumps(config)) > PUBLISHED_CONFIG_BYTES:
+            del config["draw"]
+        return config
+
+    def _check_custom_ids(self, ids: list[str]) -> None:
+        new = 0
+        for key in ids:
+            type_name = self._type_of.get(key) or self._dormant.get(key, (None,))[0]
+            if type_name is None:
+                new += 1
+            elif type_name != CUSTOM_TYPE:
+                raise CommandError(
+                    "conflict",
+                    f"{key!r} is an app of type {type_name}, not a custom app",
+                    [ErrorDetail(loc=["name"], msg=f"an app of type {type_name}")],
+                )
+            if key in self.types and key != CUSTOM_TYPE:
+                raise CommandError(
+                    "conflict",
+                    f"{key!r} is the name of an app type; choose another name",
+                    [ErrorDetail(loc=["name"], msg="the name of an app type")],
+                )
+        if new and len(self._instances) + len(self._dormant) + new > MAX_INSTANCES:
+            raise CommandError(
+                "conflict", f"a board holds at most {MAX_INSTANCES} apps; delete one first"
+            )
+
+    def _check_queue(self, parsed: ParsedPush) -> None:
+        if not self.notifications.accepts(parsed.config):  # type: ignore[arg-type]
+            raise CommandError(
+                "queue_full",
+                f"{MAX_QUEUED} notifications are waiting already; dismiss one or push "
+                "with stack: false",
+            )
+
+    def _store_icons(self, icons: list[EmbeddedIcon | None], changed: set[StateName]) -> None:
+        """Put a push's embedded icons in the library (each picture once)."""
+        for icon in icons:
+            if icon is None:
+                continue
+            library = self._require_library()
+            if library.info(icon.name) is None:
+                try:
+                    library.put(icon.name, icon.data)
+                except CommandError as refused:
+                    refused.message = f"icon: {refused.message}"
+                    refused.details = [ErrorDetail(loc=["icon"], msg=refused.message)]
+                    raise
+                changed.add("assets")
+
+    def _apply_pushes(
+        self, pushes: dict[str, ParsedPush], origin: PushOrigin, changed: set[StateName]
+    ) -> None:
+        pushed_at = self._context.wall_clock()
+        for key, push in pushes.items():
+            if key in self._dormant:
+                del self._dormant[key]
+            if key in self._instances:
+                previous_icon = self._instances[key].config.icon
+                self._reconfigure(key, push.config)
+                self._drop_unused_icon(previous_icon, changed)
+                if key == self._current:
+                    changed.add("current_app")
+                self._carousel_duration(key, push.config.duration, changed)
+            else:
+                self._add_instance(key, CUSTOM_TYPE, push.config)
+                self._join_carousel(key, push.config.duration, changed)
+            self._expire(key, False)
+            self._pushes[key] = CustomPush(origin=origin, pushed_at=pushed_at)
+
+    def _join_carousel(self, key: str, duration: int | None, changed: set[StateName]) -> None:
+        if not self.carousel.enabled or len(self.carousel.entries) >= MAX_CAROUSEL_APPS:
+            return
+        seconds = _carousel_seconds(DEFAULT_APP_DURATION if duration is None else duration)
+        self.carousel.entries.append(CarouselEntry(app=key, duration=seconds))
+        changed.add("carousel_config")
+
+    def _carousel_duration(self, key: str, duration: int | None, changed: set[StateName]) -> None:
+        if duration is None:
+            return
+        seconds = _carousel_seconds(duration)
+        for position, entry in enumerate(self.carousel.entries):
+            if entry.app == key and entry.duration != seconds:
+                self.carousel.entries[position] = entry.model_copy(update={"duration": seconds})
+                changed.add("carousel_config")
+
+    def _delete_custom(self, base: str) -> set[StateName]:
+        with self._lock:
+            type_name = self._type_of.get(base)
+            if type_name is not None and type_name != CUSTOM_TYPE:
+                raise CommandError(
+                    "conflict",
+                    f"{base!r} is an app of type {type_name}, not a custom app",
+                    [ErrorDetail(loc=["name"], msg=f"an app of type {type_name}")],
+                )
+            changed: set[StateName] = {"apps_list"}
+            for key in [
+                key
+                for key, kind in self._type_of.items()
+                if kind == CUSTOM_TYPE and (key == base or array_member(base, key))
+            ]:
+                self._remove_instance(key, changed)
+            return self._changed(changed)
+
+    def _drop_unused_icon(self, icon: str, changed: set[StateName]) -> None:
+        """Delete an embedded icon from the library once no custom app or notification
+        shows it (library images the user uploaded stay)."""
+        if not icon.startswith(ICON_PREFIX) or self.assets is None:
+            return
+        users = [app.config for app in self._instances.values()]
+        users += self.notifications.configs()
+        if any(getattr(config, "icon", "") == icon for config in users):
+            return
+        if self.assets.info(icon) is not None:
+            self.assets.delete(icon)
+            changed.add("assets")
+
+    def _expire_lifetimes(self, now: float, changed: set[StateName]) -> float | None:
+        """Delete (``lifetimeMode`` 0) or mark stale (1) the custom apps not pushed for
+        their ``lifetime``; returns when the next one runs out."""
+        if not self._pushes:
+            return None
+        wall = self._context.wall_clock()
+        if self._lifetimes_known and (self._next_expiry is None or wall < self._next_expiry):
+            # Called before every frame: only look at every app when something changed.
+            return None if self._next_expiry is None else now + self._next_expiry - wall
+        self._lifetimes_known, self._next_expiry = True, None
+        due: float | None = None
+        for key, push in list(self._pushes.items()):
+            app = self._instances.get(key)
+            lifetime = getattr(app.config, "lifetime", 0) if app else 0
+            if app is None or not lifetime or key in self._expired:
+                continue
+            left = push.pushed_at + lifetime - wall
+            if left > 0:
+                due = now + left if due is None else min(due, now + left)
+                self._next_expiry = (
+                    wall + left
+                    if self._next_expiry is None
+                    else min(self._next_expiry, wall + left)
+                )
+            elif app.config.lifetime_mode == 1:
+                self._expire(key, True)
+                changed.add("apps_list")
+                self.engine.wake()
+            else:
+                changed.add("apps_list")
+                self._remove_instance(key, changed)
+        return due
+
+    def _expire(self, key: str, expired: bool) -> None:
+        """Mark (or, pushed again, unmark) a custom app whose lifetime ran out."""
+        app = self._instances[key]
+        if isinstance(app, CustomApp):
+            app.expired = expired
+        if expired:
+            self._expired.add(key)
+        else:
+            self._expired.discard(key)
+
+    def _drop_ended(self, shown: Notification | None, changed: set[StateName]) -> None:
+        """Delete the embedded icon of a notification that ended (or was replaced)."""
+        if shown is not None:
+            self._drop_unused_icon(shown.config.icon, changed)
+
+    def _showing_wakeup(self) -> bool:
+        current = self.notifications.current
+        return current is not None and current.config.wakeup
+
+    def _passes_done(self) -> bool:
+        """Whether the custom app on show in the carousel has scrolled its ``repeat``."""
+        app = self._instances.get(self._current) if self._current else None
+        if not isinstance(app, CustomApp) or self.carousel.paused_at is not None:
+            return False
+        repeat = app.config.repeat
+        return repeat > 0 and app.scrolls and app.passes >= repeat
+
+    def _on_panel(self) -> App[Any] | None:
+        """What the panel shows: a notification, else (while powered on) the app."""
+        showing = self.notifications.current
+        if showing is not None and (self._power or showing.config.wakeup):
+            return showing.app  # type: ignore[return-value]
+        if not self._power or self._current is None:
+            return None
+        return self._instances[self._current]
+
+    def _sync_panel(self, now: float) -> None:
+        """Show what :meth:`_on_panel` says; the carousel's time stands still while a
+        notification or power off has the panel."""
+        if self.notifications.active or not self._power:
+            self.carousel.pause(now)
+        else:
+            self.carousel.resume(now)
+        app = self._on_panel()
+        if app is not self.engine.app:
+            self.engine.show_app(app)
+
     def _merged_config(self, instance_id: str, update: dict[str, Any]) -> AppConfig:
         base = self._instances[instance_id].config.model_dump()
         return self._validate_config(self._type_of[instance_id], base, update)
 
     def _reconfigure(self, instance_id: str, config: AppConfig) -> None:
-        if instance_id == self._current:
-            self.engine.configure_app(config)  # between two frames
-        else:
-            self._instances[instance_id].configure(config)
+        # Under the render lock: the app may be on show (between two frames).
+        self.engine.configure_app(self._instances[instance_id], config)
         self.updater.refresh(instance_id)
 
     def _drop_from_carousel(self, instance_id: str, changed: set[StateName]) -> None:
@@ -496,15 +875,27 @@ class Board:
             ) from None
 
     def _show_carousel_entry(self, entry: CarouselEntry | None, changed: set[StateName]) -> None:
-        if entry is not None and entry.app != self._current:
+        if entry is None:
+            return
+        if entry.app != self._current:
             self._show(entry.app)
             changed.update(("current_app", "apps_list"))
+        else:
+            self._restart(entry.app)  # its turn again: a custom app scrolls from the start
 
     def _show(self, app: str | None) -> None:
         self._current = app
-        self.engine.show_app(self._instances[app] if app is not None else None)
+        if app is not None:
+            self._restart(app)
+        self._sync_panel(self._clock())
+
+    def _restart(self, app: str) -> None:
+        instance = self._instances[app]
+        if isinstance(instance, CustomApp):
+            instance.restart(self._clock())
 
     def _changed(self, names: set[StateName]) -> set[StateName]:
+        self._lifetimes_known = False  # a push, a delete or a config may move a lifetime
         self._save()
         return self._notify(names)
 
@@ -528,3 +919,8 @@ class Board:
 
     def _save(self) -> None:
         self.store.save(self.saved_state())
+
+
+def _carousel_seconds(duration: int) -> int:
+    """A custom app's ``duration`` as a carousel entry's (which has limits)."""
+    return max(MIN_DURATION, min(MAX_DURATION, duration))

@@ -18,6 +18,9 @@ class Carousel:
     entries: list[CarouselEntry] = field(default_factory=list)
     index: int = 0
     shown_since: float | None = None
+    paused_at: float | None = None
+    """Set while something else has the panel (a notification, power off): the current
+    entry's time stands still."""
 
     @classmethod
     def from_state(cls, state: CarouselState) -> Carousel:
@@ -40,20 +43,32 @@ class Carousel:
         return self.entries[self.index] if self.running else None
 
     def begin(self, now: float) -> CarouselEntry | None:
-        """Start (or restart) the current entry's time at ``now``."""
-        self.shown_since = now
+        """Start (or restart) the current entry's time at ``now`` (paused still, if it
+        was: the time starts when the pause ends)."""
+        self.shown_since = now if self.paused_at is None else self.paused_at
         return self.current
 
     def due_at(self) -> float | None:
-        """When the current entry's time is up (``None`` when not running)."""
+        """When the current entry's time is up (``None`` when not running or paused)."""
         entry = self.current
-        if entry is None or self.shown_since is None:
+        if entry is None or self.shown_since is None or self.paused_at is not None:
             return None
         return self.shown_since + entry.duration
 
-    def advance(self, now: float) -> CarouselEntry | None:
-        """Move to the next entry, wrapping around, and start its time."""
+    def pause(self, now: float) -> None:
+        """Stop the current entry's time (it carries on from here on :meth:`resume`)."""
+        if self.paused_at is None:
+            self.paused_at = now
+
+    def resume(self, now: float) -> None:
+        """Let the current entry's time run again, with the time it had left."""
+        if self.paused_at is not None and self.shown_since is not None:
+            self.shown_since += now - self.paused_at
+        self.paused_at = None
+
+    def advance(self, now: float, step: int = 1) -> CarouselEntry | None:
+        """Move ``step`` entries on (``-1``: back), wrapping around, and start its time."""
         if not self.running:
             return None
-        self.index = (self.index + 1) % len(self.entries)
+        self.index = (self.index + step) % len(self.entries)
         return self.begin(now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import threading
 from pathlib import Path
 
 from retroboard_common.cli import settings_from_args, wait_for_stop
@@ -12,7 +13,9 @@ from retroboard_common.logs import configure_logging
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import BoardTopics
 from retroboard_renderer.apps import AppContext, discover_app_types
+from retroboard_renderer.apps.custom import preload_fonts
 from retroboard_renderer.assets import AssetLibrary
+from retroboard_renderer.awtrix import AwtrixCompat
 from retroboard_renderer.board import Board
 from retroboard_renderer.drivers import DriverUnavailable, create_driver
 from retroboard_renderer.drivers.emulator import EmulatorDriver
@@ -105,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     context = AppContext(
         assets=assets, weather_url=settings.weather_url, http_timeout=settings.http_timeout
     )
+    # Off the render thread: the first custom app or notification finds them loaded.
+    threading.Thread(target=preload_fonts, name="fonts", daemon=True).start()
     board = Board(
         engine,
         store,
@@ -120,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     preview = PreviewPublisher(publish_frame, settings.preview_fps)
     engine.add_frame_listener(preview.on_frame)
     service = RendererService(board, mqtt, topics, preview)
+    if settings.awtrix_prefix:
+        AwtrixCompat(board, mqtt, settings.awtrix_prefix).start()  # before MQTT connects
 
     receiver = start_receiver(settings, board) if settings.realtime.listen else None
     board.restore(None if args.ignore_state else store.load(), args.app)

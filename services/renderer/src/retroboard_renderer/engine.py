@@ -91,11 +91,11 @@ class RenderEngine:
             self._stream = None
         self.wake()
 
-    def configure_app(self, config: Any) -> None:
-        """Apply a new config to the running app between two frames, then redraw."""
+    def configure_app(self, app: App[Any], config: Any) -> None:
+        """Apply a new config to ``app`` between two frames (it may be on show), then
+        redraw."""
         with self._lock:
-            if self._app is not None:
-                self._app.configure(config)
+            app.configure(config)
         self.wake()
 
     def set_brightness(self, percent: int) -> None:

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from retroboard_common.commands import CommandError, decode_command, parse_command, transaction_of
 from retroboard_common.contract import VERBS
 from retroboard_common.models import (
+    MAX_COMMAND_BYTES,
     AssetDataCommand,
     CarouselCommand,
     CommandResponse,
     ConfigCommand,
     CreateAppCommand,
+    CustomCommand,
     DeleteAppCommand,
     DeleteAssetCommand,
+    NotifyCommand,
+    PowerCommand,
     PreviewCommand,
     RealtimeCommand,
     RendererHealth,
@@ -36,7 +41,7 @@ from retroboard_common.topics import (
     BoardTopics,
     StateName,
     parse_asset_upload,
-    parse_topic,
+    parse_command_topic,
 )
 from retroboard_renderer.board import Board
 from retroboard_renderer.preview import PreviewPublisher
@@ -45,6 +50,17 @@ log = logging.getLogger(__name__)
 
 ONLINE = b"online"
 OFFLINE = b"offline"
+
+
+@dataclass
+class Outcome:
+    """What a command changed, and (AWTRIX pushes) which of its keys were ignored."""
+
+    changed: set[StateName]
+    ignored: list[str] | None = None
+
+
+Handler = Callable[[Any], set[StateName] | Outcome]
 
 
 class RendererService:
@@ -57,17 +73,23 @@ class RendererService:
         self.mqtt = mqtt
         self.topics = topics
         self.preview = preview
-        self._handlers: dict[str, Callable[[Any], set[StateName]]] = {
+        self._handlers: dict[str, Handler] = {
             "switch": self._switch,
             "stop": lambda _command: board.stop(),
             "config": self._config,
             "settings": self._settings,
             "carousel": self._carousel,
             "next": lambda _command: board.next(),
+            "power": self._power,
+            "next_app": lambda _command: board.step_app(1),
+            "previous_app": lambda _command: board.step_app(-1),
             "realtime": self._realtime,
             "create_app": self._create_app,
             "delete_app": self._delete_app,
             "delete_asset": self._delete_asset,
+            "custom": self._custom,
+            "notify": self._notify,
+            "dismiss": lambda _command: board.dismiss(),
             "asset_data": self._asset_data,
             "request_state": lambda _command: self.publish_state(STATE_NAMES),
             "preview": self._preview,
@@ -86,7 +108,12 @@ class RendererService:
         self.board.on_change(self._publish_changes)
         self.board.store.on_health_change(self.publish_health)
         # A retained command is never run: it would replay at every start (docs/mqtt.md).
-        self.mqtt.subscribe(self.topics.all_commands, self.handle_command, refuse_retained=True)
+        for commands in (
+            self.topics.all_commands,
+            self.topics.custom_pushes,
+            self.topics.cmd("dismiss"),
+        ):
+            self.mqtt.subscribe(commands, self.handle_command, refuse_retained=True)
         self.mqtt.subscribe(self.topics.asset_uploads, self.handle_upload, refuse_retained=True)
         self.mqtt.on_connect(self._announce)
         self.mqtt.start()
@@ -126,18 +153,26 @@ class RendererService:
 
     def handle_command(self, topic: str, payload: bytes) -> None:
         """Apply one command and answer it on ``response/<verb>``, whatever happens."""
-        parsed = parse_topic(topic)
-        verb = parsed.name if parsed and parsed.name else ""
+        parsed = parse_command_topic(topic)
+        verb = parsed.verb if parsed else ""
         transaction = None
         try:
-            data = decode_command(payload)
+            spec = VERBS.get(verb)
+            data = decode_command(payload, spec.max_bytes if spec else MAX_COMMAND_BYTES)
             transaction = transaction_of(data)
-            command = parse_command(verb, data)
-            changed = self._handlers[verb](command)
+            if parsed and parsed.name is not None:
+                # cmd/custom/<name>: AWTRIX's bare JSON (an object, an array or nothing).
+                outcome = Outcome(*self.board.push_custom(parsed.name, data, "mqtt"))
+            else:
+                command = parse_command(verb, data)
+                outcome = self._outcome(self._handlers[verb](command))
             response = CommandResponse(
                 success=True,
                 transaction=transaction,
-                state={name: self._state_dict(name) for name in STATE_NAMES if name in changed},
+                state={
+                    name: self._state_dict(name) for name in STATE_NAMES if name in outcome.changed
+                },
+                ignored=outcome.ignored,
             )
         except CommandError as exc:
             log.info("refused %s command: %s", verb, exc.message)
@@ -182,6 +217,10 @@ class RendererService:
     def _state_dict(self, name: StateName) -> dict[str, Any]:
         return payload_dict(self.board.payload(name))
 
+    @staticmethod
+    def _outcome(result: set[StateName] | Outcome) -> Outcome:
+        return result if isinstance(result, Outcome) else Outcome(result)
+
     # --- handlers: one per verb, each a thin call into the board ---------------------
 
     def _switch(self, command: SwitchCommand) -> set[StateName]:
@@ -191,7 +230,21 @@ class RendererService:
         return self.board.configure(command.app, command.config)
 
     def _settings(self, command: SettingsCommand) -> set[StateName]:
-        return self.board.set_brightness(command.brightness)
+        changed: set[StateName] = {"settings"}
+        if command.brightness is not None:
+            changed |= self.board.set_brightness(command.brightness)
+        if command.power is not None:
+            changed |= self.board.set_power(command.power)
+        return changed
+
+    def _power(self, command: PowerCommand) -> set[StateName]:
+        return self.board.set_power(command.power)
+
+    def _custom(self, command: CustomCommand) -> Outcome:
+        return Outcome(*self.board.push_custom(command.name, command.app, "api"))
+
+    def _notify(self, command: NotifyCommand) -> Outcome:
+        return Outcome(*self.board.notify(command.model_extra or {}))
 
     def _carousel(self, command: CarouselCommand) -> set[StateName]:
         return self.board.set_carousel(command.enabled, command.apps)

@@ -122,5 +122,11 @@ class RendererSettings(ServiceSettings):
     http_timeout: Annotated[float, Field(gt=0, le=120)] = env(
         "RETROBOARD_HTTP_TIMEOUT", 10.0, description="Seconds an app's fetch may take"
     )
+    awtrix_prefix: str = env(
+        "RETROBOARD_AWTRIX_PREFIX",
+        "",
+        pattern=r"^([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$",
+        description="Also answer AWTRIX 3's topics under this prefix (empty: off)",
+    )
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)

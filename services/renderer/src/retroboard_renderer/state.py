@@ -6,9 +6,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from retroboard_common.models import Brightness, CarouselState
+from retroboard_common.models import Brightness, CarouselState, PushOrigin
 
 DEFAULT_BRIGHTNESS = 80
+
+
+class CustomPush(BaseModel):
+    """Where a custom app was last pushed from, and when (its lifetime counts from it)."""
+
+    origin: PushOrigin
+    pushed_at: float
+    """Seconds since the epoch."""
 
 
 class SavedState(BaseModel):
@@ -22,6 +30,9 @@ class SavedState(BaseModel):
     """Every instance's type by id (an id missing here is its own type: the original
     apps, and state saved before instances existed)."""
     brightness: Brightness = DEFAULT_BRIGHTNESS
+    power: bool = True
+    pushes: dict[str, CustomPush] = Field(default_factory=dict)
+    """The custom apps' pushes, by instance id."""
     realtime: bool = True
     """Whether pixel streams may take the panel."""
     carousel: Annotated[CarouselState, Field()] = Field(

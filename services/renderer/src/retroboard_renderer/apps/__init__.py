@@ -3,7 +3,8 @@
 Built-in types are listed in :data:`BUILTIN_APPS`; a package outside this repository
 adds its own through the ``retroboard.apps`` entry point group (docs/apps.md has an
 example). Adding a built-in one: its config model in
-:mod:`retroboard_common.app_configs`, a module here, its class in ``BUILTIN_APPS``.
+:mod:`retroboard_common.app_configs` (listed in :mod:`retroboard_common.app_catalog`),
+a module here, its class in ``BUILTIN_APPS``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Final
 from retroboard_renderer.apps.base import App, AppContext
 from retroboard_renderer.apps.clock import Clock
 from retroboard_renderer.apps.countdown import Countdown
+from retroboard_renderer.apps.custom import CustomApp
 from retroboard_renderer.apps.image import ImageApp
 from retroboard_renderer.apps.scroll_text import ScrollText
 from retroboard_renderer.apps.stars import Stars
@@ -28,7 +30,8 @@ AppClass = type[App[Any]]
 ENTRY_POINT_GROUP: Final = "retroboard.apps"
 
 BUILTIN_APPS: Final[dict[str, AppClass]] = {
-    app.name: app for app in (Clock, ScrollText, Stars, Countdown, Weather, ImageApp, WebImage)
+    app.name: app
+    for app in (Clock, ScrollText, Stars, Countdown, Weather, ImageApp, WebImage, CustomApp)
 }
 """Every built-in app type by name, in the order the dashboard lists them."""
 
