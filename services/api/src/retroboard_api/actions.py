@@ -14,7 +14,10 @@ from retroboard_api.errors import ApiError, detail
 from retroboard_common.contract import VERBS
 from retroboard_common.models import (
     ASSET_CONTENT_TYPES,
+    AwtrixPayload,
+    CommandResponse,
     CreateAppBody,
+    CustomBody,
     DeleteAppBody,
     DeleteAssetBody,
     Payload,
@@ -68,8 +71,17 @@ class BoardActions:
         state the contract says it changes, as the renderer sent it back."""
         answers = VERBS[verb].answers
         assert answers is not None, f"{verb} is not a client command"
-        state = self._send(board, verb, body.model_dump(mode="json", exclude_none=True))
-        return _success(self._pick(board, state, answers))
+        response = self._respond(board, verb, _payload_of(body))
+        body_out = _success(self._pick(board, dict(response.state or {}), answers))
+        if isinstance(body, AwtrixPayload | CustomBody):
+            # AWTRIX keys the renderer accepted but does not act on (sound, overlay…).
+            body_out["ignored"] = list(response.ignored or [])
+        return body_out
+
+    def push_custom(self, board: str, name: str, app: Any) -> Json:
+        """Create, update or (``app`` empty or null) delete the custom app ``name``;
+        answers with the new ``apps_list`` and the ``ignored`` keys."""
+        return self.command(board, "custom", CustomBody(name=name, app=app))
 
     def configure_app(self, board: str, app: str, config: Json) -> Json:
         """Merge ``config`` into ``app``'s config (applied live if it is showing)."""
@@ -107,15 +119,19 @@ class BoardActions:
     # --- internals ---------------------------------------------------------------
 
     def _send(self, board: str, verb: str, payload: Json, *, config_fields: bool = False) -> Json:
+        return dict(self._respond(board, verb, payload, config_fields=config_fields).state or {})
+
+    def _respond(
+        self, board: str, verb: str, payload: Json, *, config_fields: bool = False
+    ) -> CommandResponse:
         self.require_board(board)
         try:
-            response = self.gateway.send(board, verb, payload)
+            return self.gateway.send(board, verb, payload)
         except ApiError as error:
             if config_fields:
                 # The body of a config request *is* the config: name its fields directly.
                 error.details = [_strip_config(item) for item in error.details]
             raise
-        return dict(response.state or {})
 
     def _config_body(self, board: str, apps_list: Json, app: str) -> Json:
         entry = _instance(apps_list, app)
@@ -145,6 +161,17 @@ class BoardActions:
                 503, f"no {name} from board {board!r} yet: its renderer has not published it"
             )
         return value
+
+
+def _payload_of(body: Payload) -> Json:
+    """The command payload of a valid body: its fields, unset optional ones left out.
+
+    An AWTRIX payload is sent as the client wrote it: only its top-level nulls go (a
+    ``null`` inside ``app`` or a draw command is the client's, for the renderer to judge).
+    """
+    if isinstance(body, AwtrixPayload | CustomBody):
+        return {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
+    return body.model_dump(mode="json", exclude_none=True)
 
 
 def _success(payload: Json) -> Json:

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 
 from retroboard_common.board_mirror import (
     BoardChange,
@@ -32,7 +33,12 @@ log = logging.getLogger(__name__)
 
 UpdateListener = Callable[[str], None]
 
+OPTIONAL_STATES: Final[frozenset[StateName]] = frozenset({"notification"})
+"""States a renderer older than this api never publishes: a board is complete without
+them (a client is sent them when, and if, they come)."""
+
 __all__ = [
+    "OPTIONAL_STATES",
     "BoardRecord",
     "BoardSummaries",
     "BoardSummary",
@@ -58,8 +64,14 @@ class BoardRecord:
 
     @property
     def complete(self) -> bool:
-        """Whether every state payload and the status are known."""
-        return self.status_known and all(name in self.states for name in STATE_NAMES)
+        """Whether the status and every state payload but the optional ones are known."""
+        return self.status_known and all(
+            name in self.states for name in STATE_NAMES if name not in OPTIONAL_STATES
+        )
+
+    def missing_optional(self) -> frozenset[StateName]:
+        """The :data:`OPTIONAL_STATES` not received (yet, or ever: an older renderer)."""
+        return frozenset(name for name in OPTIONAL_STATES if name not in self.states)
 
     def state(self, name: StateName) -> StatePayload | None:
         """The payload of ``state/<name>``, or ``None`` if never received."""

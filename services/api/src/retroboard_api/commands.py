@@ -34,6 +34,7 @@ STATUS_BY_CODE: Final[dict[ErrorCode, int]] = {
     "unsupported": 415,
     "invalid": 422,
     "conflict": 409,
+    "queue_full": 429,
     "internal": 500,
 }
 
@@ -111,7 +112,7 @@ class CommandGateway:
         """
 
         def publish(transaction: str) -> PublishResult:
-            body = json.dumps({**payload, "transaction": transaction}, separators=(",", ":"))
+            body = command_bytes({**payload, "transaction": transaction})
             return self.mqtt.publish(BoardTopics(board_id).cmd(verb), body, qos=0)
 
         return _answer(self._round_trip(board_id, verb, publish))
@@ -192,6 +193,19 @@ class CommandGateway:
         if waiter is not None and not (waiter.expects_data and response.success):
             waiter.response = response
             waiter.done.set()
+
+
+def command_bytes(payload: dict[str, Any]) -> bytes:
+    """A command's compact JSON, in UTF-8 as it came.
+
+    Escaping non-ASCII text (``\\uXXXX``, up to 6 bytes a character) could push a 256 KiB
+    AWTRIX payload past the renderer's limit for its verb; a lone surrogate (valid JSON,
+    not encodable) is the one case left escaped.
+    """
+    try:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def _answer(waiter: _Waiter) -> CommandResponse:

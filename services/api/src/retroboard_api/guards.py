@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from retroboard_api.errors import ApiError
 from retroboard_api.origins import OriginPolicy
-from retroboard_common.models import MAX_ASSET_BYTES
+from retroboard_common.models import MAX_ASSET_BYTES, MAX_PUSH_BYTES
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -19,6 +19,13 @@ OPEN_PATHS = frozenset({"/api/health"})
 UPLOAD_PATH: Final = re.compile(r"^/api(/boards/[^/]+)?/assets$")
 MAX_UPLOAD_BODY: Final = MAX_ASSET_BYTES + 64 * 1024
 """An image upload's whole multipart body: the file and the form's own bytes."""
+PUSH_PATH: Final = re.compile(r"^/api(/boards/[^/]+)?/(custom|notify)$")
+"""AWTRIX 3 pushes: a custom app or a notification, up to :data:`MAX_PUSH_BYTES` (a
+base64 icon included), whatever the app-wide body limit."""
+EMPTY_BODY_PATH: Final = re.compile(
+    r"^/api(/boards/[^/]+)?/(custom|notify|notify/dismiss|nextapp|previousapp)$"
+)
+"""AWTRIX 3's routes, whose clients send an empty body with a JSON content type."""
 
 
 def register_guards(
@@ -82,8 +89,10 @@ def require_json_body() -> None:
     if request.method == "POST" and UPLOAD_PATH.match(request.path):
         require_upload()
         return
-    data = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.method == "POST" and PUSH_PATH.match(request.path):
+        request.max_content_length = MAX_PUSH_BYTES
+    data = request.get_data(cache=True)  # raises 413 past the limit
+    limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
     # A chunked body has no length to check up front, and Werkzeug stops reading it at
     # the limit without a word: whatever still follows makes it too large.
     chunked = request.content_length is None
@@ -91,6 +100,8 @@ def require_json_body() -> None:
         raise RequestEntityTooLarge()
     if not data and not request.mimetype:
         return
+    if not data.strip() and EMPTY_BODY_PATH.match(request.path):
+        return  # AWTRIX's "empty payload/body" (delete, dismiss…), even sent as JSON
     request.get_json()  # JsonRequest turns failures into 415 / 400
 
 

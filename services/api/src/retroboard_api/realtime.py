@@ -39,7 +39,7 @@ from retroboard_common.contract import (
     preview_room,
 )
 from retroboard_common.models import ConfigBody
-from retroboard_common.topics import STATE_NAMES, is_valid_board_id
+from retroboard_common.topics import STATE_NAMES, StateName, is_valid_board_id
 
 Json = dict[str, Any]
 
@@ -82,6 +82,9 @@ class RealtimeEvents:
         # Clients that connected before this process had their board's whole state
         # (e.g. right after an api restart): they get it as soon as it is complete.
         self._unsynced: dict[str, set[str]] = {}  # board → sids
+        # Clients sent a complete state without an optional one (an older renderer's
+        # board has none; a newer one's may come a moment later): sent it if it comes.
+        self._lacking: dict[str, dict[str, frozenset[StateName]]] = {}  # board → sid → names
         self._sync_lock = threading.Lock()
 
     def register(self) -> None:
@@ -127,7 +130,14 @@ class RealtimeEvents:
     def on_disconnect(self, _reason: Any = None) -> None:
         """Forget the client (rooms are left by the server)."""
         sid: str = request.sid  # type: ignore[attr-defined]
-        self._sessions.pop(sid, None)
+        session = self._sessions.pop(sid, None)
+        if session is not None:
+            with self._sync_lock:
+                self._unsynced.get(session.board, set()).discard(sid)
+                lacking = self._lacking.get(session.board, {})
+                lacking.pop(sid, None)
+                if not lacking:
+                    self._lacking.pop(session.board, None)
 
     def on_request_state(self, *_args: Any) -> None:
         """Send the board's state again, to this client only."""
@@ -141,9 +151,15 @@ class RealtimeEvents:
         """
         with self._sync_lock:
             record = self.cache.get(board)
+            lacking = self._lacking.setdefault(board, {})
+            lacking.pop(sid, None)
             if record is None or not record.complete:
                 waiting = {s for s in self._unsynced.get(board, set()) if s in self._sessions}
                 self._unsynced[board] = waiting | {sid}
+            elif record.missing_optional():
+                lacking[sid] = record.missing_optional()
+            if not lacking:
+                del self._lacking[board]
         for name in STATE_NAMES:
             payload = record.state(name) if record else None
             if payload is not None:
@@ -153,18 +169,45 @@ class RealtimeEvents:
 
     def _on_cache_update(self, board: str) -> None:
         """Send the whole state to the clients that got an incomplete one, once it is
-        complete."""
+        complete, and an optional state to those sent the state without it."""
         with self._sync_lock:
-            if board not in self._unsynced:
+            if board not in self._unsynced and board not in self._lacking:
                 return
             record = self.cache.get(board)
-            if record is None or not record.complete:
+            if record is None:
                 return
-            waiting = self._unsynced.pop(board)
+            waiting: set[str] = set()
+            if board in self._unsynced and record.complete:
+                waiting = self._unsynced.pop(board)
+            late = self._late_states(board, record.missing_optional())
+        for sid, names in late.items():
+            for name in names:
+                payload = record.state(name)
+                if payload is not None and sid in self._sessions:
+                    self._emit_to(sid, name, payload)
         for sid in waiting:
             session = self._sessions.get(sid)
             if session is not None and session.board == board:
                 self.send_state(sid, board)
+
+    def _late_states(self, board: str, missing: frozenset[StateName]) -> dict[str, list[StateName]]:
+        """Per client waiting for optional states of ``board``, those that have come
+        (forgotten as sent; called holding ``_sync_lock``)."""
+        lacking = self._lacking.get(board)
+        if lacking is None:
+            return {}
+        late: dict[str, list[StateName]] = {}
+        for sid, names in list(lacking.items()):
+            arrived = names - missing
+            if arrived:
+                late[sid] = [name for name in STATE_NAMES if name in arrived]
+            if names <= arrived or sid not in self._sessions:
+                del lacking[sid]
+            elif arrived:
+                lacking[sid] = names & missing
+        if not lacking:
+            del self._lacking[board]
+        return late
 
     # --- preview -------------------------------------------------------------------
 

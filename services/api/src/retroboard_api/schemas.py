@@ -18,6 +18,7 @@ from retroboard_common.models import (
     AppName,
     AssetInfo,
     AssetName,
+    CustomAppName,
     ErrorDetail,
     InstanceInfo,
     StoreHealth,
@@ -67,6 +68,12 @@ class BoardsQuery(BaseModel):
     )
 
 
+class CustomQuery(BaseModel):
+    """``POST /api/custom?name=<name>``: which custom app (AWTRIX 3's query parameter)."""
+
+    name: CustomAppName
+
+
 # --- request bodies ---------------------------------------------------------------
 
 
@@ -102,6 +109,38 @@ def state_response(state: State) -> type[BaseModel]:
 STATE_RESPONSES: dict[StateName, type[BaseModel]] = {
     name: state_response(state) for name, state in STATES.items()
 }
+
+
+class IgnoredKeys(BaseModel):
+    """What an AWTRIX 3 push answers besides the state it changed."""
+
+    ignored: list[str] = Field(
+        default_factory=list,
+        description="Keys of the payload that were accepted but not used (sound, rtttl, "
+        "overlay, unknown keys…); empty when every key was used",
+    )
+
+
+def push_response(name: StateName, title: str, doc: str) -> type[BaseModel]:
+    """``state/<name>``'s payload with ``success`` and ``ignored``: what an AWTRIX push
+    answers."""
+    model: type[BaseModel] = create_model(
+        title, __base__=(STATES[name].model, IgnoredKeys, Success), __doc__=doc
+    )
+    return model
+
+
+CustomResponse = push_response(
+    "apps_list",
+    "CustomResponse",
+    "The apps list after the push (custom apps are instances of type ``custom``) and the "
+    "keys that were ignored.",
+)
+NotifyResponse = push_response(
+    "notification",
+    "NotifyResponse",
+    "The notification on show and the queue after the push, and the keys that were ignored.",
+)
 
 
 class AppConfigResponse(Success):

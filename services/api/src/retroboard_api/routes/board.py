@@ -20,6 +20,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from retroboard_api.actions import BoardActions
+from retroboard_api.errors import ApiError
 from retroboard_api.runtime import current_runtime
 from retroboard_api.schemas import (
     STATE_RESPONSES,
@@ -30,13 +31,19 @@ from retroboard_api.schemas import (
     BoardAssetPath,
     BoardPath,
     ConfigFields,
+    CustomQuery,
+    CustomResponse,
     ErrorResponse,
+    NotifyResponse,
 )
-from retroboard_common.app_configs import APP_CONFIGS, AppConfig
+from retroboard_common.app_catalog import APP_CONFIGS
+from retroboard_common.app_configs import AppConfig
 from retroboard_common.contract import STATES, VERBS, State, Verb
-from retroboard_common.models import AssetName, CreateAppBody
+from retroboard_common.models import AssetName, AwtrixPayload, CreateAppBody
 
 Json = dict[str, Any]
+CUSTOM_TYPE = "custom"
+"""The app type of pushed custom apps (AWTRIX 3's)."""
 Responses = dict[str | int, type[BaseModel] | dict[str, Any] | None]
 
 READ_ERRORS: Responses = {404: ErrorResponse, 503: ErrorResponse}
@@ -103,6 +110,39 @@ def command_view(verb: Verb) -> Callable[..., Json]:
 
         # flask-openapi3 validates and documents the body by this annotation.
         view.__annotations__ = {"path": BoardPath, "body": model, "return": Json}
+    view.__name__ = f"post_{verb.name}"
+    view.__doc__ = model.__doc__
+    return view
+
+
+def push_body(*, arrays: bool) -> Any:
+    """The JSON body of an AWTRIX 3 push as it came: ``None`` when empty (the guards
+    checked it parses and fits :data:`~retroboard_common.models.MAX_PUSH_BYTES`)."""
+    if not request.get_data(cache=True).strip():
+        return None
+    value = request.get_json()
+    if isinstance(value, dict) or value is None or (arrays and isinstance(value, list)):
+        return value
+    wanted = "a JSON object or an array of objects" if arrays else "a JSON object"
+    raise ApiError(400, f"the request body must be {wanted} (AWTRIX 3's JSON)")
+
+
+def post_custom(path: BoardPath, query: CustomQuery) -> Json:
+    """Create or update the custom app ``name`` from AWTRIX 3's custom-app JSON (an array
+    of N objects: ``<name>0`` … ``<name>N-1``); an empty body or ``{}`` deletes it (and
+    ``<name>0`` …)."""
+    return actions().push_custom(path.board, query.name, push_body(arrays=True))
+
+
+def push_view(verb: Verb) -> Callable[[BoardPath], Json]:
+    """``POST <verb.path>`` of a verb whose body is AWTRIX 3's JSON object, taken as it
+    came (extra keys included; an empty body is ``{}``)."""
+    model = verb.body
+
+    def view(path: BoardPath) -> Json:
+        data = push_body(arrays=False)
+        return actions().command(path.board, verb.name, model.model_validate(data or {}))
+
     view.__name__ = f"post_{verb.name}"
     view.__doc__ = model.__doc__
     return view
@@ -220,8 +260,15 @@ def board_blueprint(
             view
         )
 
-    def command(rule: str, view: Any, model: type[BaseModel], *, documented: bool = True) -> None:
-        responses = {200: model, **command_auth, **COMMAND_ERRORS}
+    def command(
+        rule: str,
+        view: Any,
+        model: type[BaseModel],
+        *,
+        documented: bool = True,
+        also: Responses | None = None,
+    ) -> None:
+        responses = {200: model, **command_auth, **COMMAND_ERRORS, **(also or {})}
         auth = security(secured)
         bp.post(rule, responses=responses, summary=view.__doc__, security=auth, doc_ui=documented)(
             view
@@ -230,9 +277,18 @@ def board_blueprint(
     for state in STATES.values():
         read(state.path, read_view(state), STATE_RESPONSES[state.name])
     for verb in VERBS.values():
-        if verb.path is not None and verb.answers is not None:
+        if verb.path is None or verb.answers is None:
+            continue
+        if issubclass(verb.body, AwtrixPayload):  # /notify: 429 when the queue is full
+            command(verb.path, push_view(verb), NotifyResponse, also={429: ErrorResponse})
+        else:
             command(verb.path, command_view(verb), STATE_RESPONSES[verb.answers])
+    command("/custom", post_custom, CustomResponse)
     for app, model in APP_CONFIGS.items():
+        if app == CUSTOM_TYPE:
+            # No instance is called "custom" (the renderer refuses the name): custom apps
+            # are pushed (/custom) and configured under their own name, like any app.
+            continue
         get_view, post_view = app_config_views(app, model)
         read(f"/apps/{app}/config", get_view, AppConfigResponse)
         command(f"/apps/{app}/config", post_view, AppConfigResponse)
