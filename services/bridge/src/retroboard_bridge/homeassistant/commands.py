@@ -16,10 +16,12 @@ from retroboard_bridge.homeassistant.entities import (
     APP_SELECT,
     BUTTON_PRESS,
     CAROUSEL,
+    DISMISS,
     LIGHT,
     MESSAGE,
     MESSAGE_APP,
     NEXT,
+    NOTIFY,
     REALTIME,
 )
 from retroboard_bridge.homeassistant.view import BoardView
@@ -126,6 +128,28 @@ def _next(payload: bytes, _view: BoardView) -> list[Command]:
     return [parse_command("next", {})]
 
 
+def _notify(payload: bytes, _view: BoardView) -> list[Command]:
+    """HA's ``notify.send_message``: the message is the notification's text, or, when it
+    is a JSON object, AWTRIX 3's notification JSON (``{"text": …, "icon": …}``)."""
+    text = _text(payload)
+    if not text.strip():
+        raise CommandError("invalid", "message: the notification has no text")
+    data: Any = {"text": text}
+    if text.lstrip().startswith("{"):
+        try:
+            parsed = decode_command(payload)
+        except CommandError:
+            parsed = None  # text that only looks like JSON: shown as it is
+        if isinstance(parsed, dict):
+            data = parsed
+    return [parse_command("notify", data)]
+
+
+def _dismiss(payload: bytes, _view: BoardView) -> list[Command]:
+    _validated(Press, _text(payload).strip() or BUTTON_PRESS)
+    return [parse_command("dismiss", {})]
+
+
 HANDLERS: dict[str, Callable[[bytes, BoardView], list[Command]]] = {
     LIGHT.key: _light,
     APP_SELECT.key: _select,
@@ -133,4 +157,6 @@ HANDLERS: dict[str, Callable[[bytes, BoardView], list[Command]]] = {
     CAROUSEL.key: _carousel,
     NEXT.key: _next,
     REALTIME.key: _realtime,
+    NOTIFY.key: _notify,
+    DISMISS.key: _dismiss,
 }

@@ -77,7 +77,7 @@ def _common(entity: Entity, board_id: str, topics: HassTopics, origin: Origin) -
         config["icon"] = entity.icon
     if entity.component != "sensor":
         config["command_topic"] = topics.command(entity.key)
-    if entity.component != "button":
+    if entity.component not in entities.STATELESS:
         config["state_topic"] = topics.state(entity.key)
     return config
 

@@ -24,6 +24,8 @@ CAROUSEL: Final = Entity("carousel", "switch", "Carousel", "mdi:view-carousel")
 NEXT: Final = Entity("next", "button", "Next app", "mdi:skip-next")
 REALTIME: Final = Entity("realtime", "switch", "Realtime streams", "mdi:led-strip-variant")
 CURRENT_APP: Final = Entity("current_app", "sensor", "Current app", "mdi:monitor")
+NOTIFY: Final = Entity("notify", "notify", "Notification", "mdi:message-alert")
+DISMISS: Final = Entity("dismiss", "button", "Dismiss notification", "mdi:message-off")
 
 ENTITIES: Final[tuple[Entity, ...]] = (
     LIGHT,
@@ -33,6 +35,8 @@ ENTITIES: Final[tuple[Entity, ...]] = (
     NEXT,
     REALTIME,
     CURRENT_APP,
+    NOTIFY,
+    DISMISS,
 )
 BY_KEY: Final[dict[str, Entity]] = {entity.key: entity for entity in ENTITIES}
 
@@ -40,6 +44,8 @@ BY_KEY: Final[dict[str, Entity]] = {entity.key: entity for entity in ENTITIES}
 ON: Final = "ON"
 OFF: Final = "OFF"
 BUTTON_PRESS: Final = "PRESS"
+STATELESS: Final = frozenset({"button", "notify"})
+"""Components HA only commands: they have no state topic."""
 NONE: Final = "None"  # HA reads this as "unknown" for select
 STOPPED: Final = "stopped"  # the sensor's value when no app runs
 MESSAGE_APP: Final = "scroll_text"
