@@ -680,6 +680,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/boards/{board}/custom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or update the custom app ``name`` from AWTRIX 3's custom-app JSON (an array
+         *         of N objects: ``<name>0`` … ``<name>N-1``); an empty body or ``{}`` deletes it (and
+         *         ``<name>0`` …).
+         * @description Create or update the custom app ``name`` from AWTRIX 3's custom-app JSON (an array<br/>of N objects: ``<name>0`` … ``<name>N-1``); an empty body or ``{}`` deletes it (and<br/>``<name>0`` …).
+         */
+        post: operations["board_post_custom_custom_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/boards/{board}/health": {
         parameters: {
             query?: never;
@@ -694,6 +716,130 @@ export interface paths {
         get: operations["fleet_get_board_health_boards__board__health_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/boards/{board}/nextapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the next app: the carousel's next entry when it runs, else the next
+         *         instance in the apps list.
+         * @description Show the next app: the carousel's next entry when it runs, else the next<br/>instance in the apps list.
+         */
+        post: operations["board_post_next_app_nextapp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/boards/{board}/notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ``state/notification``: the notification on show (``null``: none) and the queue
+         *         behind it, oldest first.
+         * @description ``state/notification``: the notification on show (``null``: none) and the queue<br/>behind it, oldest first.
+         */
+        get: operations["board_get_notification_notification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/boards/{board}/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a notification: AWTRIX 3's custom-app keys plus ``hold``, ``stack``,
+         *         ``wakeup``.
+         * @description Show a notification: AWTRIX 3's custom-app keys plus ``hold``, ``stack``,<br/>``wakeup``.
+         */
+        post: operations["board_post_notify_notify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/boards/{board}/notify/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss the notification on show (the next queued one follows).
+         * @description Dismiss the notification on show (the next queued one follows).
+         */
+        post: operations["board_post_dismiss_notify_dismiss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/boards/{board}/power": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the panel on or off (apps pause while it is off; nothing is lost).
+         * @description Turn the panel on or off (apps pause while it is off; nothing is lost).
+         */
+        post: operations["board_post_power_power_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/boards/{board}/previousapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the previous app: the carousel's previous entry when it runs, else the
+         *         previous instance in the apps list.
+         * @description Show the previous app: the carousel's previous entry when it runs, else the<br/>previous instance in the apps list.
+         */
+        post: operations["board_post_previous_app_previousapp_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -739,8 +885,8 @@ export interface paths {
         get: operations["board_get_settings_settings_get"];
         put?: never;
         /**
-         * Change board settings.
-         * @description Change board settings.
+         * Change board settings: any subset of them (omitted fields keep their value).
+         * @description Change board settings: any subset of them (omitted fields keep their value).
          */
         post: operations["board_post_settings_settings_post"];
         delete?: never;
@@ -873,6 +1019,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/custom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or update the custom app ``name`` from AWTRIX 3's custom-app JSON (an array
+         *         of N objects: ``<name>0`` … ``<name>N-1``); an empty body or ``{}`` deletes it (and
+         *         ``<name>0`` …).
+         * @description Create or update the custom app ``name`` from AWTRIX 3's custom-app JSON (an array<br/>of N objects: ``<name>0`` … ``<name>N-1``); an empty body or ``{}`` deletes it (and<br/>``<name>0`` …).
+         */
+        post: operations["default_board_post_custom_custom_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -887,6 +1055,130 @@ export interface paths {
         get: operations["fleet_get_health_health_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/nextapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the next app: the carousel's next entry when it runs, else the next
+         *         instance in the apps list.
+         * @description Show the next app: the carousel's next entry when it runs, else the next<br/>instance in the apps list.
+         */
+        post: operations["default_board_post_next_app_nextapp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ``state/notification``: the notification on show (``null``: none) and the queue
+         *         behind it, oldest first.
+         * @description ``state/notification``: the notification on show (``null``: none) and the queue<br/>behind it, oldest first.
+         */
+        get: operations["default_board_get_notification_notification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a notification: AWTRIX 3's custom-app keys plus ``hold``, ``stack``,
+         *         ``wakeup``.
+         * @description Show a notification: AWTRIX 3's custom-app keys plus ``hold``, ``stack``,<br/>``wakeup``.
+         */
+        post: operations["default_board_post_notify_notify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss the notification on show (the next queued one follows).
+         * @description Dismiss the notification on show (the next queued one follows).
+         */
+        post: operations["default_board_post_dismiss_notify_dismiss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/power": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the panel on or off (apps pause while it is off; nothing is lost).
+         * @description Turn the panel on or off (apps pause while it is off; nothing is lost).
+         */
+        post: operations["default_board_post_power_power_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/previousapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the previous app: the carousel's previous entry when it runs, else the
+         *         previous instance in the apps list.
+         * @description Show the previous app: the carousel's previous entry when it runs, else the<br/>previous instance in the apps list.
+         */
+        post: operations["default_board_post_previous_app_previousapp_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -932,8 +1224,8 @@ export interface paths {
         get: operations["default_board_get_settings_settings_get"];
         put?: never;
         /**
-         * Change board settings.
-         * @description Change board settings.
+         * Change board settings: any subset of them (omitted fields keep their value).
+         * @description Change board settings: any subset of them (omitted fields keep their value).
          */
         post: operations["default_board_post_settings_settings_post"];
         delete?: never;
@@ -1028,8 +1320,20 @@ export interface components {
             /** Id */
             id: string;
             /**
+             * Origin
+             * @description Where a custom app was pushed from (null: created as an app)
+             * @default null
+             */
+            origin: ("api" | "mqtt" | "awtrix") | null;
+            /**
+             * Pushed At
+             * @description When a custom app was last pushed (seconds since the epoch)
+             * @default null
+             */
+            pushed_at: number | null;
+            /**
              * Stale
-             * @description The last data fetch failed; old data is shown
+             * @description The last data fetch failed or a custom app's lifetime ran out
              * @default false
              */
             stale: boolean;
@@ -1353,7 +1657,7 @@ export interface components {
          */
         ConfigFields: {
             [key: string]: components["schemas"]["JsonValue"];
-        } | components["schemas"]["ClockConfig"] | components["schemas"]["ScrollTextConfig"] | components["schemas"]["StarsConfig"] | components["schemas"]["CountdownConfig"] | components["schemas"]["WeatherConfig"] | components["schemas"]["ImageConfig"] | components["schemas"]["WebImageConfig"];
+        } | components["schemas"]["ClockConfig"] | components["schemas"]["ScrollTextConfig"] | components["schemas"]["StarsConfig"] | components["schemas"]["CountdownConfig"] | components["schemas"]["WeatherConfig"] | components["schemas"]["ImageConfig"] | components["schemas"]["WebImageConfig"] | components["schemas"]["CustomAppConfig"];
         /**
          * CountdownConfig
          * @description What the countdown counts down to, and what it says when it gets there.
@@ -1419,6 +1723,214 @@ export interface components {
             /** Config */
             config: {
                 [key: string]: components["schemas"]["JsonValue"];
+            };
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /**
+         * CustomAppConfig
+         * @description An AWTRIX 3 custom app: text, icon, charts, drawing, with AWTRIX's key names.
+         */
+        CustomAppConfig: {
+            /**
+             * Autoscale
+             * @description Scale bar and line charts to their values
+             * @default true
+             */
+            autoscale: boolean;
+            /**
+             * Background
+             * Format: color
+             * @description Background colour
+             */
+            background?: number[];
+            /**
+             * Bar
+             * @description Bar chart values
+             */
+            bar?: number[];
+            /**
+             * Bar bc
+             * Format: color
+             * @description Background of the bars
+             */
+            barBC?: number[];
+            /**
+             * Blink text
+             * @description Blink the text every this many ms (0: no)
+             * @default 0
+             */
+            blinkText: number;
+            /**
+             * Center
+             * @description Centre text that does not scroll
+             * @default true
+             */
+            center: boolean;
+            /**
+             * Color
+             * Format: color
+             * @description Text, bar and line colour
+             */
+            color?: number[];
+            /**
+             * Draw
+             * @description Drawing commands on AWTRIX's 32×8 canvas
+             */
+            draw?: {
+                [key: string]: unknown[];
+            }[];
+            /**
+             * Duration
+             * @description Seconds on screen (empty: the board's default)
+             * @default null
+             */
+            duration: number | null;
+            /**
+             * Effect
+             * @description Background effect (empty: none)
+             * @default
+             * @enum {string}
+             */
+            effect: "" | "Checkerboard" | "ColorWaves" | "Fade" | "Matrix" | "MovingLine" | "Plasma" | "Ripple" | "TheaterChase" | "TwinklingStars";
+            /**
+             * Fade text
+             * @description Fade the text on and off every this many ms (0: no)
+             * @default 0
+             */
+            fadeText: number;
+            /**
+             * Gradient
+             * @description Two colours blended across the text (empty: none)
+             */
+            gradient?: number[][];
+            /**
+             * Icon
+             * Format: asset
+             * @description Image-library name shown left of the text (empty: none)
+             * @default
+             */
+            icon: string;
+            /**
+             * Lifetime
+             * @description Seconds without an update before it expires (0: never)
+             * @default 0
+             */
+            lifetime: number;
+            /**
+             * Lifetime mode
+             * @description On expiry: 0 delete, 1 mark stale (red frame)
+             * @default 0
+             * @enum {integer}
+             */
+            lifetimeMode: 0 | 1;
+            /**
+             * Line
+             * @description Line chart values
+             */
+            line?: number[];
+            /**
+             * No scroll
+             * @description Never scroll the text
+             * @default false
+             */
+            noScroll: boolean;
+            /**
+             * Progress
+             * @description Progress bar 0–100 (-1: none)
+             * @default -1
+             */
+            progress: number;
+            /**
+             * Progress bc
+             * Format: color
+             * @description Progress bar background
+             */
+            progressBC?: number[];
+            /**
+             * Progress c
+             * Format: color
+             * @description Progress colour
+             */
+            progressC?: number[];
+            /**
+             * Push icon
+             * @description 0 icon stays, 1 scrolls away with the text, 2 scrolls and comes back
+             * @default 0
+             * @enum {integer}
+             */
+            pushIcon: 0 | 1 | 2;
+            /**
+             * Rainbow
+             * @description Each letter cycles through the colours
+             * @default false
+             */
+            rainbow: boolean;
+            /**
+             * Repeat
+             * @description Scroll passes before the app ends (-1: no limit)
+             * @default -1
+             */
+            repeat: number;
+            /**
+             * Save
+             * @description Accepted for AWTRIX; apps are always kept
+             * @default false
+             */
+            save: boolean;
+            /**
+             * Scroll speed
+             * @description Scroll speed in percent
+             * @default 100
+             */
+            scrollSpeed: number;
+            /**
+             * Text
+             * @description Text, or coloured fragments [{t, c}]
+             * @default
+             */
+            text: string | components["schemas"]["TextFragment"][];
+            /**
+             * Text case
+             * @description 0 as sent, 1 upper case, 2 as sent
+             * @default 0
+             * @enum {integer}
+             */
+            textCase: 0 | 1 | 2;
+            /**
+             * Text offset
+             * @description Pixels added to the text's x position
+             * @default 0
+             */
+            textOffset: number;
+            /**
+             * Top text
+             * @description Text at the top, not centred
+             * @default false
+             */
+            topText: boolean;
+        };
+        /**
+         * CustomResponse
+         * @description The apps list after the push (custom apps are instances of type ``custom``) and the keys that were ignored.
+         */
+        CustomResponse: {
+            /** Apps */
+            apps: string[];
+            /** Current */
+            current: string | null;
+            /**
+             * Ignored
+             * @description Keys of the payload that were accepted but not used (sound, rtttl, overlay, unknown keys…); empty when every key was used
+             */
+            ignored?: string[];
+            /** Instances */
+            instances: {
+                [key: string]: components["schemas"]["InstanceInfo"];
             };
             /**
              * Success
@@ -1518,8 +2030,20 @@ export interface components {
              */
             error: string | null;
             /**
+             * Origin
+             * @description Where a custom app was pushed from (null: created as an app)
+             * @default null
+             */
+            origin: ("api" | "mqtt" | "awtrix") | null;
+            /**
+             * Pushed At
+             * @description When a custom app was last pushed (seconds since the epoch)
+             * @default null
+             */
+            pushed_at: number | null;
+            /**
              * Stale
-             * @description The last data fetch failed; old data is shown
+             * @description The last data fetch failed or a custom app's lifetime ran out
              * @default false
              */
             stale: boolean;
@@ -1536,6 +2060,301 @@ export interface components {
             broker: string;
             /** Connected */
             connected: boolean;
+        };
+        /**
+         * NotificationConfig
+         * @description An AWTRIX 3 notification: a custom app shown once, on top.
+         */
+        NotificationConfig: {
+            /**
+             * Autoscale
+             * @description Scale bar and line charts to their values
+             * @default true
+             */
+            autoscale: boolean;
+            /**
+             * Background
+             * Format: color
+             * @description Background colour
+             */
+            background?: number[];
+            /**
+             * Bar
+             * @description Bar chart values
+             */
+            bar?: number[];
+            /**
+             * Bar bc
+             * Format: color
+             * @description Background of the bars
+             */
+            barBC?: number[];
+            /**
+             * Blink text
+             * @description Blink the text every this many ms (0: no)
+             * @default 0
+             */
+            blinkText: number;
+            /**
+             * Center
+             * @description Centre text that does not scroll
+             * @default true
+             */
+            center: boolean;
+            /**
+             * Color
+             * Format: color
+             * @description Text, bar and line colour
+             */
+            color?: number[];
+            /**
+             * Draw
+             * @description Drawing commands on AWTRIX's 32×8 canvas
+             */
+            draw?: {
+                [key: string]: unknown[];
+            }[];
+            /**
+             * Duration
+             * @description Seconds on screen (empty: the board's default)
+             * @default null
+             */
+            duration: number | null;
+            /**
+             * Effect
+             * @description Background effect (empty: none)
+             * @default
+             * @enum {string}
+             */
+            effect: "" | "Checkerboard" | "ColorWaves" | "Fade" | "Matrix" | "MovingLine" | "Plasma" | "Ripple" | "TheaterChase" | "TwinklingStars";
+            /**
+             * Fade text
+             * @description Fade the text on and off every this many ms (0: no)
+             * @default 0
+             */
+            fadeText: number;
+            /**
+             * Gradient
+             * @description Two colours blended across the text (empty: none)
+             */
+            gradient?: number[][];
+            /**
+             * Hold
+             * @description Stay until dismissed
+             * @default false
+             */
+            hold: boolean;
+            /**
+             * Icon
+             * Format: asset
+             * @description Image-library name shown left of the text (empty: none)
+             * @default
+             */
+            icon: string;
+            /**
+             * Lifetime
+             * @description Seconds without an update before it expires (0: never)
+             * @default 0
+             */
+            lifetime: number;
+            /**
+             * Lifetime mode
+             * @description On expiry: 0 delete, 1 mark stale (red frame)
+             * @default 0
+             * @enum {integer}
+             */
+            lifetimeMode: 0 | 1;
+            /**
+             * Line
+             * @description Line chart values
+             */
+            line?: number[];
+            /**
+             * No scroll
+             * @description Never scroll the text
+             * @default false
+             */
+            noScroll: boolean;
+            /**
+             * Progress
+             * @description Progress bar 0–100 (-1: none)
+             * @default -1
+             */
+            progress: number;
+            /**
+             * Progress bc
+             * Format: color
+             * @description Progress bar background
+             */
+            progressBC?: number[];
+            /**
+             * Progress c
+             * Format: color
+             * @description Progress colour
+             */
+            progressC?: number[];
+            /**
+             * Push icon
+             * @description 0 icon stays, 1 scrolls away with the text, 2 scrolls and comes back
+             * @default 0
+             * @enum {integer}
+             */
+            pushIcon: 0 | 1 | 2;
+            /**
+             * Rainbow
+             * @description Each letter cycles through the colours
+             * @default false
+             */
+            rainbow: boolean;
+            /**
+             * Repeat
+             * @description Scroll passes before the app ends (-1: no limit)
+             * @default -1
+             */
+            repeat: number;
+            /**
+             * Save
+             * @description Accepted for AWTRIX; apps are always kept
+             * @default false
+             */
+            save: boolean;
+            /**
+             * Scroll speed
+             * @description Scroll speed in percent
+             * @default 100
+             */
+            scrollSpeed: number;
+            /**
+             * Stack
+             * @description Queue behind the current notification
+             * @default true
+             */
+            stack: boolean;
+            /**
+             * Text
+             * @description Text, or coloured fragments [{t, c}]
+             * @default
+             */
+            text: string | components["schemas"]["TextFragment"][];
+            /**
+             * Text case
+             * @description 0 as sent, 1 upper case, 2 as sent
+             * @default 0
+             * @enum {integer}
+             */
+            textCase: 0 | 1 | 2;
+            /**
+             * Text offset
+             * @description Pixels added to the text's x position
+             * @default 0
+             */
+            textOffset: number;
+            /**
+             * Top text
+             * @description Text at the top, not centred
+             * @default false
+             */
+            topText: boolean;
+            /**
+             * Wakeup
+             * @description Show even while the panel is off
+             * @default false
+             */
+            wakeup: boolean;
+        };
+        /**
+         * NotificationInfo
+         * @description One notification, on show or queued (its text, not every drawing detail).
+         */
+        NotificationInfo: {
+            /**
+             * Duration
+             * @description Seconds it shows (unless held or counted in passes)
+             */
+            duration: number;
+            /**
+             * Hold
+             * @description Stays until dismissed
+             */
+            hold: boolean;
+            /**
+             * Icon
+             * @description Image-library name of its icon
+             */
+            icon: string | null;
+            /**
+             * Id
+             * @description Counts up with every notification a board shows
+             */
+            id: number;
+            /**
+             * Repeat
+             * @description Scroll passes it shows for; -1: by duration
+             */
+            repeat: number;
+            /**
+             * Text
+             * @description The text, fragments joined
+             */
+            text: string;
+            /**
+             * Wakeup
+             * @description Shows even while the board is powered off
+             */
+            wakeup: boolean;
+        };
+        /**
+         * NotificationResponse
+         * @description ``state/notification`` with ``success``.
+         */
+        NotificationResponse: {
+            current: components["schemas"]["NotificationInfo"] | null;
+            /**
+             * Length
+             * @description Notifications waiting behind the current one
+             */
+            length: number;
+            /** Queue */
+            queue: components["schemas"]["NotificationInfo"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /**
+         * NotifyResponse
+         * @description The notification on show and the queue after the push, and the keys that were ignored.
+         */
+        NotifyResponse: {
+            current: components["schemas"]["NotificationInfo"] | null;
+            /**
+             * Ignored
+             * @description Keys of the payload that were accepted but not used (sound, rtttl, overlay, unknown keys…); empty when every key was used
+             */
+            ignored?: string[];
+            /**
+             * Length
+             * @description Notifications waiting behind the current one
+             */
+            length: number;
+            /** Queue */
+            queue: components["schemas"]["NotificationInfo"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /**
+         * PowerBody
+         * @description Turn the panel on or off (apps pause while it is off; nothing is lost).
+         */
+        PowerBody: {
+            /** Power */
+            power: boolean;
         };
         /**
          * RealtimeBody
@@ -1618,14 +2437,20 @@ export interface components {
         };
         /**
          * SettingsBody
-         * @description Change board settings.
+         * @description Change board settings: any subset of them (omitted fields keep their value).
          */
         SettingsBody: {
             /**
              * Brightness
-             * @description Percent, 0–100
+             * @default null
              */
-            brightness: number;
+            brightness: number | null;
+            /**
+             * Power
+             * @description false: the panel goes dark, apps pause
+             * @default null
+             */
+            power: boolean | null;
         };
         /**
          * SettingsResponse
@@ -1637,6 +2462,12 @@ export interface components {
              * @description Percent, 0–100
              */
             brightness: number;
+            /**
+             * Power
+             * @description false: the panel is dark and apps are paused
+             * @default true
+             */
+            power: boolean;
             /**
              * Success
              * @default true
@@ -1711,8 +2542,29 @@ export interface components {
             app?: "web_image";
             config?: components["schemas"]["WebImageConfig"] | null;
         } | {
+            /** @constant */
+            app?: "custom";
+            config?: components["schemas"]["CustomAppConfig"] | null;
+        } | {
             app?: unknown;
         });
+        /**
+         * TextFragment
+         * @description A piece of text in its own colour (other keys, AWTRIX's or not, are ignored).
+         */
+        TextFragment: {
+            /**
+             * C
+             * Format: color
+             * @description Colour
+             */
+            c?: number[];
+            /**
+             * T
+             * @description Text
+             */
+            t: string;
+        };
         /**
          * WeatherConfig
          * @description Where the weather is for (Open-Meteo, no key), in which units, how often.
@@ -5579,6 +6431,118 @@ export interface operations {
             };
         };
     };
+    board_post_custom_custom_post: {
+        parameters: {
+            query: {
+                /** @description The custom app's name; stored lower-case (Solar and solar are one app) */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        /** @description AWTRIX 3's JSON, at most 256 KiB (a base64 icon included); keys RetroBoard does not use are accepted and answered in `ignored` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CustomAppConfig"] | components["schemas"]["CustomAppConfig"][];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     fleet_get_board_health_boards__board__health_get: {
         parameters: {
             query?: never;
@@ -5602,6 +6566,585 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_next_app_nextapp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentAppResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_get_notification_notification_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_notify_notify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        /** @description AWTRIX 3's JSON, at most 256 KiB (a base64 icon included); keys RetroBoard does not use are accepted and answered in `ignored` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationConfig"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_dismiss_notify_dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_power_power_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PowerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_previous_app_previousapp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentAppResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6508,6 +8051,115 @@ export interface operations {
             };
         };
     };
+    default_board_post_custom_custom_post: {
+        parameters: {
+            query: {
+                /** @description The custom app's name; stored lower-case (Solar and solar are one app) */
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description AWTRIX 3's JSON, at most 256 KiB (a base64 icon included); keys RetroBoard does not use are accepted and answered in `ignored` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CustomAppConfig"] | components["schemas"]["CustomAppConfig"][];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     fleet_get_health_health_get: {
         parameters: {
             query?: never;
@@ -6524,6 +8176,567 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_next_app_nextapp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentAppResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_get_notification_notification_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_notify_notify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description AWTRIX 3's JSON, at most 256 KiB (a base64 icon included); keys RetroBoard does not use are accepted and answered in `ignored` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationConfig"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_dismiss_notify_dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_power_power_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PowerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_previous_app_previousapp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentAppResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -46,6 +46,31 @@ describe('api', () => {
     )
   })
 
+  it('sends and dismisses notifications', async () => {
+    const fetchMock = respond(200, { success: true, current: null, queue: [], length: 0 })
+    setApiBoard('kitchen')
+    await api.notify({ text: 'Door', icon: 'bell', color: '#FF0000', duration: 8, hold: true })
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/boards/kitchen/notify',
+      expect.objectContaining({
+        method: 'POST',
+        body: '{"text":"Door","icon":"bell","color":"#FF0000","duration":8,"hold":true}',
+      }),
+    )
+    await api.dismiss()
+    expect(fetchMock).toHaveBeenLastCalledWith(
+      '/api/boards/kitchen/notify/dismiss',
+      expect.objectContaining({ method: 'POST', body: '{}' }),
+    )
+  })
+
+  it('keeps the status of a full queue', async () => {
+    respond(429, { success: false, error: 'queue_full: 20 notifications wait', details: [] })
+    const refused = await api.notify({ text: 'One more' }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ApiError)
+    expect(refused).toMatchObject({ status: 429, message: 'queue_full: 20 notifications wait' })
+  })
+
   it('adds and deletes app instances', async () => {
     const fetchMock = respond(201, { success: true, id: 'clock-2', type: 'clock', config: {} })
     setApiBoard('kitchen')

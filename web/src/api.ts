@@ -14,6 +14,8 @@ import type {
   CurrentApp,
   ErrorDetail,
   ErrorResponse,
+  NotificationState,
+  NotifyBody,
   Realtime,
   Settings,
 } from './types'
@@ -157,6 +159,10 @@ export const api = {
     request<Assets>('DELETE', boardPath(`/assets/${encodeURIComponent(name)}`)),
   /** A library image's bytes, from `assetPath(name)`. */
   assetImage: (name: string) => image(assetPath(name)),
+  /** Show a notification (AWTRIX 3's JSON); 429 when the board's queue is full. */
+  notify: (body: NotifyBody) => request<NotificationState>('POST', boardPath('/notify'), body),
+  /** Dismiss the notification on show (the next queued one follows). */
+  dismiss: () => request<NotificationState>('POST', boardPath('/notify/dismiss'), {}),
   setRealtime: (enabled: boolean) =>
     request<Realtime>('POST', boardPath('/realtime'), {
       enabled,

@@ -93,6 +93,19 @@ describe('socket module', () => {
       source: '192.168.1.20',
       fps: 30,
     })
+    socket.fire('notification', {
+      current: {
+        id: 1,
+        text: 'Door',
+        icon: null,
+        duration: 5,
+        repeat: -1,
+        hold: false,
+        wakeup: false,
+      },
+      queue: [],
+      length: 0,
+    })
     socket.fire('board_status', { board: 'kitchen', online: true })
     socket.fire('frame', new Uint8Array([1, 2, 3]).buffer)
     expect(board.apps).toEqual(['demo'])
@@ -102,6 +115,7 @@ describe('socket module', () => {
     expect(board.brightness).toBe(55)
     expect(board.carousel?.current_index).toBe(0)
     expect(board.realtime?.source).toBe('192.168.1.20')
+    expect(board.notification?.current?.text).toBe('Door')
     expect(board.boardId).toBe('kitchen')
     expect(board.frame).toBeInstanceOf(Blob)
   })
@@ -116,6 +130,7 @@ describe('socket module', () => {
       'settings',
       'carousel_config',
       'realtime',
+      'notification',
       'board_status',
       'frame',
       'connect',

@@ -95,6 +95,7 @@ function wire(s: BoardSocket): void {
   s.on('settings', board.applySettings)
   s.on('carousel_config', board.applyCarousel)
   s.on('realtime', board.applyRealtime)
+  s.on('notification', board.applyNotification)
   s.on('frame', board.applyFrame)
   s.on('board_status', (status) => {
     board.applyBoardStatus(status)

@@ -65,8 +65,38 @@ export type Assets = StatePayload<'AssetsResponse'>
 /** `current_app` (GET /api/current); `app` is null while the board shows nothing. */
 export type CurrentApp = StatePayload<'CurrentAppResponse'>
 
-/** `settings` (GET /api/settings). */
+/** `settings` (GET /api/settings): brightness, and `power` (false: the panel is dark). */
 export type Settings = StatePayload<'SettingsResponse'>
+
+/** Where a custom app was pushed from (null: an instance created as an app). */
+export type PushOrigin = NonNullable<InstanceInfo['origin']>
+
+/** One notification, on show or queued: its text, icon and how long it stays. */
+export type NotificationInfo = Schemas['NotificationInfo']
+
+/**
+ * `notification` (GET /api/notification): the one on show (null: none) and the queue
+ * behind it, oldest first; `length` counts the queue even where `queue` is cut short.
+ */
+export type NotificationState = StatePayload<'NotificationResponse'>
+
+/**
+ * POST /api/notify's body: an AWTRIX 3 notification. The api passes the JSON through to
+ * the renderer unchecked (its OpenAPI document has no schema for it), so the keys the
+ * composer sends are written here; the renderer accepts the rest of AWTRIX's keys too.
+ */
+export interface NotifyBody {
+  text?: string
+  /** An image-library name. */
+  icon?: string
+  /** `#RRGGBB` or `[r, g, b]`. */
+  color?: string | [number, number, number]
+  /** Seconds on show. */
+  duration?: number
+  /** Stay until dismissed. */
+  hold?: boolean
+  [key: string]: unknown
+}
 
 /** One carousel slot: an app and its seconds on screen. */
 export type CarouselEntry = Schemas['CarouselEntry']
@@ -118,6 +148,7 @@ export interface ServerEvents {
   settings: (data: Settings) => void
   carousel_config: (data: CarouselConfig) => void
   realtime: (data: Realtime) => void
+  notification: (data: NotificationState) => void
   board_status: (data: BoardStatus) => void
   frame: (png: ArrayBuffer | Uint8Array | Blob) => void
 }

@@ -17,9 +17,23 @@ const list: AppsList = {
   apps: ['demo', 'demo-2', 'other'],
   current: 'demo',
   instances: {
-    demo: { type: 'demo', config: { speed: 2 }, stale: false, error: null },
-    'demo-2': { type: 'demo', config: { speed: 7 }, stale: true, error: 'feed down' },
-    other: { type: 'other', config: {}, stale: false, error: null },
+    demo: {
+      type: 'demo',
+      config: { speed: 2 },
+      stale: false,
+      error: null,
+      origin: null,
+      pushed_at: null,
+    },
+    'demo-2': {
+      type: 'demo',
+      config: { speed: 7 },
+      stale: true,
+      error: 'feed down',
+      origin: null,
+      pushed_at: null,
+    },
+    other: { type: 'other', config: {}, stale: false, error: null, origin: null, pushed_at: null },
   },
 }
 
@@ -100,7 +114,7 @@ describe('board store', () => {
 
   it('takes settings, carousel_config and board_status', () => {
     const board = useBoardStore()
-    board.applySettings({ brightness: 40 })
+    board.applySettings({ brightness: 40, power: true })
     const carousel = { enabled: true, apps: [{ app: 'demo', duration: 5 }], current_index: 0 }
     board.applyCarousel(carousel)
     board.applyBoardStatus({ board: 'kitchen', online: false })
@@ -129,6 +143,43 @@ describe('board store', () => {
     expect(board.realtime?.active).toBe(false)
   })
 
+  it('takes notification, as a copy, and power from settings', () => {
+    const board = useBoardStore()
+    expect(board.notification).toBeNull()
+    const door = {
+      id: 3,
+      text: 'Door',
+      icon: 'bell',
+      duration: 8,
+      repeat: -1,
+      hold: true,
+      wakeup: false,
+    }
+    const state = { current: door, queue: [{ ...door, id: 4, text: 'Post' }], length: 1 }
+    board.applyNotification(state)
+    expect(board.notification).toEqual(state)
+    expect(board.notification?.current).not.toBe(door)
+    board.applyNotification({ current: null, queue: [], length: 0 })
+    expect(board.notification?.current).toBeNull()
+    board.applySettings({ brightness: 40, power: false })
+    expect(board.power).toBe(false)
+  })
+
+  it('keeps a custom app with where and when it was pushed', () => {
+    const board = useBoardStore()
+    const solar = {
+      type: 'custom',
+      config: { text: '42 W' },
+      stale: false,
+      error: null,
+      origin: 'mqtt' as const,
+      pushed_at: 1_700_000_000,
+    }
+    board.applyAppsList({ ...list, apps: [...list.apps, 'solar'], instances: { solar } })
+    expect(board.apps).toContain('solar')
+    expect(board.instances.solar).toMatchObject({ origin: 'mqtt', pushed_at: 1_700_000_000 })
+  })
+
   it('wraps a binary frame into a PNG blob', async () => {
     const board = useBoardStore()
     board.applyFrame(new Uint8Array([137, 80, 78, 71]).buffer)
@@ -142,10 +193,13 @@ describe('board store', () => {
     board.applyAppsList(list)
     board.applyAppTypes(types)
     board.applyAssets(library)
-    board.applySettings({ brightness: 40 })
+    board.applySettings({ brightness: 40, power: true })
     board.applyRealtime({ enabled: true, active: false, protocol: null, source: null, fps: 0 })
+    board.applyNotification({ current: null, queue: [], length: 0 })
     board.reset()
     expect(board.realtime).toBeNull()
+    expect(board.notification).toBeNull()
+    expect(board.power).toBeNull()
     expect(board.apps).toEqual([])
     expect(board.instances).toEqual({})
     expect(board.types).toEqual({})

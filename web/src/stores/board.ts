@@ -11,6 +11,7 @@ import type {
   CarouselConfig,
   CurrentApp,
   InstanceInfo,
+  NotificationState,
   Realtime,
   Settings,
 } from '../types'
@@ -32,8 +33,10 @@ export const useBoardStore = defineStore('board', () => {
   const current = ref<string | null>(null)
   const currentConfig = ref<AppConfig | null>(null)
   const brightness = ref<number | null>(null)
+  const power = ref<boolean | null>(null)
   const carousel = ref<CarouselConfig | null>(null)
   const realtime = ref<Realtime | null>(null)
+  const notification = ref<NotificationState | null>(null)
   // A frame is a whole PNG replaced ten times a second: shallow, never deep-reactive.
   const frame = shallowRef<Blob | null>(null)
 
@@ -74,6 +77,8 @@ export const useBoardStore = defineStore('board', () => {
 
   function applySettings(data: Settings): void {
     brightness.value = data.brightness
+    // An older renderer does not say: its panel is never off.
+    power.value = data.power ?? true
   }
 
   function applyCarousel(data: CarouselConfig): void {
@@ -82,6 +87,14 @@ export const useBoardStore = defineStore('board', () => {
 
   function applyRealtime(data: Realtime): void {
     realtime.value = { ...data }
+  }
+
+  function applyNotification(data: NotificationState): void {
+    notification.value = {
+      current: data.current ? { ...data.current } : null,
+      queue: data.queue.map((item) => ({ ...item })),
+      length: data.length,
+    }
   }
 
   function applyBoardStatus(data: BoardStatus): void {
@@ -106,8 +119,10 @@ export const useBoardStore = defineStore('board', () => {
     current.value = null
     currentConfig.value = null
     brightness.value = null
+    power.value = null
     carousel.value = null
     realtime.value = null
+    notification.value = null
     frame.value = null
   }
 
@@ -123,8 +138,10 @@ export const useBoardStore = defineStore('board', () => {
     current,
     currentConfig,
     brightness,
+    power,
     carousel,
     realtime,
+    notification,
     frame,
     loaded,
     configOf,
@@ -136,6 +153,7 @@ export const useBoardStore = defineStore('board', () => {
     applySettings,
     applyCarousel,
     applyRealtime,
+    applyNotification,
     applyBoardStatus,
     applyFrame,
     reset,
