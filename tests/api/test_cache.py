@@ -19,6 +19,7 @@ EMPTY_STATES = {
     "realtime": b'{"enabled":true,"active":false,"protocol":null,"source":null,"fps":0.0}',
     "app_types": b'{"types":{}}',
     "assets": b'{"assets":[],"bytes":0,"limit":0}',
+    "notification": b'{"current":null,"queue":[],"length":0}',
 }
 
 
@@ -33,13 +34,14 @@ def make_cache() -> tuple[StateCache, FakeMqtt, FakeClock]:
 def test_keeps_state_payloads_per_board() -> None:
     cache, mqtt, _ = make_cache()
     mqtt.deliver("retroboard/b/state/settings", b'{"brightness":10}')
-    mqtt.deliver("retroboard/a/state/settings", b'{ "brightness": 40 }')
+    mqtt.deliver("retroboard/a/state/settings", b'{ "brightness": 40, "power": true }')
     record = cache.get("a")
     assert record is not None
     settings = record.state("settings")
-    assert settings == {"brightness": 40}
+    assert settings == {"brightness": 40, "power": True}
     # The model's own form: serialised compactly it is the bytes the renderer sends.
-    assert json.dumps(settings, separators=(",", ":")).encode() == b'{"brightness":40}'
+    expected = b'{"brightness":40,"power":true}'
+    assert json.dumps(settings, separators=(",", ":")).encode() == expected
     assert record.state("apps_list") is None
     assert [s.board_id for s in cache.summaries()] == ["a", "b"]
 
@@ -64,6 +66,27 @@ def test_complete_once_every_state_and_the_status_are_known() -> None:
     mqtt.deliver("retroboard/a/status", b"offline")
     record = cache.get("a")
     assert record is not None and record.complete
+
+
+def test_an_older_renderers_settings_read_as_powered_on() -> None:
+    cache, mqtt, _ = make_cache()
+    mqtt.deliver("retroboard/a/state/settings", b'{"brightness":40}')
+    record = cache.get("a")
+    assert record is not None and record.state("settings") == {"brightness": 40, "power": True}
+
+
+def test_complete_without_the_notification_an_older_renderer_never_sends() -> None:
+    cache, mqtt, _ = make_cache()
+    mqtt.deliver("retroboard/a/status", b"online")
+    for name in STATE_NAMES:
+        if name != "notification":
+            mqtt.deliver(f"retroboard/a/state/{name}", EMPTY_STATES[name])
+    record = cache.get("a")
+    assert record is not None and record.complete
+    assert record.missing_optional() == {"notification"}
+    mqtt.deliver("retroboard/a/state/notification", EMPTY_STATES["notification"])
+    record = cache.get("a")
+    assert record is not None and record.complete and not record.missing_optional()
 
 
 def test_health_is_kept_on_the_record() -> None:

@@ -70,7 +70,7 @@ def test_commands_answer_with_the_new_state(stack: Stack) -> None:
     assert legacy == {"success": True, "app": "stars", "config": {**body["config"], "fps": 20}}
 
     settings = stack.post("/api/settings", json={"brightness": 42}).json()
-    assert settings == {"success": True, "brightness": 42}
+    assert settings == {"success": True, "brightness": 42, "power": True}
     assert stack.get("/api/settings").json() == settings
 
     carousel = stack.post(
@@ -231,6 +231,7 @@ def test_renderer_gone_is_503_then_recovers(stack: Stack) -> None:
     assert stack.post("/api/settings", json={"brightness": 8}).json() == {
         "success": True,
         "brightness": 8,
+        "power": True,
     }
 
 
@@ -253,9 +254,12 @@ def test_a_second_board_is_served_under_its_prefix(stack: Stack) -> None:
     default_board = stack.get("/api/settings").json()
     other = renderer_process(stack.broker, stack.workdir, board="kitchen").start()
     try:
-        wait_until(lambda: stack.get("/api/boards/kitchen/apps").ok, what="kitchen state")
+        wait_until(
+            lambda: stack.board_online("kitchen") and stack.get("/api/boards/kitchen/apps").ok,
+            what="kitchen online with its state",
+        )
         body = stack.post("/api/boards/kitchen/settings", json={"brightness": 11}).json()
-        assert body == {"success": True, "brightness": 11}
+        assert body == {"success": True, "brightness": 11, "power": True}
         assert stack.get("/api/boards/kitchen/settings").json() == body
         assert stack.get("/api/settings").json() == default_board
     finally:

@@ -84,6 +84,7 @@ def test_gthread_worker_serves_rest_and_websocket(stack: Stack, tmp_path: Path) 
         assert client.call("settings", {"brightness": 33}, timeout=5) == {
             "success": True,
             "brightness": 33,
+            "power": True,
         }
     finally:
         client.disconnect()

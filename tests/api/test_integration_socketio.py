@@ -78,8 +78,8 @@ def test_commands_with_ack_answer_like_rest(
 ) -> None:
     sio = recorder(stack, f"?board={BOARD}")
     sio.take(5)
-    answer = sio.client.call("settings", {"brightness": 64}, timeout=5)
-    assert answer == {"success": True, "brightness": 64}
+    answer = sio.client.call("settings", {"brightness": 64, "power": True}, timeout=5)
+    assert answer == {"success": True, "brightness": 64, "power": True}
     assert stack.get("/api/settings").json() == answer
     refused = sio.client.call("settings", {"brightness": -1}, timeout=5)
     assert refused["success"] is False and refused["details"][0]["loc"] == ["brightness"]
@@ -118,9 +118,13 @@ def test_events_from_the_message_queue_reach_the_board_room(
     try:
         # The api subscribes to the queue when its first client connects; retry until then.
         def delivered() -> bool:
-            emitter.emit("settings", {"brightness": 99}, namespace="/", room=f"board:{BOARD}")
+            emitter.emit(
+                "settings", {"brightness": 99, "power": True}, namespace="/", room=f"board:{BOARD}"
+            )
             try:
-                sio.wait_for("settings", lambda data: data == {"brightness": 99}, timeout=0.5)
+                sio.wait_for(
+                    "settings", lambda data: data == {"brightness": 99, "power": True}, timeout=0.5
+                )
             except AssertionError:
                 return False
             return True

@@ -10,6 +10,7 @@ from flask_socketio import SocketIOTestClient
 
 from retroboard_api import create_app
 from retroboard_common.topics import STATE_NAMES
+from tests.api.served import served
 from tests.support.api_app import make_settings
 from tests.support.api_fakes import (
     APP_TYPES,
@@ -23,11 +24,12 @@ from tests.support.api_fakes import (
     ScriptedRenderer,
 )
 
-STATE_EVENTS = [*STATE_NAMES, "board_status"]
+STATE_EVENTS = [*(name for name in STATE_NAMES if name != "notification"), "board_status"]
+"""The events of a board whose renderer predates notifications (the fakes' renderer)."""
 BOOTED_SNAPSHOT = [
-    ("apps_list", APPS_LIST),
+    ("apps_list", served("apps_list", APPS_LIST)),
     ("current_app", CURRENT_APP),
-    ("settings", SETTINGS),
+    ("settings", served("settings", SETTINGS)),
     ("carousel_config", CAROUSEL),
     ("realtime", REALTIME),
     ("app_types", APP_TYPES),
@@ -85,7 +87,7 @@ def test_board_from_auth_and_default(app: Any, mqtt: FakeMqtt) -> None:
     kitchen.publish_state("settings", {"brightness": 5})
     client = connect(app, auth={"board": "kitchen"})
     assert events(client) == [
-        ("settings", {"brightness": 5}),
+        ("settings", {"brightness": 5, "power": True}),
         ("board_status", {"board": "kitchen", "online": True}),
     ]
     default = connect(app)

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from retroboard_api import create_app
+from tests.api.served import served
 from tests.support.api_app import make_settings
 from tests.support.api_fakes import (
     APP_TYPES,
@@ -57,9 +58,11 @@ def test_health_ok_and_degraded(
 
 def test_reads_return_state_payload_fields(client: FlaskClient, renderer: ScriptedRenderer) -> None:
     renderer.boot()
-    assert client.get("/api/apps").get_json() == {"success": True, **APPS_LIST}
+    apps = served("apps_list", APPS_LIST)
+    assert client.get("/api/apps").get_json() == {"success": True, **apps}
     assert client.get("/api/current").get_json() == {"success": True, **CURRENT_APP}
-    assert client.get("/api/settings").get_json() == {"success": True, **SETTINGS}
+    settings = served("settings", SETTINGS)
+    assert client.get("/api/settings").get_json() == {"success": True, **settings}
     assert client.get("/api/carousel").get_json() == {"success": True, **CAROUSEL}
     assert client.get("/api/realtime").get_json() == {"success": True, **REALTIME}
     assert client.get("/api/apps/scroll_text/config").get_json() == {
@@ -77,8 +80,11 @@ def test_reads_return_state_payload_fields(client: FlaskClient, renderer: Script
         "config": {"text": "Hello"},
         "stale": False,
         "error": None,
+        "origin": None,
+        "pushed_at": None,
     }
-    assert client.get("/api/boards/test/settings").get_json() == {"success": True, **SETTINGS}
+    settings = served("settings", SETTINGS)
+    assert client.get("/api/boards/test/settings").get_json() == {"success": True, **settings}
 
 
 def test_read_before_any_state_is_503(client: FlaskClient) -> None:
@@ -189,6 +195,7 @@ def test_app_config_post_answers_with_that_app(
         ("unknown_app", 404),
         ("invalid", 422),
         ("conflict", 409),
+        ("queue_full", 429),
         ("internal", 500),
     ],
 )

@@ -26,11 +26,12 @@ def board_state(board: str, brightness: int = 75) -> dict[str, Any]:
     return {
         "apps_list": {"apps": ["clock"], "current": "clock", "instances": {}},
         "current_app": {"app": "clock", "config": {"font": "6x10", "board": board}},
-        "settings": {"brightness": brightness},
+        "settings": {"brightness": brightness, "power": True},
         "carousel_config": {"enabled": False, "apps": [], "current_index": 0},
         "realtime": {"enabled": True, "active": False, "protocol": None, "source": None, "fps": 0},
         "app_types": {"types": {}},
         "assets": {"assets": [], "bytes": 0, "limit": 0},
+        "notification": {"current": None, "queue": [], "length": 0},
     }
 
 
@@ -88,16 +89,19 @@ def test_each_change_reaches_its_board_room_once(
 
     # the renderer republishes (request_state): identical payloads are not changes
     publish_board(probe, "test")
-    probe.publish("retroboard/test/state/settings", {"brightness": 40}, retain=True)
-    test.wait_for("settings", lambda data: data == {"brightness": 40})
+    probe.publish("retroboard/test/state/settings", {"brightness": 40, "power": True}, retain=True)
+    test.wait_for("settings", lambda data: data == {"brightness": 40, "power": True})
     # a duplicate, if any, arrives before the fences
     fence(probe, test, "test")
     fence(probe, other, "other")
 
-    assert test.received("settings") == [{"brightness": 75}, {"brightness": 40}]
+    assert test.received("settings") == [
+        {"brightness": 75, "power": True},
+        {"brightness": 40, "power": True},
+    ]
     for event in ("apps_list", "current_app", "carousel_config", "board_status"):
         assert len(test.received(event)) == 1, event
-    assert other.received("settings") == [{"brightness": 10}]
+    assert other.received("settings") == [{"brightness": 10, "power": True}]
     assert other.received("board_status") == [{"board": "other", "online": True}]
 
 
@@ -121,8 +125,8 @@ def test_frames_reach_only_the_preview_room(
     assert viewer.wait_for("frame") == png
     # a stray frame, if any, arrives before the fences: a state change for the
     # follower, a frame of the other board for the other viewer
-    probe.publish("retroboard/test/state/settings", {"brightness": 41}, retain=True)
-    follower.wait_for("settings", lambda data: data == {"brightness": 41})
+    probe.publish("retroboard/test/state/settings", {"brightness": 41, "power": True}, retain=True)
+    follower.wait_for("settings", lambda data: data == {"brightness": 41, "power": True})
     marker = fence(probe, other_viewer, "other")
     assert "frame" not in follower.names()
     assert other_viewer.names() == ["frame"]
@@ -146,14 +150,18 @@ def test_broker_restart_resyncs_what_changed(
     broker.restart()  # retained state survives (persistence)
     # once the server's queue listener is back, the renderer changes the brightness
     wait_until_listening(emitter, client, board_room("test"))
-    publish_after_reconnect(probe, "retroboard/test/state/settings", {"brightness": 20})
+    publish_after_reconnect(
+        probe, "retroboard/test/state/settings", {"brightness": 20, "power": True}
+    )
 
     try:
-        client.wait_for("settings", lambda data: data == {"brightness": 20}, timeout=10)
+        client.wait_for(
+            "settings", lambda data: data == {"brightness": 20, "power": True}, timeout=10
+        )
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nbridge output:\n{bridge.output()}") from None
     fence(probe, client, "test")  # a duplicate, if any, arrives before it
-    assert client.received("settings") == [state["settings"], {"brightness": 20}]
+    assert client.received("settings") == [state["settings"], {"brightness": 20, "power": True}]
     for event in ("apps_list", "current_app", "carousel_config", "board_status"):
         assert len(client.received(event)) == 1, event
     assert bridge.running

@@ -35,10 +35,10 @@ def test_events_and_binary_cross_the_queue(
     other = sio_client(board_room("other"))
     wait_until_listening(emitter, watcher, board_room("test"))
 
-    emitter.emit("settings", {"brightness": 40}, room=board_room("test"))
+    emitter.emit("settings", {"brightness": 40, "power": True}, room=board_room("test"))
     emitter.emit("frame", b"\x89PNG\r\n\x1a\n\x00binary", room=preview_room("test"))
 
-    assert watcher.wait_for("settings") == {"brightness": 40}
+    assert watcher.wait_for("settings") == {"brightness": 40, "power": True}
     frame = watcher.wait_for("frame")
     assert isinstance(frame, bytes) and frame == b"\x89PNG\r\n\x1a\n\x00binary"
     assert other.names() == []
@@ -77,8 +77,8 @@ def test_a_manager_on_the_callers_connection_emits_from_its_handlers(
         assert connection.wait_connected(10)
         watcher = sio_client(board_room("test"))
         wait_until_listening(manager, watcher, board_room("test"))
-        probe.publish("retroboard/test/state/settings", b'{"brightness": 7}')
-        assert watcher.wait_for("settings") == {"brightness": 7}
+        probe.publish("retroboard/test/state/settings", b'{"brightness": 7, "power": true}')
+        assert watcher.wait_for("settings") == {"brightness": 7, "power": True}
         manager.close()
         assert connection.connected
     finally:
@@ -166,8 +166,8 @@ def test_redis_queue_round_trip(redis_url: str) -> None:
     client = SioRecorder(server.url, [board_room("test")]).connect()
     try:
         wait_until_listening(emitter, client, board_room("test"))
-        emitter.emit("settings", {"brightness": 10}, room=board_room("test"))
-        assert client.wait_for("settings") == {"brightness": 10}
+        emitter.emit("settings", {"brightness": 10, "power": True}, room=board_room("test"))
+        assert client.wait_for("settings") == {"brightness": 10, "power": True}
     finally:
         client.disconnect()
         server.stop()

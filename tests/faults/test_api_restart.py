@@ -31,7 +31,7 @@ def test_api_restart_with_50_dashboards(faults: FaultStack, dashboards: Dashboar
         stack.api.start()
         wait_until(faults.healthy, timeout=RECONNECT, what="api back")
         expected = faults.rest_state()
-        assert expected["settings"] == {"brightness": brightness}
+        assert expected["settings"] == {"brightness": brightness, "power": True}
 
         def resynced(d: Dashboard, n: int = cycle, want: Any = expected) -> bool:
             return d.connects > n and in_rest_shape(d.state()) == want

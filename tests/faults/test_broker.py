@@ -51,11 +51,18 @@ def test_services_started_before_the_broker_connect_once_it_is_up(
         except (TimeoutError, AssertionError) as exc:
             raise AssertionError(f"{exc}\n{faults.logs()}") from None
         assert messages["status"] == b"online"
-        assert json.loads(messages["state/settings"]) == {"brightness": 80}  # refused: not applied
+        assert json.loads(messages["state/settings"]) == {
+            "brightness": 80,
+            "power": True,
+        }  # refused: not applied
 
         (dashboard,) = dashboards(stack.url, 1)
         assert stack.post("/api/settings", json={"brightness": 12}).status_code == 200
-        dashboard.wait(lambda d: d.latest["settings"] == {"brightness": 12}, RECOVERY, "the change")
+        dashboard.wait(
+            lambda d: d.latest["settings"] == {"brightness": 12, "power": True},
+            RECOVERY,
+            "the change",
+        )
         assert faults.all_running()
     finally:
         shutdown(faults)
@@ -101,7 +108,7 @@ def test_broker_outage_loses_no_acknowledged_change(
     except (TimeoutError, AssertionError) as exc:
         raise AssertionError(f"{exc}\n{faults.logs()}") from None
     assert messages["status"] == b"online"
-    assert json.loads(messages["state/settings"]) == {"brightness": 33}
+    assert json.loads(messages["state/settings"]) == {"brightness": 33, "power": True}
     assert json.loads(messages["state/current_app"])["config"]["text"] == "kept"
     assert faults.rest_state() == acknowledged  # nothing lost, the refused one never applied
 

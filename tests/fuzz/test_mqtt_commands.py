@@ -137,6 +137,9 @@ def restore(probe: MqttProbe, state: dict[str, Any]) -> None:
     ]
     for verb, payload in steps:
         assert probe.request(BOARD, verb, payload)["success"] is True, (verb, payload)
+    # An accepted notification is on show or queued: dismiss them one by one.
+    while current_state(probe)["notification"]["current"] is not None:
+        assert probe.request(BOARD, "dismiss", {})["success"] is True
 
 
 def test_every_bad_command_is_refused_and_changes_nothing(

@@ -25,8 +25,10 @@ ENTITIES = {  # entity key: HA component
     "next": "button",
     "realtime": "switch",
     "current_app": "sensor",
+    "notify": "notify",
+    "dismiss": "button",
 }
-COMMANDABLE = {"light", "select", "text", "switch", "button"}
+COMMANDABLE = {"light", "select", "text", "switch", "button", "notify"}
 STATEFUL = {"light", "select", "text", "switch", "sensor"}
 
 
@@ -126,7 +128,7 @@ def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> Non
     settings = ha.probe.wait_for(
         f"retroboard/{BOARD}/state/settings", lambda m: m.json()["brightness"] == 30
     )
-    assert settings.json() == {"brightness": 30}
+    assert settings.json() == {"brightness": 30, "power": True}
 
     ha.send(light["command_topic"], json.dumps({"state": "ON", "effect": "clock"}))
     light_state(ha, light, state="ON", effect="clock", brightness=30)
@@ -178,6 +180,55 @@ def test_realtime_switch_turns_pixel_streams_off_and_on(ha: HomeAssistant) -> No
     assert ha.probe.wait_for(f"retroboard/{BOARD}/response/realtime").json()["success"]
     ha.probe.wait_for(state, lambda m: m.json()["enabled"] is True)
     ha.state(switch["state_topic"], lambda s: s == "ON")
+
+
+def showing(text: str | None) -> Any:
+    """A predicate on ``state/notification``: ``text`` on show (``None``: nothing)."""
+
+    def check(message: Any) -> bool:
+        current = message.json()["current"]
+        return current is None if text is None else bool(current and current["text"] == text)
+
+    return check
+
+
+def test_notify_entity_and_dismiss_button(ha: HomeAssistant) -> None:
+    notify, dismiss = ha.discovery("notify", "notify"), ha.discovery("button", "dismiss")
+    state = f"retroboard/{BOARD}/state/notification"
+
+    # notify.send_message: HA publishes the message as it is
+    ha.send(notify["command_topic"], "Washer done")
+    ha.probe.wait_for(f"retroboard/{BOARD}/cmd/notify", lambda m: m.json()["text"] == "Washer done")
+    ha.probe.wait_for(state, showing("Washer done"))
+    ha.send(dismiss["command_topic"], dismiss["payload_press"])
+    ha.probe.wait_for(state, showing(None))
+
+    # a JSON object is AWTRIX 3's notification: held until dismissed
+    ha.send(notify["command_topic"], json.dumps({"text": "Door", "hold": True, "sound": "ding"}))
+    held = ha.probe.wait_for(state, showing("Door")).json()
+    assert held["current"]["hold"] is True
+    # what the renderer did not use is said in its answer (HA itself reads no answers)
+    ha.probe.wait_for(
+        f"retroboard/{BOARD}/response/notify", lambda m: m.json().get("ignored") == ["sound"]
+    )
+    ha.send(dismiss["command_topic"], dismiss["payload_press"])
+    ha.probe.wait_for(state, showing(None))
+
+
+def test_custom_apps_join_the_app_select(ha: HomeAssistant) -> None:
+    select = ha.discovery("select", "app")
+    config = f"homeassistant/select/retroboard_{BOARD}/app/config"
+
+    def options(message: Any) -> list[str]:
+        return list(json.loads(message.payload)["options"]) if message.payload else []
+
+    ha.probe.publish(f"retroboard/{BOARD}/cmd/custom/Solar", {"text": "5 kW", "icon": "sun"})
+    ha.probe.wait_for(config, lambda m: "solar" in options(m))
+    ha.send(select["command_topic"], "solar")
+    ha.state(select["state_topic"], lambda s: s == "solar")
+
+    ha.probe.publish(f"retroboard/{BOARD}/cmd/custom/Solar", b"")  # AWTRIX's delete
+    ha.probe.wait_for(config, lambda m: bool(m.payload) and "solar" not in options(m))
 
 
 def test_changes_from_elsewhere_reach_the_state_topics(ha: HomeAssistant) -> None:

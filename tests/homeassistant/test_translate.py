@@ -56,6 +56,20 @@ def test_other_entities() -> None:
     assert sent("realtime", b" OFF\n", view()) == [("realtime", {"enabled": False})]
 
 
+def test_notify_messages_become_notifications() -> None:
+    assert sent("notify", "Washer done ✓".encode(), view()) == [
+        ("notify", {"text": "Washer done ✓"})
+    ]
+    # A JSON object is AWTRIX 3's notification JSON, unknown keys kept for the renderer.
+    awtrix = {"text": "Door", "icon": "bell", "hold": True, "sound": "chime"}
+    assert sent("notify", awtrix, view()) == [("notify", awtrix)]
+    # Text that only looks like JSON is shown as it is.
+    assert sent("notify", b"{not json}", view()) == [("notify", {"text": "{not json}"})]
+    assert sent("notify", b"[1, 2]", view()) == [("notify", {"text": "[1, 2]"})]
+    assert sent("dismiss", b"PRESS", view()) == [("dismiss", {})]
+    assert sent("dismiss", b"", view()) == [("dismiss", {})]
+
+
 def test_realtime_switch_state_follows_the_realtime_state() -> None:
     board = view()
     assert "realtime" not in board.entity_states()  # unknown until the renderer says
@@ -84,6 +98,12 @@ def test_realtime_switch_state_follows_the_realtime_state() -> None:
         ("realtime", b"on please", "invalid"),
         ("realtime", b"\xff", "malformed"),
         ("message", b"x" * 20000, "too_large"),
+        ("notify", b"", "invalid"),
+        ("notify", b" \n", "invalid"),
+        ("notify", b"\xff", "malformed"),
+        ("notify", b"x" * 20000, "too_large"),
+        ("notify", b'{"text": "x", "transaction": [1]}', "invalid"),
+        ("dismiss", b"HOLD", "invalid"),
         ("volume", b"11", "unknown_verb"),
     ],
 )

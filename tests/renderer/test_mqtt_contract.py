@@ -48,6 +48,8 @@ def test_announces_online_and_every_state_topic_retained(
         "config": ClockConfig().model_dump(),
         "stale": False,
         "error": None,
+        "origin": None,
+        "pushed_at": None,
     }
     types = retained_state(broker, "app_types")["types"]
     assert {"clock", "scroll_text", "stars", "countdown", "weather", "image"} <= set(types)
@@ -57,12 +59,13 @@ def test_announces_online_and_every_state_topic_retained(
         "config": ClockConfig().model_dump(),
     }
     assert retained_state(broker, "assets")["assets"] == []
-    assert retained_state(broker, "settings") == {"brightness": 80}
+    assert retained_state(broker, "settings") == {"brightness": 80, "power": True}
     assert retained_state(broker, "carousel_config") == {
         "enabled": False,
         "apps": [],
         "current_index": 0,
     }
+    assert retained_state(broker, "notification") == {"current": None, "queue": [], "length": 0}
 
 
 def test_switch(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
@@ -91,8 +94,8 @@ def test_config_of_current_and_of_other_app(
 
 def test_settings(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
     reply = probe.request(BOARD, "settings", {"brightness": 40})
-    assert reply["state"] == {"settings": {"brightness": 40}}
-    assert retained_state(broker, "settings") == {"brightness": 40}
+    assert reply["state"] == {"settings": {"brightness": 40, "power": True}}
+    assert retained_state(broker, "settings") == {"brightness": 40, "power": True}
 
 
 def test_carousel_and_next(
@@ -131,6 +134,7 @@ def test_request_state_republishes_everything(renderer: ServiceProcess, probe: M
         "realtime",
         "app_types",
         "assets",
+        "notification",
     }
     for name in reply["state"]:
         probe.wait_for(f"{STATE}/{name}")
@@ -237,7 +241,7 @@ def test_restart_restores_state(
     start_renderer()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=10)
     assert retained_state(broker, "current_app")["config"]["text"] == "kept"
-    assert retained_state(broker, "settings") == {"brightness": 21}
+    assert retained_state(broker, "settings") == {"brightness": 21, "power": True}
 
 
 def test_ignore_state_boots_on_the_chosen_app(
@@ -271,7 +275,7 @@ def test_broker_restart_republishes_state(
     broker.start()
     probe.clear()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=15)
-    assert retained_state(broker, "settings") == {"brightness": 66}
+    assert retained_state(broker, "settings") == {"brightness": 66, "power": True}
     assert probe.request(BOARD, "settings", {"brightness": 67})["success"]  # subscriptions survived
 
 

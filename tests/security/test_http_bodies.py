@@ -51,7 +51,7 @@ def test_a_body_over_the_limit_is_413_however_it_is_sent(secured: Stack, chunked
 
 def test_a_small_chunked_body_still_works(secured: Stack) -> None:
     status, answer = post(secured, "/api/settings", b'{"brightness": 33}', chunked=True)
-    assert status == 200 and answer == {"success": True, "brightness": 33}
+    assert status == 200 and answer == {"success": True, "brightness": 33, "power": True}
     secured.probe.wait_for(
         f"retroboard/{BOARD}/state/settings", lambda m: m.json()["brightness"] == 33
     )

@@ -107,7 +107,11 @@ def test_api_takes_good_state_again_after_a_bad_one(
     renderer.boot()
     mqtt.deliver(f"retroboard/{BOARD}/state/settings", b'{"brightness":NaN}')
     mqtt.deliver(f"retroboard/{BOARD}/state/settings", b'{"brightness":12}')
-    assert client.get("/api/settings").get_json() == {"success": True, "brightness": 12}
+    assert client.get("/api/settings").get_json() == {
+        "success": True,
+        "brightness": 12,
+        "power": True,
+    }
 
 
 def test_api_logs_a_bad_topic_once(

@@ -195,7 +195,7 @@ def test_renderer_api_and_bridge_work_over_tls_and_keep_secrets(
             answer = requests.post(
                 f"{api}/api/settings", json={"brightness": brightness}, headers=auth, timeout=10
             )
-            assert answer.json() == {"success": True, "brightness": brightness}
+            assert answer.json() == {"success": True, "brightness": brightness, "power": True}
             with arrived:
                 if arrived.wait_for(partial(contains, seen, brightness), timeout=0.5):
                     break

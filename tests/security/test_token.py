@@ -89,7 +89,11 @@ def test_the_right_token_is_accepted(secured: Stack) -> None:
     assert secured.get("/api/health").status_code == 200  # always open
     assert secured.get("/api/settings", headers=AUTH).status_code == 200
     answer = secured.post("/api/settings", json={"brightness": 61}, headers=AUTH)
-    assert answer.status_code == 200 and answer.json() == {"success": True, "brightness": 61}
+    assert answer.status_code == 200 and answer.json() == {
+        "success": True,
+        "brightness": 61,
+        "power": True,
+    }
     lower = {"Authorization": f"bearer {TOKEN}"}  # the scheme is case-insensitive
     assert secured.get("/api/settings", headers=lower).status_code == 200
 
@@ -116,7 +120,7 @@ def test_socketio_with_the_token_gets_state_and_may_command(secured: Stack, tran
     client.connect(secured.url, transports=[transport], wait_timeout=5, auth={"token": TOKEN})
     try:
         answer = client.call("settings", {"brightness": 44}, timeout=10)
-        assert answer == {"success": True, "brightness": 44}
+        assert answer == {"success": True, "brightness": 44, "power": True}
         assert {"apps_list", "current_app", "settings", "board_status"} <= set(received)
     finally:
         client.disconnect()

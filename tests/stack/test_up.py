@@ -82,7 +82,7 @@ def check_api_and_live_events(run: StackRun, port: int, probe: MqttProbe) -> Non
         def change_arrives_live() -> bool:
             # Each try a new value: the api's queue listener may not be subscribed yet
             # for the first client, so an earlier change can be missed.
-            if ("settings", {"brightness": sent[-1]}) in received:
+            if ("settings", {"brightness": sent[-1], "power": True}) in received:
                 return True
             sent.append(41 if sent[-1] == 40 else 40)
             probe.request("stacktest", "settings", {"brightness": sent[-1]})

@@ -83,7 +83,7 @@ class FakeMqtt:
         self.started = False
 
 
-APPS_LIST = {
+APPS_LIST: dict[str, Any] = {
     "apps": ["clock", "scroll_text"],
     "current": "clock",
     "instances": {

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from retroboard_common.app_configs import APP_CONFIGS, ClockConfig, ScrollTextConfig, StarsConfig
+from retroboard_common.app_catalog import APP_CONFIGS
+from retroboard_common.app_configs import ClockConfig, ScrollTextConfig, StarsConfig
 from retroboard_renderer.apps import BUILTIN_APPS
 from retroboard_renderer.apps.scroll_text import ScrollText
 from retroboard_renderer.apps.stars import Stars

@@ -105,7 +105,7 @@ def test_brightness_reaches_the_driver(
     board.set_brightness(10)
     engine.step()
     assert 0 < driver.last_frame.max() <= 27
-    assert board.payload("settings").model_dump() == {"brightness": 10}
+    assert board.payload("settings").model_dump() == {"brightness": 10, "power": True}
 
 
 def carousel(*apps: tuple[str, int]) -> list[CarouselEntry]:
@@ -192,7 +192,7 @@ def test_state_is_restored_with_carousel_position(tmp_path: object, clock: FakeC
     second.restore(store.load())
     assert second.current_app == "scroll_text"
     assert second.carousel.running and second.carousel.index == 1
-    assert second.payload("settings").model_dump() == {"brightness": 33}
+    assert second.payload("settings").model_dump() == {"brightness": 33, "power": True}
     assert second.config_of("scroll_text").model_dump()["text"] == "saved"
 
 
@@ -228,6 +228,8 @@ def test_apps_list_gives_each_instances_type_and_config(board: Board) -> None:
         "config": ScrollTextConfig().model_dump(),
         "stale": False,
         "error": None,
+        "origin": None,
+        "pushed_at": None,
     }
 
 

@@ -63,8 +63,8 @@ def test_a_good_state_is_kept_and_reported(mirrored: Mirrored, clock: FakeClock)
     assert record is not None and record.last_seen == clock.now
     kept = record.states["settings"]
     # The model's own form: serialised compactly it is the bytes the renderer sends.
-    assert json.dumps(kept, separators=(",", ":")).encode() == b'{"brightness":40}'
-    assert mirrored.changes == [StateChange("a", "settings", {"brightness": 40})]
+    assert json.dumps(kept, separators=(",", ":")).encode() == b'{"brightness":40,"power":true}'
+    assert mirrored.changes == [StateChange("a", "settings", {"brightness": 40, "power": True})]
 
 
 @pytest.mark.parametrize(
@@ -79,10 +79,10 @@ def test_a_good_state_is_kept_and_reported(mirrored: Mirrored, clock: FakeClock)
     ],
 )
 def test_a_bad_state_is_ignored_and_the_last_good_stays(mirrored: Mirrored, bad: bytes) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     mirrored.send(SETTINGS, bad)
-    assert mirrored.settings() == {"brightness": 40}
-    assert mirrored.reported_states() == [{"brightness": 40}]
+    assert mirrored.settings() == {"brightness": 40, "power": True}
+    assert mirrored.reported_states() == [{"brightness": 40, "power": True}]
 
 
 def test_a_bad_status_is_ignored(mirrored: Mirrored) -> None:
@@ -108,17 +108,17 @@ def test_non_board_topics_are_ignored(mirrored: Mirrored, topic: str) -> None:
 
 
 def test_a_cleared_state_is_forgotten_and_its_return_is_a_change(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     mirrored.send(SETTINGS, b"")
     assert mirrored.settings() is None
     assert len(mirrored.changes) == 1  # clearing tells nobody
-    mirrored.send(SETTINGS, {"brightness": 40})
-    assert mirrored.reported_states() == [{"brightness": 40}] * 2
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    assert mirrored.reported_states() == [{"brightness": 40, "power": True}] * 2
 
 
 def test_a_cleared_status_removes_the_board_once(mirrored: Mirrored) -> None:
     mirrored.send(STATUS, b"online")
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     mirrored.send("retroboard/b/status", b"online")
     mirrored.send(STATUS, b"")
     mirrored.send(STATUS, b"")  # cleared again (e.g. a second `forget`)
@@ -156,11 +156,11 @@ def test_health_of_a_known_board_is_kept_and_changes_reported(mirrored: Mirrored
 def test_retained_copies_after_a_reconnect_are_not_changes(
     mirrored: Mirrored, clock: FakeClock
 ) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     mirrored.send(STATUS, b"online")
     clock.advance(60)
     # reconnect: the broker sends the same retained messages again
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     record = mirrored.mirror.get("a")
     assert record is not None and record.last_seen == clock.now  # yet the board spoke
     mirrored.send(STATUS, b"online")
@@ -168,21 +168,24 @@ def test_retained_copies_after_a_reconnect_are_not_changes(
 
 
 def test_the_same_state_on_another_board_is_its_own_change(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40})
-    mirrored.send("retroboard/b/state/settings", {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send("retroboard/b/state/settings", {"brightness": 40, "power": True})
     assert [c.board for c in mirrored.changes] == ["a", "b"]
 
 
 def test_a_change_during_an_outage_is_reported(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     mirrored.send(STATUS, b"online")
     mirrored.send(STATUS, b"offline")  # the renderer's will: the broker lost it
-    mirrored.send(SETTINGS, {"brightness": 75})
+    mirrored.send(SETTINGS, {"brightness": 75, "power": True})
     mirrored.send(STATUS, b"online")
-    assert mirrored.reported_states() == [{"brightness": 40}, {"brightness": 75}]
+    assert mirrored.reported_states() == [
+        {"brightness": 40, "power": True},
+        {"brightness": 75, "power": True},
+    ]
     status = [c.online for c in mirrored.changes if isinstance(c, StatusChange)]
     assert status == [True, False, True]
-    assert mirrored.settings() == {"brightness": 75}
+    assert mirrored.settings() == {"brightness": 75, "power": True}
 
 
 def test_offline_does_not_count_as_seen(mirrored: Mirrored, clock: FakeClock) -> None:
@@ -195,11 +198,11 @@ def test_offline_does_not_count_as_seen(mirrored: Mirrored, clock: FakeClock) ->
 
 
 def test_copies_do_not_change_what_is_kept(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40})
+    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
     record = mirrored.mirror.get("a")
     assert record is not None
     record.states.clear()
-    assert mirrored.settings() == {"brightness": 40}
+    assert mirrored.settings() == {"brightness": 40, "power": True}
 
 
 def test_boards_with_the_same_payload_share_one_copy_until_it_changes(
@@ -207,15 +210,15 @@ def test_boards_with_the_same_payload_share_one_copy_until_it_changes(
 ) -> None:
     # 10,000 boards of one version hold one apps_list between them, not 10,000 copies
     for board in ("a", "b", "c"):
-        mirrored.send(f"retroboard/{board}/state/settings", {"brightness": 40})
+        mirrored.send(f"retroboard/{board}/state/settings", {"brightness": 40, "power": True})
     shared = mirrored.mirror._shared._payloads
     assert len(shared) == 1
-    mirrored.send("retroboard/a/state/settings", {"brightness": 41})
+    mirrored.send("retroboard/a/state/settings", {"brightness": 41, "power": True})
     assert len(shared) == 2
     mirrored.send("retroboard/b/status", b"")  # forgotten
     mirrored.send("retroboard/c/state/settings", b"")  # cleared
     assert [entry[1] for entry in shared.values()] == [1]  # only a's 41 is held
-    assert mirrored.settings("a") == {"brightness": 41}
+    assert mirrored.settings("a") == {"brightness": 41, "power": True}
 
 
 def test_summaries_are_sorted_and_list_a_board_asked_for(mirrored: Mirrored) -> None:
@@ -236,9 +239,9 @@ def test_one_state_and_the_status_are_read_without_a_copy_of_the_board(
     assert mirrored.mirror.state("a", "settings") is None
     assert not mirrored.mirror.is_online("a")
 
-    mirrored.send(SETTINGS, {"brightness": 30})
+    mirrored.send(SETTINGS, {"brightness": 30, "power": True})
     assert mirrored.mirror.knows("a")
-    assert mirrored.mirror.state("a", "settings") == {"brightness": 30}
+    assert mirrored.mirror.state("a", "settings") == {"brightness": 30, "power": True}
     assert mirrored.mirror.state("a", "apps_list") is None
     assert not mirrored.mirror.is_online("a")  # no status yet
 
@@ -247,5 +250,5 @@ def test_one_state_and_the_status_are_read_without_a_copy_of_the_board(
     read = mirrored.mirror.state("a", "settings")
     assert read is not None
     read["brightness"] = 99  # the reader's own copy
-    assert mirrored.mirror.state("a", "settings") == {"brightness": 30}
+    assert mirrored.mirror.state("a", "settings") == {"brightness": 30, "power": True}
     assert not mirrored.mirror.knows("b")

@@ -65,6 +65,7 @@ def test_the_coalesced_events_are_the_state_events_board_status_and_frame() -> N
         "realtime",
         "app_types",
         "assets",
+        "notification",
         "board_status",
         "frame",
     } == COALESCED_EVENTS

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from retroboard_common.app_configs import APP_CONFIGS, ImageConfig
+from retroboard_common.app_catalog import APP_CONFIGS
+from retroboard_common.app_configs import ImageConfig
 from retroboard_renderer import images
 from retroboard_renderer.apps.base import STALE_COLOR, AppContext
 from retroboard_renderer.apps.image import PLACEHOLDER_COLOR, ImageApp

@@ -235,6 +235,8 @@ def test_a_failed_fetch_keeps_the_last_data_marked_stale_with_the_error(
         "config": {"refresh": 60, "colour": [0, 255, 0]},
         "stale": False,
         "error": None,
+        "origin": None,
+        "pushed_at": None,
     }
     assert np.array_equal(driver.last_frame[0, -1], [0, 0, 0])
 

@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from retroboard_common.app_configs import APP_CONFIGS, WebImageConfig
+from retroboard_common.app_catalog import APP_CONFIGS
+from retroboard_common.app_configs import WebImageConfig
 from retroboard_common.commands import CommandError
 from retroboard_renderer.apps.base import STALE_COLOR, AppContext
 from retroboard_renderer.apps.image import PLACEHOLDER_COLOR

@@ -124,3 +124,47 @@ class Dashboard:
             }""",
             [name, list(data), mime],
         )
+
+    # --- notifications --------------------------------------------------------------
+
+    @property
+    def notifications(self) -> Locator:
+        """The Notifications panel: the one on show, the queue and the composer."""
+        return self.page.get_by_test_id("notifications")
+
+    @property
+    def current_notification(self) -> Locator:
+        return self.page.get_by_test_id("notification-current")
+
+    @property
+    def queue_length(self) -> Locator:
+        return self.page.get_by_test_id("notification-queue-length")
+
+    @property
+    def queued(self) -> Locator:
+        """The queued notifications' entries, oldest first."""
+        return self.page.get_by_test_id("notification-queue").get_by_role("listitem")
+
+    def compose(
+        self,
+        text: str,
+        *,
+        icon: str | None = None,
+        color: str | None = None,
+        duration: int | None = None,
+        hold: bool = False,
+    ) -> None:
+        """Fill the composer as a person would and press Send."""
+        form = self.page.get_by_test_id("notify-form")
+        form.get_by_label("Text").fill(text)
+        if icon is not None:
+            form.get_by_test_id("asset-picker").get_by_role("combobox").select_option(icon)
+        if color is not None:
+            form.get_by_label("Colour").fill(color)
+        if duration is not None:  # before "hold", which disables it
+            form.get_by_label("Duration (s)").fill(str(duration))
+        form.get_by_label("Hold until dismissed").set_checked(hold)
+        form.get_by_role("button", name="Send").click()
+
+    def dismiss(self) -> None:
+        self.current_notification.get_by_role("button", name="Dismiss").click()

@@ -60,6 +60,18 @@ class WebStack(Stack):
         for asset in self.get("/api/assets").json()["assets"]:
             assert self.delete(f"/api/assets/{asset['name']}").ok, asset
 
+    def clear_notifications(self) -> None:
+        """Dismiss the notification on show and every queued one (one dismiss each:
+        each answer is the state after it, so no read can race the board)."""
+        state = self.get("/api/notification").json()
+        for _ in range(state["length"] + 2):
+            if state["current"] is None:
+                return
+            response = self.post("/api/notify/dismiss", json={})
+            assert response.ok, response.text
+            state = response.json()
+        raise AssertionError(f"notifications keep coming: {state}")
+
     def logs(self) -> str:
         bridge = self.bridge.output()[-2000:] if self.bridge else ""
         return f"{super().logs()}\n--- bridge ---\n{bridge}"
