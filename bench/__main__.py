@@ -4,12 +4,12 @@
     .venv/bin/python -m bench --quick    # a short version (about 3 minutes)
     .venv/bin/python -m bench --json bench.json
 
-Runs ``bench.render``, ``bench.apps``, ``bench.realtime``, ``bench.latency`` (on a
-Mosquitto with its default settings and on a tuned one), ``bench.soak``, ``bench.fleet`` and
-``bench.durability`` (each also runs alone, see its ``--help``) and prints a Markdown
-table with the machine, ready for ``docs/performance.md`` (durability prints its own
-figures). Run it on a quiet machine: anything
-else using the CPU shows up in the latencies.
+Runs ``bench.render``, ``bench.apps``, ``bench.custom`` and ``bench.latency`` (each of
+these two on a Mosquitto with its default settings and on a tuned one),
+``bench.realtime``, ``bench.soak``, ``bench.fleet`` and ``bench.durability`` (each also
+runs alone, see its ``--help``) and prints a Markdown table with the machine, ready for
+``docs/performance.md`` (durability prints its own figures). Run it on a quiet machine:
+anything else using the CPU shows up in the latencies.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from bench import apps, durability, fleet, latency, realtime, render, soak
+from bench import apps, custom, durability, fleet, latency, realtime, render, soak
 from bench.figures import ms, verdict
 from bench.machine import describe_machine
 from bench.stack import SERVICES
@@ -29,6 +29,8 @@ from bench.stack import SERVICES
 FULL = {
     "render_seconds": 5.0,
     "gif_seconds": 10.0,
+    "custom_updates": 300,
+    "custom_frames": 3000,
     "realtime_seconds": 10.0,
     "clients": [1, 100, 1000],
     "rounds": 100,
@@ -43,6 +45,8 @@ FULL = {
 QUICK = {
     "render_seconds": 1.0,
     "gif_seconds": 3.0,
+    "custom_updates": 50,
+    "custom_frames": 600,
     "realtime_seconds": 3.0,
     "clients": [1, 100],
     "rounds": 30,
@@ -96,6 +100,7 @@ def table(
     rt: realtime.RealtimeReport | None = None,
     fl: fleet.FleetReport | None = None,
     ap: apps.AppFigures | None = None,
+    cu: custom.CustomReport | None = None,
 ) -> str:
     """The Markdown table of docs/performance.md."""
     lines = [
@@ -181,6 +186,8 @@ def table(
         )
     if ap is not None:
         lines.extend(apps.table_rows(ap))
+    if cu is not None:
+        lines.extend(custom.table_rows(cu))
     if rt is not None:
         lines.extend(realtime.table_rows(rt))
     if fl is not None:
@@ -206,6 +213,8 @@ def main() -> None:
     rows = render.run(plan["render_seconds"])
     print("\n== apps ==", flush=True)
     ap = apps.run(plan["gif_seconds"])
+    print("\n== custom ==", flush=True)
+    cu = custom.run(plan["custom_updates"], plan["custom_frames"])
     print("\n== realtime ==", flush=True)
     rt = realtime.run(plan["realtime_seconds"])
     print("\n== latency ==", flush=True)
@@ -221,7 +230,7 @@ def main() -> None:
     durability.main(["--rounds", str(plan["durability_rounds"])])
 
     print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")
-    print(table(rows, lat, sk, when, rt, fl, ap))
+    print(table(rows, lat, sk, when, rt, fl, ap, cu))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(
@@ -230,6 +239,7 @@ def main() -> None:
                     "quick": args.quick,
                     "render": [asdict(row) for row in rows],
                     "apps": asdict(ap),
+                    "custom": cu.to_json(),
                     "latency": lat.to_json(),
                     "soak": sk.to_json(),
                     "realtime": rt.to_json(),
