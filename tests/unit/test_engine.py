@@ -12,6 +12,7 @@ from retroboard_renderer.apps.clock import Clock
 from retroboard_renderer.apps.scroll_text import ScrollText
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
+from tests.support.fake_clock import FakeClock
 from tests.support.waiting import wait_until
 
 
@@ -77,3 +78,20 @@ def test_stop_blanks_the_panel(driver: EmulatorDriver) -> None:
     finally:
         engine.stop()
     assert not np.asarray(driver.last_frame).any()
+
+
+def test_a_frame_drawn_after_its_slot_is_late(engine: RenderEngine, clock: FakeClock) -> None:
+    engine.show_app(ScrollText(ScrollTextConfig(fps=60), 64, 32))
+    timed: list[float] = []
+    engine.add_frame_timer(timed.append)
+    delay = engine.step()
+    clock.advance(delay)  # on time
+    delay = engine.step()
+    clock.advance(delay + 0.005)  # a little behind, within the slot
+    engine.step()
+    assert engine.late_frames == 0
+    clock.advance(1.0)  # the loop was held up for a second
+    engine.step()
+    assert engine.late_frames == 1
+    assert engine.frames_drawn == len(timed) == 4
+    assert all(seconds >= 0 for seconds in timed)

@@ -20,6 +20,7 @@ from retroboard_renderer.board import Board
 from retroboard_renderer.drivers import DriverUnavailable, create_driver
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
+from retroboard_renderer.metrics import renderer_registry, serve_metrics
 from retroboard_renderer.preview import PreviewPublisher
 from retroboard_renderer.realtime import RealtimePorts, RealtimeReceiver
 from retroboard_renderer.service import RendererService
@@ -128,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     if settings.awtrix_prefix:
         AwtrixCompat(board, mqtt, settings.awtrix_prefix).start()  # before MQTT connects
 
+    if settings.metrics_port:
+        serve_metrics(renderer_registry(board, service, settings.board_id), settings.metrics_port)
     receiver = start_receiver(settings, board) if settings.realtime.listen else None
     board.restore(None if args.ignore_state else store.load(), args.app)
     if isinstance(driver, EmulatorDriver):

@@ -24,8 +24,12 @@ FrameListener = Callable[[Frame], float | None]
 preview, to send a frame its rate cap held back)."""
 Ticker = Callable[[float], float | None]
 """Called before every frame with the monotonic time; returns when it wants to run next."""
+FrameTimer = Callable[[float], None]
+"""Called after every frame with the seconds it took (tickers, render, show, listeners)."""
 
 IDLE_DELAY = 3600.0
+LATE_AFTER = 1 / 60
+"""A frame started more than this after it was due is late (a missed 60 fps slot)."""
 
 
 class RenderEngine:
@@ -48,7 +52,11 @@ class RenderEngine:
         self._thread: threading.Thread | None = None
         self._tickers: list[Ticker] = []
         self._frame_listeners: list[FrameListener] = []
+        self._frame_timers: list[FrameTimer] = []
+        self._due: float | None = None  # when the next frame is due, as the last one said
         self.frames_drawn = 0
+        self.late_frames = 0
+        """Frames started more than :data:`LATE_AFTER` after they were due."""
 
     # --- wiring ---------------------------------------------------------------
 
@@ -59,6 +67,10 @@ class RenderEngine:
     def add_frame_listener(self, listener: FrameListener) -> None:
         """Call ``listener`` with every frame shown (e.g. the live preview)."""
         self._frame_listeners.append(listener)
+
+    def add_frame_timer(self, timer: FrameTimer) -> None:
+        """Call ``timer`` with each frame's drawing time in seconds (e.g. metrics)."""
+        self._frame_timers.append(timer)
 
     # --- commands (any thread) -------------------------------------------------
 
@@ -128,7 +140,10 @@ class RenderEngine:
 
     def step(self) -> float:
         """Draw one frame now; returns the seconds until the next one is due."""
+        started = time.perf_counter()  # a real duration, whatever clock drives the apps
         now = self._clock()
+        if self._due is not None and now - self._due > LATE_AFTER:
+            self.late_frames += 1
         due = now + IDLE_DELAY
         for ticker in self._tickers:
             wanted = ticker(now)
@@ -146,6 +161,10 @@ class RenderEngine:
                 due = min(due, wanted_again)
         if app and stream is None:
             due = min(due, now + app.frame_delay(now))
+        self._due = due
+        elapsed = time.perf_counter() - started
+        for timer in self._frame_timers:
+            timer(elapsed)
         return max(0.0, due - self._clock())
 
     def _run(self) -> None:

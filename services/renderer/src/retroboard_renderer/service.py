@@ -7,6 +7,7 @@ This is the edge: it parses payloads, dispatches them through a lookup table to 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,8 @@ class RendererService:
         self.mqtt = mqtt
         self.topics = topics
         self.preview = preview
+        self.commands: Counter[tuple[str, str]] = Counter()
+        """Commands answered, by (verb, result): ``success`` or the error code."""
         self._handlers: dict[str, Handler] = {
             "switch": self._switch,
             "stop": lambda _command: board.stop(),
@@ -185,6 +188,7 @@ class RendererService:
         # Answered only once the change is durable (at once for a lone change; a burst's
         # changes wait for the journal's next group commit).
         topic = self.topics.response(verb or "unknown")
+        self._count(verb, response)
         self.board.store.after_saved(lambda: self.mqtt.publish_model(topic, response))
 
     def handle_upload(self, topic: str, payload: bytes) -> None:
@@ -212,7 +216,14 @@ class RendererService:
             response = CommandError("internal", "internal error; see the renderer log").response(
                 transaction
             )
+        self._count(ASSET_UPLOAD, response)
         self.mqtt.publish_model(self.topics.response(ASSET_UPLOAD), response)
+
+    def _count(self, verb: str, response: CommandResponse) -> None:
+        # Unknown verbs are anybody's topic names: one label for them all.
+        known = verb if verb in VERBS or verb == ASSET_UPLOAD else "unknown"
+        result = "success" if response.success else str(response.code or "error")
+        self.commands[(known, result)] += 1
 
     def _state_dict(self, name: StateName) -> dict[str, Any]:
         return payload_dict(self.board.payload(name))

@@ -128,5 +128,10 @@ class RendererSettings(ServiceSettings):
         pattern=r"^([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$",
         description="Also answer AWTRIX 3's topics under this prefix (empty: off)",
     )
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] = env(
+        "RETROBOARD_METRICS_PORT",
+        9110,
+        description="TCP port of the Prometheus metrics endpoint /metrics (0: off)",
+    )
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)

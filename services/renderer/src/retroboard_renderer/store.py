@@ -115,6 +115,8 @@ class StateStore:
         self.load_error: str | None = None
         """Why the state file could not be used at boot (kept until the next start)."""
         self.writes = 0
+        self.write_failures = 0
+        """Journal appends and state-file writes that failed (each retried later)."""
         self._health_listeners: list[HealthListener] = []
         self._written: bytes | None = None
         self._pending: bytes | None = None
@@ -312,6 +314,7 @@ class StateStore:
     def _journal_failed(self, seq: int, exc: OSError) -> list[Action]:
         # Keep running with the state in memory; the scheduled state.json write retries.
         log.error("cannot append to %s: %s", self.journal.path, exc)
+        self.write_failures += 1
         self._set_write_error(f"cannot save state: {exc.strerror or exc}")
         self._settle(seq)
         return self._ready()
@@ -347,6 +350,7 @@ class StateStore:
         except OSError as exc:
             # Keep running with the state in memory; retry later (or on the next change).
             log.error("cannot save state to %s: %s", self.path, exc)
+            self.write_failures += 1
             if self._pending is None:
                 self._pending = data
             if self._timer is None:
