@@ -24,6 +24,7 @@ from retroboard_api.errors import JsonRequest, register_error_handlers, validati
 from retroboard_api.guards import register_guards
 from retroboard_api.guests import GuestSlots
 from retroboard_api.hosts import HostGuard, HostPolicy
+from retroboard_api.metrics import ApiMetrics, install_metrics
 from retroboard_api.openapi import RetroBoardOpenAPI
 from retroboard_api.origins import OriginPolicy
 from retroboard_api.preview import PreviewKeeper
@@ -62,6 +63,7 @@ def create_app(
     is the Socket.IO message-queue manager (``None``: no queue, one process only).
     """
     cache = StateCache()
+    metrics = ApiMetrics()
     if mqtt is None:
         broker = MqttClient(settings.mqtt, "retroboard-api", mqtt5=settings.mqtt_protocol == "5")
         cache.attach(broker)
@@ -70,7 +72,8 @@ def create_app(
     else:
         client = mqtt  # a test's broker: its messages are delivered by the test
         cache.attach(client)
-    gateway = CommandGateway(client, cache, settings.command_timeout)
+    metrics.watch_mqtt(lambda: client.connected)
+    gateway = CommandGateway(client, cache, settings.command_timeout, metrics)
     gateway.attach()
     actions = BoardActions(cache, gateway, settings.board_id)
 
@@ -136,9 +139,13 @@ def create_app(
         settings.api_token,
         public_reads=settings.public_reads,
         guests=guests,
+        metrics=metrics,
     )
     events.register()
+    metrics.count_queued_emits(socketio.server.manager)
     client.subscribe(BRIDGE_READY, lambda _topic, _payload: events.resend_all())
 
+    # Last: its middleware must wrap the host guard and Socket.IO's.
+    install_metrics(app, metrics, settings.api_token)
     app.extensions["retroboard"] = ApiRuntime(settings, client, cache, gateway, actions, preview)
     return app

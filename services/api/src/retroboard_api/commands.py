@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
 from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError
+from retroboard_api.metrics import OFFLINE, REFUSED, SUCCESS, TIMEOUT, ApiMetrics
 from retroboard_common.inbound import Refusals, decode_model
 from retroboard_common.models import MAX_RESPONSE_BYTES, CommandResponse, ErrorCode
 from retroboard_common.topics import ALL_ASSET_DATA, ALL_RESPONSES, ASSET_UPLOAD, BoardTopics
@@ -86,15 +88,39 @@ class _Waiter:
         self.response: CommandResponse | None = None
         self.data: bytes | None = None
         """A binary answer (``asset_data/<transaction>``), when one is expected."""
+        self.answered_at = 0.0
+        """``time.perf_counter()`` when the answer came (the caller may wake later)."""
+
+    def answer(self) -> None:
+        """The answer is in: wake the caller."""
+        self.answered_at = time.perf_counter()
+        self.done.set()
+
+    def result(self) -> str:
+        """The answer as a metric label: ``success`` or the refusal's error code."""
+        if self.data is not None:
+            return SUCCESS
+        response = self.response
+        assert response is not None  # set before done
+        if response.success:
+            return SUCCESS
+        return response.code or REFUSED
 
 
 class CommandGateway:
     """Sends commands to renderers and waits for their answers."""
 
-    def __init__(self, mqtt: Messenger, cache: StateCache, timeout: float) -> None:
+    def __init__(
+        self,
+        mqtt: Messenger,
+        cache: StateCache,
+        timeout: float,
+        metrics: ApiMetrics | None = None,
+    ) -> None:
         self.mqtt = mqtt
         self.cache = cache
         self.timeout = timeout
+        self.metrics = metrics if metrics is not None else ApiMetrics()
         self._lock = threading.Lock()
         self._waiting: dict[str, _Waiter] = {}
         self._refusals = Refusals(log)
@@ -148,24 +174,34 @@ class CommandGateway:
         expects_data: bool = False,
     ) -> _Waiter:
         if not self.mqtt.connected:
-            raise ApiError(503, "the MQTT broker is unreachable; nothing was sent")
+            raise self._unsent(verb, "the MQTT broker is unreachable; nothing was sent")
         if not self.cache.is_online(board_id):
-            raise ApiError(503, f"the renderer of board {board_id!r} is offline; nothing was sent")
+            raise self._unsent(
+                verb, f"the renderer of board {board_id!r} is offline; nothing was sent"
+            )
         transaction = uuid.uuid4().hex
         waiter = _Waiter(expects_data=expects_data)
         with self._lock:
             self._waiting[transaction] = waiter
         try:
+            published_at = time.perf_counter()
             if publish(transaction).rc != 0:
-                raise ApiError(503, "the MQTT broker is unreachable; nothing was sent")
+                raise self._unsent(verb, "the MQTT broker is unreachable; nothing was sent")
             if not waiter.done.wait(self.timeout):
+                self.metrics.command_finished(verb, TIMEOUT)
                 raise ApiError(
                     504, f"board {board_id!r} did not answer {verb!r} within {self.timeout:g} s"
                 )
         finally:
             with self._lock:
                 self._waiting.pop(transaction, None)
+        self.metrics.command_finished(verb, waiter.result(), waiter.answered_at - published_at)
         return waiter
+
+    def _unsent(self, verb: str, error: str) -> ApiError:
+        """The 503 of a command that was not sent, counted as ``offline``."""
+        self.metrics.command_finished(verb, OFFLINE)
+        return ApiError(503, error)
 
     def handle_asset_data(self, topic: str, payload: bytes) -> None:
         """Hand an image's bytes to the caller waiting for their transaction."""
@@ -174,7 +210,7 @@ class CommandGateway:
             waiter = self._waiting.get(transaction)
         if waiter is not None:
             waiter.data = payload
-            waiter.done.set()
+            waiter.answer()
 
     def handle_response(self, topic: str, payload: bytes) -> None:
         """Hand a ``response/<verb>`` to the caller waiting for its transaction.
@@ -192,7 +228,7 @@ class CommandGateway:
             waiter = self._waiting.get(response.transaction)
         if waiter is not None and not (waiter.expects_data and response.success):
             waiter.response = response
-            waiter.done.set()
+            waiter.answer()
 
 
 def command_bytes(payload: dict[str, Any]) -> bytes:

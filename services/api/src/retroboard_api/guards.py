@@ -70,6 +70,11 @@ def require_token(token: str, public_reads: bool = False) -> None:
         return  # CORS preflights carry no credentials
     if public_reads and request.method in READ_METHODS:
         return
+    check_bearer(token)
+
+
+def check_bearer(token: str) -> None:
+    """401 unless this request carries ``Authorization: Bearer <token>``."""
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode(), token.encode()

@@ -27,6 +27,7 @@ from retroboard_api.actions import BoardActions
 from retroboard_api.cache import StateCache
 from retroboard_api.errors import ApiError, from_validation
 from retroboard_api.guests import GuestSlots
+from retroboard_api.metrics import ApiMetrics
 from retroboard_api.preview import PreviewKeeper
 from retroboard_api.schemas import PreviewEvent
 from retroboard_common.contract import (
@@ -70,6 +71,7 @@ class RealtimeEvents:
         *,
         public_reads: bool = False,
         guests: GuestSlots | None = None,
+        metrics: ApiMetrics | None = None,
     ) -> None:
         self.socketio = socketio
         self.cache = cache
@@ -78,6 +80,7 @@ class RealtimeEvents:
         self.token = token
         self.public_reads = public_reads
         self.guests = guests
+        self.metrics = metrics if metrics is not None else ApiMetrics()
         self._sessions: dict[str, Session] = {}  # sid → session, set on connect only
         # Clients that connected before this process had their board's whole state
         # (e.g. right after an api restart): they get it as soon as it is complete.
@@ -96,6 +99,11 @@ class RealtimeEvents:
         for event in COMMAND_EVENTS:
             self.socketio.on_event(event, self._command_handler(event))
         self.cache.on_update(self._on_cache_update)
+        self.metrics.watch_socketio_clients(self.client_count)
+
+    def client_count(self) -> int:
+        """The clients connected to this process (those ``connect`` accepted)."""
+        return len(self._sessions)
 
     def resend_all(self) -> None:
         """Send every client of this process its board's state again (the bridge has
@@ -267,6 +275,7 @@ class RealtimeEvents:
     def _emit_to(self, sid: str, event: str, payload: Any) -> None:
         # The client is in this process: no need to go through the message queue.
         self.socketio.emit(event, payload, to=sid, ignore_queue=True)
+        self.metrics.event_emitted(event)
 
     def _has_token(self, auth: Json) -> bool:
         if self.token is None:
