@@ -123,6 +123,8 @@ def test_a_replaced_asset_shows_its_new_picture_and_a_deleted_one_the_placeholde
     library.put("pic", gif([BLUE], [100]))
     assert (app.render(0.5) == RED).all()  # until the new version is decoded
     assert app.frame_delay(0.5) <= 0.02
+    app.settle()  # decoded, not drawn yet: still due again at once
+    assert app.frame_delay(0.5) <= 0.02
     assert (shown(app, 0.5) == BLUE).all()
     library.delete("pic")
     assert color(app.render(1.0), 12, 26) == PLACEHOLDER_COLOR  # at once

@@ -207,8 +207,9 @@ class ImageApp(App[ImageConfig]):
     def frame_delay(self, now: float) -> float:
         """Until the current frame's time is up; a still image checks for a new
         version of its asset every :data:`ASSET_POLL_SECONDS`; while a decode runs,
-        every :data:`DECODE_POLL_SECONDS`."""
-        if self._decoding:
+        every :data:`DECODE_POLL_SECONDS`, and as soon after one ends (a finished decode
+        not on show yet: it may have ended between the frame and this question)."""
+        if self._decoding or self._key() != self._current_key:
             return DECODE_POLL_SECONDS
         if self._current is None:
             return ASSET_POLL_SECONDS
