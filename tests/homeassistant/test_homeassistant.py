@@ -115,12 +115,12 @@ def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> Non
     ha.state(sensor["state_topic"], lambda s: s == "stars")
     light_state(ha, light, state="ON", effect="stars")
 
-    ha.send(light["command_topic"], json.dumps({"state": "OFF"}))
-    ha.state(sensor["state_topic"], lambda s: s == "stopped")
-    ha.state(select["state_topic"], lambda s: s == "None")
+    ha.send(light["command_topic"], json.dumps({"state": "OFF"}))  # the panel goes dark
     light_state(ha, light, state="OFF")
+    ha.probe.wait_for(f"retroboard/{BOARD}/state/settings", lambda m: m.json()["power"] is False)
+    assert ha.state(select["state_topic"], lambda s: s == "stars") == "stars"  # paused, kept
 
-    ha.send(light["command_topic"], json.dumps({"state": "ON"}))  # resumes the last app
+    ha.send(light["command_topic"], json.dumps({"state": "ON"}))  # on again, as it was
     light_state(ha, light, state="ON", effect="stars")
 
     ha.send(light["command_topic"], json.dumps({"state": "ON", "brightness": 30}))
@@ -235,6 +235,10 @@ def test_changes_from_elsewhere_reach_the_state_topics(ha: HomeAssistant) -> Non
     light = ha.discovery("light", "display")
     assert ha.probe.request(BOARD, "settings", {"brightness": 12})["success"]
     light_state(ha, light, brightness=12)
+    assert ha.probe.request(BOARD, "power", {"power": False})["success"]
+    light_state(ha, light, state="OFF", brightness=12)
+    assert ha.probe.request(BOARD, "power", {"power": True})["success"]
+    light_state(ha, light, state="ON", brightness=12)
     assert ha.probe.request(BOARD, "stop", {})["success"]
     light_state(ha, light, state="OFF", brightness=12)
 

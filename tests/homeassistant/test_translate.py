@@ -12,11 +12,12 @@ from retroboard_bridge.homeassistant.commands import verb_of
 from retroboard_common.commands import CommandError
 
 
-def view(app: str | None = "clock", last: str | None = None) -> BoardView:
+def view(app: str | None = "clock", last: str | None = None, *, power: bool = True) -> BoardView:
     board = BoardView()
     board.update("apps_list", {"apps": ["clock", "stars"], "current": app, "instances": {}})
     board.update("current_app", {"app": last, "config": {}})
     board.update("current_app", {"app": app, "config": {}})
+    board.update("settings", {"brightness": 50, "power": power})
     return board
 
 
@@ -26,7 +27,14 @@ def sent(entity: str, payload: Any, board: BoardView) -> list[tuple[str, dict[st
 
 
 def test_light() -> None:
-    assert sent("display", {"state": "OFF"}, view()) == [("stop", {})]
+    assert sent("display", {"state": "OFF"}, view()) == [("settings", {"power": False})]
+    # On again: the panel comes back with the app it paused on.
+    assert sent("display", {"state": "ON"}, view("stars", power=False)) == [
+        ("settings", {"power": True})
+    ]
+    assert sent("display", {"state": "ON", "brightness": 9}, view("stars", power=False)) == [
+        ("settings", {"brightness": 9, "power": True})
+    ]
     assert sent("display", {"state": "ON"}, view(None, last="stars")) == [
         ("switch", {"app": "stars"})
     ]
@@ -42,6 +50,13 @@ def test_light() -> None:
     assert sent("display", {"state": "ON", "effect": "clock"}, view("clock")) == [
         ("switch", {"app": "clock"})
     ]
+
+
+def test_the_light_is_off_while_the_panel_is() -> None:
+    assert json.loads(view("stars").entity_states()["display"])["state"] == "ON"
+    dark = json.loads(view("stars", power=False).entity_states()["display"])
+    assert dark["state"] == "OFF" and dark["brightness"] == 50  # brightness stays its own
+    assert json.loads(view(None).entity_states()["display"])["state"] == "OFF"  # stopped
 
 
 def test_other_entities() -> None:

@@ -90,10 +90,16 @@ def _validated(adapter: TypeAdapter[Any], value: Any) -> Any:
 def _light(payload: bytes, view: BoardView) -> list[Command]:
     command = _validated(TypeAdapter(LightCommand), decode_command(payload))
     if command.state == "OFF":
-        return [parse_command("stop", {})]
+        # The panel goes dark and the app pauses; "on" brings both back as they were.
+        return [parse_command("settings", {"power": False})]
     commands: list[Command] = []
+    settings: dict[str, Any] = {}
     if command.brightness is not None:
-        commands.append(parse_command("settings", {"brightness": command.brightness}))
+        settings["brightness"] = command.brightness
+    if view.power is False:
+        settings["power"] = True
+    if settings:
+        commands.append(parse_command("settings", settings))
     app = command.effect
     if app is None and (view.running is None or command.brightness is None):
         # "turn on" resumes; a brightness change alone leaves a running app alone

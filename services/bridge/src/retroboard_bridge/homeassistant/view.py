@@ -53,6 +53,8 @@ class BoardView:
     """The app showing now."""
     last_app: str | None = None
     brightness: int | None = None
+    power: bool | None = None
+    """Whether the panel is on (``settings``' ``power``)."""
     carousel_enabled: bool | None = None
     realtime_enabled: bool | None = None
     message_limit: int = HA_MAX_STATE
@@ -77,6 +79,7 @@ class BoardView:
                 self.last_app = model.app
         elif isinstance(model, SettingsState):
             self.brightness = model.brightness
+            self.power = model.power
         elif isinstance(model, CarouselState):
             self.carousel_enabled = model.enabled
         elif isinstance(model, RealtimeState):
@@ -126,7 +129,7 @@ class BoardView:
 
     def _light_state(self) -> dict[str, Any]:
         state: dict[str, Any] = {
-            "state": ON if self.running else OFF,
+            "state": ON if self.running and self.power is not False else OFF,
             "brightness": self.brightness,
             "color_mode": "brightness",
         }
