@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from retroboard_common.commands import CommandError, decode_command
-from retroboard_common.models import MAX_PUSH_BYTES, CarouselEntry
+from retroboard_common.models import MAX_DURATION, MAX_PUSH_BYTES, MIN_DURATION, CarouselEntry
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import StateName
 from retroboard_renderer.board import Board
@@ -107,9 +107,9 @@ class AwtrixCompat:
         """``ATIME``: every carousel entry's duration; ``ATRANS``: rotate or not."""
         entries: list[CarouselEntry] | None = None
         if seconds is not None:
-            if not _is_number(seconds) or seconds < 1:
+            if not _is_number(seconds) or seconds < MIN_DURATION:
                 raise CommandError("invalid", "ATIME: a number of seconds, at least 1")
-            duration = min(int(seconds), 3600)
+            duration = min(int(seconds), MAX_DURATION)
             entries = [
                 entry.model_copy(update={"duration": duration})
                 for entry in self.board.carousel.entries
