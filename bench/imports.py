@@ -19,7 +19,7 @@ from bench.imagevenv import ensure_venv
 
 COMMON = ("ssl", "asyncio", "pydantic", "pydantic_settings", "paho.mqtt.client")
 STEPS: dict[str, tuple[str, ...]] = {
-    "renderer": (*COMMON, "numpy", "PIL.Image", "retroboard_renderer.cli"),
+    "renderer": (*COMMON, "numpy", "PIL.Image", "prometheus_client", "retroboard_renderer.cli"),
     # The master runs the cli; the worker then imports the app (gunicorn's fork).
     "api": (
         *COMMON,
@@ -30,6 +30,7 @@ STEPS: dict[str, tuple[str, ...]] = {
         "flask_openapi3",
         "socketio",
         "geventwebsocket",
+        "prometheus_client",
         "retroboard_api.app",
     ),
     "bridge": (*COMMON, "socketio", "retroboard_bridge.cli"),
