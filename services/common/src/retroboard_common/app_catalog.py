@@ -15,7 +15,7 @@ from retroboard_common.app_configs import (
     WeatherConfig,
     WebImageConfig,
 )
-from retroboard_common.custom_apps import CustomAppConfig
+from retroboard_common.custom_apps import CUSTOM_TYPE, CustomAppConfig
 
 APP_CONFIGS: Final[dict[str, type[AppConfig]]] = {
     "clock": ClockConfig,
@@ -25,6 +25,6 @@ APP_CONFIGS: Final[dict[str, type[AppConfig]]] = {
     "weather": WeatherConfig,
     "image": ImageConfig,
     "web_image": WebImageConfig,
-    "custom": CustomAppConfig,
+    CUSTOM_TYPE: CustomAppConfig,
 }
 """Each built-in app's config model, by app name, in the order the dashboard lists them."""

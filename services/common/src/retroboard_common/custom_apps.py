@@ -30,6 +30,8 @@ from pydantic_core import PydanticCustomError
 from retroboard_common.app_configs import AppConfig, Color
 from retroboard_common.models import WHOLE_NUMBER, ErrorDetail
 
+CUSTOM_TYPE: Final = "custom"
+"""The app type of pushed custom apps (AWTRIX 3's): no instance may take the name."""
 MAX_CUSTOM_TEXT: Final = 2000
 MAX_DRAW_COMMANDS: Final = 1024
 MAX_CHART_VALUES: Final = 64

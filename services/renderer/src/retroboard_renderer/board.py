@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from retroboard_common.app_configs import AppConfig
 from retroboard_common.commands import CommandError, validation_details
 from retroboard_common.custom_apps import (
+    CUSTOM_TYPE,
     DEFAULT_APP_DURATION,
     NotificationConfig,
     parse_custom,
@@ -55,7 +56,6 @@ from retroboard_renderer.notifications import (
     QueueFull,
 )
 from retroboard_renderer.pushes import (
-    CUSTOM_TYPE,
     ICON_PREFIX,
     EmbeddedIcon,
     ParsedPush,

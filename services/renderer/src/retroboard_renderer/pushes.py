@@ -14,6 +14,7 @@ from typing import Any, Final, TypeVar
 
 from retroboard_common.commands import CommandError
 from retroboard_common.custom_apps import (
+    CUSTOM_TYPE,
     CustomAppConfig,
     CustomPayloadError,
     decode_base64_icon,
@@ -25,8 +26,6 @@ ConfigT = TypeVar("ConfigT", bound=CustomAppConfig)
 Parser = Callable[[dict[str, Any]], tuple[ConfigT, list[str]]]
 
 NAME_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,61}$")
-CUSTOM_TYPE: Final = "custom"
-"""The app type of pushed custom apps."""
 ICON_PREFIX: Final = "icon-"
 """Embedded icons are stored in the library as ``icon-<hash of the image>``: the same
 picture pushed again (AWTRIX automations resend it with every update) is written once."""

@@ -39,11 +39,10 @@ from retroboard_api.schemas import (
 from retroboard_common.app_catalog import APP_CONFIGS
 from retroboard_common.app_configs import AppConfig
 from retroboard_common.contract import STATES, VERBS, State, Verb
+from retroboard_common.custom_apps import CUSTOM_TYPE
 from retroboard_common.models import AssetName, AwtrixPayload, CreateAppBody
 
 Json = dict[str, Any]
-CUSTOM_TYPE = "custom"
-"""The app type of pushed custom apps (AWTRIX 3's)."""
 Responses = dict[str | int, type[BaseModel] | dict[str, Any] | None]
 
 READ_ERRORS: Responses = {404: ErrorResponse, 503: ErrorResponse}

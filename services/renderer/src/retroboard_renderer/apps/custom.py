@@ -24,7 +24,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from retroboard_common.app_configs import AppConfig
-from retroboard_common.custom_apps import CustomAppConfig, plain_text
+from retroboard_common.custom_apps import CUSTOM_TYPE, CustomAppConfig, plain_text
 from retroboard_renderer.apps.base import STALE_COLOR, App, AppContext, shrinking_fonts
 from retroboard_renderer.apps.drawing import (
     Box,
@@ -121,7 +121,7 @@ def preload_fonts() -> None:
 class CustomApp(App[CustomAppConfig]):
     """Draws a :class:`CustomAppConfig` (or a :class:`NotificationConfig`)."""
 
-    name = "custom"
+    name = CUSTOM_TYPE
     description = "Pushed text, icon, charts and drawings (AWTRIX 3 custom app)"
     config_model = CustomAppConfig
 
