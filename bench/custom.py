@@ -50,7 +50,7 @@ from PIL import Image
 
 from bench.figures import ms, percentile, verdict
 from bench.machine import describe_machine
-from bench.stack import BOARD, Workdir
+from bench.stack import BOARD, BROKERS, Workdir, parse_brokers
 from retroboard_common.models import CarouselEntry
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
@@ -68,7 +68,6 @@ from retroboard_renderer.store import StateStore
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 
-BROKERS: Final = ("defaults", "tuned")
 BASE: Final = f"retroboard/{BOARD}"
 APP: Final = "temp"
 ICON: Final = "thermo"
@@ -753,13 +752,6 @@ def table_rows(report: CustomReport) -> list[str]:
             f"last state kept | {verdict(b.ok)} |"
         )
     return rows
-
-
-def parse_brokers(text: str) -> list[str]:
-    brokers = [part.strip() for part in text.split(",") if part.strip()]
-    if not brokers or not set(brokers) <= set(BROKERS):
-        raise argparse.ArgumentTypeError(f"broker configurations among {', '.join(BROKERS)}")
-    return list(dict.fromkeys(brokers))
 
 
 def main() -> None:

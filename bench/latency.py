@@ -40,7 +40,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import Any, Final
+from typing import Any
 
 import paho.mqtt.client as paho
 import requests
@@ -49,10 +49,18 @@ from paho.mqtt.enums import CallbackAPIVersion
 from bench.clients import ClientFleet, GroupResult
 from bench.figures import percentile
 from bench.machine import describe_machine
-from bench.stack import BOARD, Baseline, BenchStack, Workdir, cpu_seconds, process_tree
+from bench.stack import (
+    BOARD,
+    BROKERS,
+    Baseline,
+    BenchStack,
+    Workdir,
+    cpu_seconds,
+    parse_brokers,
+    process_tree,
+)
 from retroboard_common.settings import MqttUrl
 
-BROKERS: Final = ("defaults", "tuned")
 ROUND_TIMEOUT = 10.0
 IDLE_CLIENTS = 10
 
@@ -391,13 +399,6 @@ def parse_counts(text: str) -> list[int]:
     if not counts or not all(1 <= n <= 2000 for n in counts):
         raise argparse.ArgumentTypeError("client counts between 1 and 2000, comma-separated")
     return counts
-
-
-def parse_brokers(text: str) -> list[str]:
-    brokers = [part.strip() for part in text.split(",") if part.strip()]
-    if not brokers or not set(brokers) <= set(BROKERS):
-        raise argparse.ArgumentTypeError(f"broker configurations among {', '.join(BROKERS)}")
-    return list(dict.fromkeys(brokers))
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ that is removed on a clean stop and kept (and printed) when something failed.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import math
 import shutil
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import psutil  # type: ignore[import-untyped]
 import requests
@@ -28,6 +29,16 @@ SERVICES = ("renderer", "api", "bridge")
 ROOT = Path(__file__).resolve().parent.parent
 # Services see no aiohttp (see bench/hidden/aiohttp.py), as in their images.
 SERVICE_ENV = {"PYTHONPATH": f"{ROOT / 'bench' / 'hidden'}:{ROOT}"}
+BROKERS: Final = ("defaults", "tuned")
+"""The broker configurations measured: Mosquitto's own defaults, and deploy/mosquitto's."""
+
+
+def parse_brokers(text: str) -> list[str]:
+    """``--brokers defaults,tuned``: the configurations to measure, each once."""
+    brokers = [part.strip() for part in text.split(",") if part.strip()]
+    if not brokers or not set(brokers) <= set(BROKERS):
+        raise argparse.ArgumentTypeError(f"broker configurations among {', '.join(BROKERS)}")
+    return list(dict.fromkeys(brokers))
 
 
 def service_process(
