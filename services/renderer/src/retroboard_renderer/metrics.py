@@ -20,6 +20,7 @@ from retroboard_renderer.service import RendererService
 
 log = logging.getLogger(__name__)
 
+PREFIX: Final = "retroboard_renderer_"
 FRAME_BUCKETS: Final = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066, 0.25, 1.0)
 """Seconds: a 64×32 frame takes well under a millisecond, a 60 fps slot is 16.7 ms."""
 
@@ -37,7 +38,7 @@ class RendererCollector(Collector):
         board, engine, store = self._board, self._board.engine, self._board.store
         driver = engine.driver
         info = GaugeMetricFamily(
-            "retroboard_renderer_info",
+            f"{PREFIX}info",
             "The board this renderer drives (always 1)",
             labels=["board", "display", "width", "height"],
         )
@@ -45,16 +46,8 @@ class RendererCollector(Collector):
             [self._board_id, type(driver).__name__, str(driver.width), str(driver.height)], 1
         )
         yield info
-        yield CounterMetricFamily(
-            "retroboard_renderer_frames", "Frames drawn", value=engine.frames_drawn
-        )
-        yield CounterMetricFamily(
-            "retroboard_renderer_late_frames",
-            "Frames started more than 1/60 s after they were due",
-            value=engine.late_frames,
-        )
         commands = CounterMetricFamily(
-            "retroboard_renderer_commands",
+            f"{PREFIX}commands",
             "Commands answered, by verb and result (success or the error code)",
             labels=["verb", "result"],
         )
@@ -62,7 +55,7 @@ class RendererCollector(Collector):
             commands.add_metric([verb, result], count)
         yield commands
         app = GaugeMetricFamily(
-            "retroboard_renderer_current_app",
+            f"{PREFIX}current_app",
             "1 for the app instance on show (none while stopped)",
             labels=["app"],
         )
@@ -71,30 +64,38 @@ class RendererCollector(Collector):
         yield app
         settings, notification = board.payload("settings"), board.payload("notification")
         assert isinstance(settings, SettingsState) and isinstance(notification, NotificationState)
-        yield GaugeMetricFamily(
-            "retroboard_renderer_brightness_percent", "Brightness, 0-100", value=settings.brightness
+        gauges = (
+            ("brightness_percent", "Brightness, 0-100", settings.brightness),
+            ("power", "1 while the panel is on, 0 off", settings.power),
+            (
+                "notifications_queued",
+                "Notifications waiting behind the one on show",
+                notification.length,
+            ),
         )
-        yield GaugeMetricFamily(
-            "retroboard_renderer_power", "1 while the panel is on, 0 off", value=settings.power
+        for name, documentation, value in gauges:
+            yield GaugeMetricFamily(f"{PREFIX}{name}", documentation, value=value)
+        counters = (
+            ("frames", "Frames drawn", engine.frames_drawn),
+            (
+                "late_frames",
+                "Frames started more than 1/60 s after they were due",
+                engine.late_frames,
+            ),
+            ("state_writes", "State file writes", store.writes),
+            (
+                "state_commits",
+                "Journal group commits (fdatasync) of acknowledged changes",
+                store.commits,
+            ),
+            (
+                "state_write_failures",
+                "State file writes and journal appends that failed",
+                store.write_failures,
+            ),
         )
-        yield GaugeMetricFamily(
-            "retroboard_renderer_notifications_queued",
-            "Notifications waiting behind the one on show",
-            value=notification.length,
-        )
-        yield CounterMetricFamily(
-            "retroboard_renderer_state_writes", "State file writes", value=store.writes
-        )
-        yield CounterMetricFamily(
-            "retroboard_renderer_state_commits",
-            "Journal group commits (fdatasync) of acknowledged changes",
-            value=store.commits,
-        )
-        yield CounterMetricFamily(
-            "retroboard_renderer_state_write_failures",
-            "State file writes and journal appends that failed",
-            value=store.write_failures,
-        )
+        for name, documentation, count in counters:
+            yield CounterMetricFamily(f"{PREFIX}{name}", documentation, value=count)
 
 
 def renderer_registry(board: Board, service: RendererService, board_id: str) -> CollectorRegistry:
@@ -102,7 +103,7 @@ def renderer_registry(board: Board, service: RendererService, board_id: str) -> 
     registry = CollectorRegistry()
     registry.register(RendererCollector(board, service, board_id))
     frame_seconds = Histogram(
-        "retroboard_renderer_frame_seconds",
+        f"{PREFIX}frame_seconds",
         "Time to draw one frame (tickers, render, show, preview)",
         buckets=FRAME_BUCKETS,
         registry=registry,
