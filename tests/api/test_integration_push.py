@@ -3,21 +3,21 @@ api under gunicorn): custom apps, notifications, power, next and previous app.""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PIL import Image
 
+from tests.support.images import png_base64
 from tests.support.stack import BOARD, Stack
 
 pytestmark = pytest.mark.integration
 
 JSON = {"Content-Type": "application/json"}
 MAX_PUSH = 256 * 1024
+ORANGE = (255, 160, 0)
+"""The pushed icon's colour."""
 
 
 def apps(stack: Stack) -> dict[str, Any]:
@@ -160,19 +160,11 @@ def test_bad_pushes_are_refused_and_change_nothing(
     assert {**stack.state(), "notification": notification(stack)} == before
 
 
-def png_base64() -> str:
-    """An 8×8 PNG icon as AWTRIX integrations send it: base64."""
-    image = Image.new("RGB", (8, 8), (255, 160, 0))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return base64.b64encode(out.getvalue()).decode()
-
-
 def test_a_push_far_over_16_kib_passes_the_api(clean: Stack) -> None:
     # Over the api's 16 KiB body limit, within the push limit: a base64 icon and a big
     # key the renderer does not use (answered as ignored).
     stack = clean
-    payload = {"text": "sun", "icon": png_base64(), "notes": "x" * 200_000}
+    payload = {"text": "sun", "icon": png_base64(ORANGE), "notes": "x" * 200_000}
     response = stack.post("/api/custom?name=solar", json=payload)
     assert response.status_code == 200, response.text
     body = response.json()

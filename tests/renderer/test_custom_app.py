@@ -18,6 +18,7 @@ from retroboard_renderer.apps.base import STALE_COLOR, AppContext
 from retroboard_renderer.apps.custom import CustomApp
 from retroboard_renderer.apps.drawing import canvas_scale
 from retroboard_renderer.assets import AssetLibrary
+from tests.support.images import gif
 
 SIZES = [(32, 8), (64, 32), (128, 64)]
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -32,15 +33,6 @@ def png(size: int = 8) -> bytes:
     image.paste(RED, (size // 4, size // 4, size - size // 4, size - size // 4))
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def gif(colors: list[tuple[int, int, int]], duration_ms: int) -> bytes:
-    frames = [Image.new("RGB", (8, 8), color) for color in colors]
-    buffer = io.BytesIO()
-    frames[0].save(
-        buffer, "GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0
-    )
     return buffer.getvalue()
 
 

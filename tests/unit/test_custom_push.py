@@ -5,12 +5,10 @@ out, and whose embedded icon lives in the image library only as long as it is us
 from __future__ import annotations
 
 import base64
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from retroboard_common.commands import CommandError
 from retroboard_common.models import CarouselEntry
@@ -23,6 +21,7 @@ from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.store import StateStore
 from tests.support.fake_clock import FakeClock
+from tests.support.images import png, png_base64
 
 EPOCH = 1_700_000_000.0
 """Where the fake wall clock starts (a push's ``pushed_at`` is seconds since the epoch)."""
@@ -79,16 +78,6 @@ def shown(board: Board) -> Frame:
     board.engine.step()
     frame: Frame = board.engine.driver.last_frame  # type: ignore[attr-defined]
     return frame
-
-
-def png(colour: tuple[int, int, int], size: int = 8) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, "PNG")
-    return out.getvalue()
-
-
-def b64_png(colour: tuple[int, int, int]) -> str:
-    return base64.b64encode(png(colour)).decode()
 
 
 def count(frame: Frame, colour: tuple[int, int, int]) -> int:
@@ -390,7 +379,7 @@ def test_a_stale_app_keeps_its_red_border_over_a_restart(
 
 
 def test_a_base64_icon_is_stored_shown_and_deleted_with_the_app(board: Board) -> None:
-    board.push_custom("door", {"text": "hi", "icon": b64_png((255, 0, 0))}, "mqtt")
+    board.push_custom("door", {"text": "hi", "icon": png_base64((255, 0, 0))}, "mqtt")
     icon = board.apps_list().instances["door"].config["icon"]
     assert isinstance(icon, str) and icon.startswith("icon-")
     assert asset_names(board) == [icon]
@@ -403,13 +392,13 @@ def test_a_base64_icon_is_stored_shown_and_deleted_with_the_app(board: Board) ->
 
 
 def test_an_icon_is_stored_once_and_kept_while_an_app_shows_it(board: Board) -> None:
-    red = b64_png((255, 0, 0))
+    red = png_base64((255, 0, 0))
     board.push_custom("door", {"text": "a", "icon": red}, "mqtt")
     board.push_custom("bell", {"text": "b", "icon": red}, "mqtt")
     assert len(asset_names(board)) == 1
     board.push_custom("door", {}, "mqtt")
     assert len(asset_names(board)) == 1  # bell still shows it
-    board.push_custom("bell", {"text": "b", "icon": b64_png((0, 0, 255))}, "mqtt")
+    board.push_custom("bell", {"text": "b", "icon": png_base64((0, 0, 255))}, "mqtt")
     (blue,) = asset_names(board)  # the red one is no longer used: gone
     assert board.apps_list().instances["bell"].config["icon"] == blue
 
@@ -434,8 +423,8 @@ def test_an_icon_that_is_not_an_image_changes_nothing(board: Board) -> None:
 def test_a_notifications_icon_goes_once_the_notification_ends(
     board: Board, clock: FakeClock
 ) -> None:
-    board.notify({"text": "ring", "icon": b64_png((0, 255, 0)), "duration": 5})
-    board.notify({"text": "held", "icon": b64_png((0, 0, 255)), "hold": True})
+    board.notify({"text": "ring", "icon": png_base64((0, 255, 0)), "duration": 5})
+    board.notify({"text": "held", "icon": png_base64((0, 0, 255)), "hold": True})
     assert len(asset_names(board)) == 2
     assert count(shown(board), (0, 255, 0)) >= 64
     clock.advance(5)

@@ -20,6 +20,7 @@ from retroboard_renderer import images
 from retroboard_renderer.apps.base import STALE_COLOR, AppContext
 from retroboard_renderer.apps.image import PLACEHOLDER_COLOR, ImageApp
 from retroboard_renderer.assets import AssetLibrary
+from tests.support.images import gif
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
@@ -35,15 +36,6 @@ def quadrants() -> bytes:
         image.paste(color, box)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def gif(colors: list[tuple[int, int, int]], durations: list[int], size: int = 8) -> bytes:
-    frames = [Image.new("RGB", (size, size), color) for color in colors]
-    buffer = io.BytesIO()
-    frames[0].save(
-        buffer, "GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
-    )
     return buffer.getvalue()
 
 

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from tests.support.stack import BOARD, wait_until
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack
+from tests.support.images import png
 
 pytestmark = pytest.mark.integration
 
@@ -27,13 +28,6 @@ WHITE = [255, 255, 255]
 """The clock's digits (its default colour)."""
 MAX_QUEUED = 32
 """Notifications that may wait behind the one on show (the renderer's bound)."""
-
-
-def png(rgb: tuple[int, int, int], size: tuple[int, int] = (8, 8)) -> bytes:
-    """A PNG of one colour, an icon's size by default."""
-    out = io.BytesIO()
-    Image.new("RGB", size, rgb).save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture(autouse=True)
