@@ -22,6 +22,7 @@ from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.store import StateStore
 from tests.support.fake_clock import FakeClock
 from tests.support.images import png, png_base64
+from tests.support.panel import shown
 
 EPOCH = 1_700_000_000.0
 """Where the fake wall clock starts (a push's ``pushed_at`` is seconds since the epoch)."""
@@ -70,14 +71,6 @@ def restarted(store: StateStore, clock: FakeClock, library: AssetLibrary) -> Boa
     again = make_board(RenderEngine(EmulatorDriver(64, 32), clock=clock), store, clock, library)
     again.restore(store.load())
     return again
-
-
-def shown(board: Board) -> Frame:
-    """Draw a frame (after the pending icon decodes) and return what the panel shows."""
-    board.updater.poll()
-    board.engine.step()
-    frame: Frame = board.engine.driver.last_frame  # type: ignore[attr-defined]
-    return frame
 
 
 def count(frame: Frame, colour: tuple[int, int, int]) -> int:

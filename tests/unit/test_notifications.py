@@ -20,6 +20,7 @@ from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.notifications import MAX_QUEUED, NotificationQueue, QueueFull
 from retroboard_renderer.store import StateStore
 from tests.support.fake_clock import FakeClock
+from tests.support.panel import shown
 
 RED = (255, 0, 0)
 LONG = "a message far too long to fit on the panel, so it scrolls across it"
@@ -31,13 +32,6 @@ def board(engine: RenderEngine, store: StateStore, clock: FakeClock) -> Board:
     instance.restore(None)
     instance.set_brightness(100)  # the panel shows the frames' own colours
     return instance
-
-
-def shown(board: Board) -> Frame:
-    """Draw a frame and return what the panel shows."""
-    board.engine.step()
-    frame: Frame = board.engine.driver.last_frame  # type: ignore[attr-defined]
-    return frame.copy()
 
 
 def red(frame: Frame) -> int:

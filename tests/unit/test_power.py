@@ -8,11 +8,11 @@ import pytest
 
 from retroboard_common.models import CarouselEntry
 from retroboard_renderer.board import Board
-from retroboard_renderer.drivers.base import Frame
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.store import StateStore
 from tests.support.fake_clock import FakeClock
+from tests.support.panel import shown
 
 
 @pytest.fixture
@@ -24,13 +24,6 @@ def board(engine: RenderEngine, store: StateStore, clock: FakeClock) -> Board:
     instance.push_custom("temp", {"text": "21C", "color": "#00FF00"}, "api")
     instance.switch("temp")
     return instance
-
-
-def shown(board: Board) -> Frame:
-    """Draw a frame and return what the panel shows."""
-    board.engine.step()
-    frame: Frame = board.engine.driver.last_frame  # type: ignore[attr-defined]
-    return frame.copy()
 
 
 def test_off_blanks_the_panel_and_on_brings_it_back(board: Board) -> None:
