@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any, Final
 
 from flask_openapi3.openapi import OpenAPI
+from pydantic import BaseModel
 
 from retroboard_api.schemas import ConfigFields
 from retroboard_common.app_catalog import APP_CONFIGS
+from retroboard_common.custom_apps import CustomAppConfig, NotificationConfig
 from retroboard_common.models import SwitchBody
 
 FLASK_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 TEMPLATE_VARIABLE = re.compile(r"{(\w+)}")
 REF_TEMPLATE: Final = "#/components/schemas/{model}"
-CUSTOM_APPS_MODULE: Final = "retroboard_common.custom_apps"
-PUSH_BODIES: Final[dict[str, tuple[str, bool]]] = {
-    "custom": ("CustomAppConfig", True),
-    "notify": ("NotificationConfig", False),
+PUSH_BODIES: Final[dict[str, tuple[type[BaseModel], bool]]] = {
+    "custom": (CustomAppConfig, True),
+    "notify": (NotificationConfig, False),
 }
-"""Last path segment of an AWTRIX 3 push → its payload model in
-:data:`CUSTOM_APPS_MODULE` and whether an array of them is allowed."""
+"""Last path segment of an AWTRIX 3 push → its payload model, and whether an array of
+them is allowed."""
 
 
 class RetroBoardOpenAPI(OpenAPI):
@@ -75,18 +75,14 @@ def _is_generated_422(response: Any) -> bool:
 
 def _push_bodies(paths: dict[str, dict[str, Any]], schemas: dict[str, Any]) -> None:
     """Document the bodies of ``POST …/custom`` and ``…/notify``: AWTRIX 3's JSON, which
-    the views take raw (the renderer validates it) and flask-openapi3 cannot see.
-
-    The payload models come from :data:`CUSTOM_APPS_MODULE`; without it (an older
-    common package) the body is documented as any JSON object.
-    """
+    the views take raw (the renderer validates it) and flask-openapi3 cannot see."""
     for path, item in paths.items():
         segment = path.rsplit("/", 1)[-1]
         operation = item.get("post")
         if segment not in PUSH_BODIES or not isinstance(operation, dict):
             continue
-        model_name, arrays = PUSH_BODIES[segment]
-        one = _component(schemas, model_name)
+        model, arrays = PUSH_BODIES[segment]
+        one = _component(schemas, model)
         schema: dict[str, Any] = one
         if arrays:
             schema = {
@@ -102,21 +98,18 @@ def _push_bodies(paths: dict[str, dict[str, Any]], schemas: dict[str, Any]) -> N
         }
 
 
-def _component(schemas: dict[str, Any], model_name: str) -> dict[str, Any]:
-    """A reference to ``model_name``'s schema, added to the components (with its own
-    definitions) the first time; any JSON object when the model is not there."""
-    if model_name not in schemas:
-        try:
-            model = getattr(importlib.import_module(CUSTOM_APPS_MODULE), model_name)
-            schema = model.model_json_schema(ref_template=REF_TEMPLATE)
-        except (ImportError, AttributeError):
-            return {"type": "object", "additionalProperties": True}
-        for name, definition in schema.pop("$defs", {}).items():
-            schemas.setdefault(name, definition)
+def _component(schemas: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A reference to ``model``'s schema, added to the components (with its own
+    definitions) the first time."""
+    name = model.__name__
+    if name not in schemas:
+        schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+        for definition_name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(definition_name, definition)
         # Unknown keys are accepted (and answered as ignored), unlike the model's own.
         schema.pop("additionalProperties", None)
-        schemas[model_name] = schema
-    return {"$ref": REF_TEMPLATE.format(model=model_name)}
+        schemas[name] = schema
+    return {"$ref": REF_TEMPLATE.format(model=name)}
 
 
 def _configs_per_app(schemas: dict[str, Any]) -> None:
