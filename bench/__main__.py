@@ -4,9 +4,9 @@
     .venv/bin/python -m bench --quick    # a short version (about 3 minutes)
     .venv/bin/python -m bench --json bench.json
 
-Runs ``bench.render``, ``bench.apps``, ``bench.custom`` and ``bench.latency`` (each of
-these two on a Mosquitto with its default settings and on a tuned one),
-``bench.realtime``, ``bench.soak``, ``bench.fleet`` and ``bench.durability`` (each also
+Runs ``bench.render``, ``bench.transitions``, ``bench.apps``, ``bench.custom`` and
+``bench.latency`` (each of these two on a Mosquitto with its default settings and on a
+tuned one), ``bench.realtime``, ``bench.soak``, ``bench.fleet`` and ``bench.durability`` (each also
 runs alone, see its ``--help``) and prints a Markdown table with the machine, ready for
 ``docs/performance.md`` (durability prints its own figures). Run it on a quiet machine:
 anything else using the CPU shows up in the latencies.
@@ -21,13 +21,14 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from bench import apps, custom, durability, fleet, latency, realtime, render, soak
+from bench import apps, custom, durability, fleet, latency, realtime, render, soak, transitions
 from bench.figures import ms, verdict
 from bench.machine import describe_machine
 from bench.stack import SERVICES
 
 FULL = {
     "render_seconds": 5.0,
+    "transition_frames": 600,
     "gif_seconds": 10.0,
     "custom_updates": 300,
     "custom_frames": 3000,
@@ -44,6 +45,7 @@ FULL = {
 }
 QUICK = {
     "render_seconds": 1.0,
+    "transition_frames": 120,
     "gif_seconds": 3.0,
     "custom_updates": 50,
     "custom_frames": 600,
@@ -101,6 +103,7 @@ def table(
     fl: fleet.FleetReport | None = None,
     ap: apps.AppFigures | None = None,
     cu: custom.CustomReport | None = None,
+    tr: transitions.TransitionReport | None = None,
 ) -> str:
     """The Markdown table of docs/performance.md."""
     lines = [
@@ -184,6 +187,8 @@ def table(
             f"{slowest.worst_ms:.2f} ms ({slowest.app}) | ≤ {FRAME_MS_TARGET:g} ms per frame | "
             f"{verdict(slowest.worst_ms <= FRAME_MS_TARGET)} |"
         )
+    if tr is not None:
+        lines.extend(transitions.table_rows(tr))
     if ap is not None:
         lines.extend(apps.table_rows(ap))
     if cu is not None:
@@ -211,6 +216,8 @@ def main() -> None:
 
     print("\n== render ==")
     rows = render.run(plan["render_seconds"])
+    print("\n== transitions ==", flush=True)
+    tr = transitions.run(plan["transition_frames"])
     print("\n== apps ==", flush=True)
     ap = apps.run(plan["gif_seconds"])
     print("\n== custom ==", flush=True)
@@ -230,7 +237,7 @@ def main() -> None:
     durability.main(["--rounds", str(plan["durability_rounds"])])
 
     print(f"\n== summary ({'quick' if args.quick else 'full'}) ==\n")
-    print(table(rows, lat, sk, when, rt, fl, ap, cu))
+    print(table(rows, lat, sk, when, rt, fl, ap, cu, tr))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(
@@ -238,6 +245,7 @@ def main() -> None:
                     "when": when,
                     "quick": args.quick,
                     "render": [asdict(row) for row in rows],
+                    "transitions": tr.to_json(),
                     "apps": asdict(ap),
                     "custom": cu.to_json(),
                     "latency": lat.to_json(),

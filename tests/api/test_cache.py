@@ -7,9 +7,11 @@ import json
 
 from retroboard_api.board_pages import iso_utc
 from retroboard_api.cache import StateCache
-from retroboard_common.topics import STATE_NAMES
+from retroboard_common.models import SettingsState, dump_payload
+from retroboard_common.topics import STATE_NAMES, StateName
 from tests.support.api_fakes import FakeMqtt
 from tests.support.fake_clock import FakeClock
+from tests.support.states import settings_state
 
 EMPTY_STATES = {
     "apps_list": b'{"apps":[],"current":null,"instances":{}}',
@@ -20,6 +22,10 @@ EMPTY_STATES = {
     "app_types": b'{"types":{}}',
     "assets": b'{"assets":[],"bytes":0,"limit":0}',
     "notification": b'{"current":null,"queue":[],"length":0}',
+    "night": (
+        b'{"enabled":false,"from":"22:00","until":"07:00","brightness":10,"app":null,'
+        b'"active":false,"manual":false}'
+    ),
 }
 
 
@@ -34,14 +40,14 @@ def make_cache() -> tuple[StateCache, FakeMqtt, FakeClock]:
 def test_keeps_state_payloads_per_board() -> None:
     cache, mqtt, _ = make_cache()
     mqtt.deliver("retroboard/b/state/settings", b'{"brightness":10}')
-    mqtt.deliver("retroboard/a/state/settings", b'{ "brightness": 40, "power": true }')
+    sent = dump_payload(SettingsState(brightness=40))  # the bytes a renderer sends
+    mqtt.deliver("retroboard/a/state/settings", json.dumps(json.loads(sent), indent=2).encode())
     record = cache.get("a")
     assert record is not None
     settings = record.state("settings")
-    assert settings == {"brightness": 40, "power": True}
-    # The model's own form: serialised compactly it is the bytes the renderer sends.
-    expected = b'{"brightness":40,"power":true}'
-    assert json.dumps(settings, separators=(",", ":")).encode() == expected
+    assert settings == settings_state(40)
+    # The model's own form: serialised compactly it is the bytes the renderer sent.
+    assert json.dumps(settings, separators=(",", ":")).encode() == sent
     assert record.state("apps_list") is None
     assert [s.board_id for s in cache.summaries()] == ["a", "b"]
 
@@ -72,19 +78,21 @@ def test_an_older_renderers_settings_read_as_powered_on() -> None:
     cache, mqtt, _ = make_cache()
     mqtt.deliver("retroboard/a/state/settings", b'{"brightness":40}')
     record = cache.get("a")
-    assert record is not None and record.state("settings") == {"brightness": 40, "power": True}
+    assert record is not None and record.state("settings") == settings_state(40)
 
 
-def test_complete_without_the_notification_an_older_renderer_never_sends() -> None:
+def test_complete_without_the_states_an_older_renderer_never_sends() -> None:
     cache, mqtt, _ = make_cache()
     mqtt.deliver("retroboard/a/status", b"online")
+    newer: set[StateName] = {"notification", "night"}
     for name in STATE_NAMES:
-        if name != "notification":
+        if name not in newer:
             mqtt.deliver(f"retroboard/a/state/{name}", EMPTY_STATES[name])
     record = cache.get("a")
     assert record is not None and record.complete
-    assert record.missing_optional() == {"notification"}
-    mqtt.deliver("retroboard/a/state/notification", EMPTY_STATES["notification"])
+    assert record.missing_optional() == newer
+    for name in newer:
+        mqtt.deliver(f"retroboard/a/state/{name}", EMPTY_STATES[name])
     record = cache.get("a")
     assert record is not None and record.complete and not record.missing_optional()
 

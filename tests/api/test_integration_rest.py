@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.mqtt_probe import Received
 from tests.support.stack import BOARD, Stack, renderer_process, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +39,7 @@ def test_reads_match_the_retained_mqtt_state(stack: Stack) -> None:
         ("current", "current_app"),
         ("settings", "settings"),
         ("carousel", "carousel_config"),
+        ("night", "night"),
     ]:
         body = stack.get(f"/api/{path}").json()
         fields = {key: value for key, value in body.items() if key != "success"}
@@ -70,7 +72,7 @@ def test_commands_answer_with_the_new_state(stack: Stack) -> None:
     assert legacy == {"success": True, "app": "stars", "config": {**body["config"], "fps": 20}}
 
     settings = stack.post("/api/settings", json={"brightness": 42}).json()
-    assert settings == {"success": True, "brightness": 42, "power": True}
+    assert settings == {"success": True, **settings_state(42)}
     assert stack.get("/api/settings").json() == settings
 
     carousel = stack.post(
@@ -91,6 +93,60 @@ def test_commands_answer_with_the_new_state(stack: Stack) -> None:
     stopped = stack.post("/api/stop").json()
     assert stopped == {"success": True, "app": None, "config": {}}
     assert stack.post(f"/api/boards/{BOARD}/switch", json={"app": "clock"}).json()["app"] == "clock"
+
+
+def test_transitions_schedules_and_night_mode(stack: Stack) -> None:
+    fade = {"type": "fade", "direction": "left", "duration": 300}
+    settings = stack.post("/api/settings", json={"transition": {"type": "fade", "duration": 300}})
+    assert settings.status_code == 200, settings.text
+    assert settings.json()["transition"] == fade
+    placed = stack.post("/api/settings", json={"latitude": 52.52, "longitude": 13.4}).json()
+    assert (placed["latitude"], placed["longitude"], placed["transition"]) == (52.52, 13.4, fade)
+    assert stack.get("/api/settings").json() == placed
+
+    entries = [
+        {"app": "clock", "duration": 5, "days": ["sat", "sun"], "from": "22:00", "until": "02:00"},
+        {"app": "stars", "duration": 5, "transition": {"type": "slide", "direction": "up"}},
+    ]
+    carousel = stack.post("/api/carousel", json={"apps": entries, "fallback": "stars"}).json()
+    assert carousel["apps"][0] == entries[0]
+    assert carousel["apps"][1]["transition"] == {
+        "type": "slide",
+        "direction": "up",
+        "duration": 500,
+    }
+    assert carousel["fallback"] == "stars"
+    assert stack.get("/api/carousel").json() == carousel
+
+    night = stack.post(
+        "/api/night",
+        json={"enabled": True, "from": "sunset+30", "until": "sunrise-15", "brightness": 5},
+    ).json()
+    assert night["success"] is True
+    assert (night["from"], night["until"], night["brightness"]) == ("sunset+30", "sunrise-15", 5)
+    on = stack.post("/api/night", json={"active": not night["active"]}).json()
+    assert on["active"] is not night["active"] and on["manual"] is True
+    stack.probe.wait_for(f"retroboard/{BOARD}/state/night", same_json(without_success(on)))
+    assert stack.get("/api/night").json() == on
+    # The sun needs the place: forgetting it while night mode follows the sun is refused.
+    refused = stack.post("/api/settings", json={"latitude": None, "longitude": None})
+    assert refused.status_code == 409 and refused.json()["details"][0]["loc"] == ["latitude"]
+    assert stack.get("/api/settings").json() == placed
+    power = stack.post("/api/power", json={"power": False}).json()
+    assert power == {**placed, "power": False}
+    # As it was, for the tests after this one: power on, no transition, no fallback,
+    # night by times, no place.
+    assert stack.post("/api/power", json={"power": True}).ok
+    assert stack.post("/api/settings", json={"transition": {"type": "none"}}).ok
+    assert stack.post("/api/carousel", json={"fallback": "off"}).ok
+    back = {"enabled": False, "from": "22:00", "until": "07:00", "active": False}
+    assert stack.post("/api/night", json=back).json()["active"] is False
+    forgot = stack.post("/api/settings", json={"latitude": None, "longitude": None}).json()
+    assert (forgot["latitude"], forgot["longitude"]) == (None, None)
+
+
+def without_success(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "success"}
 
 
 def test_every_command_carries_a_transaction(stack: Stack) -> None:
@@ -162,6 +218,49 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, list[Any] | None]] = [
         422,
         ["apps", 0, "duration"],
     ),
+    (
+        "carousel window 25:00",
+        "/api/carousel",
+        {"json": {"apps": [{"app": "clock", "from": "25:00"}]}},
+        422,
+        ["apps", 0, "from"],
+    ),
+    (
+        "carousel unknown day",
+        "/api/carousel",
+        {"json": {"apps": [{"app": "clock", "days": ["someday"]}]}},
+        422,
+        ["apps", 0, "days", 0],
+    ),
+    ("unknown fallback", "/api/carousel", {"json": {"fallback": "nope"}}, 404, ["fallback"]),
+    (
+        "unknown transition",
+        "/api/settings",
+        {"json": {"transition": {"type": "spin"}}},
+        422,
+        ["transition", "type"],
+    ),
+    (
+        "transition too long",
+        "/api/settings",
+        {"json": {"transition": {"type": "fade", "duration": 60000}}},
+        422,
+        ["transition", "duration"],
+    ),
+    (
+        "latitude 200",
+        "/api/settings",
+        {"json": {"latitude": 200, "longitude": 0}},
+        422,
+        ["latitude"],
+    ),
+    ("latitude alone", "/api/settings", {"json": {"latitude": 10}}, 409, ["longitude"]),
+    ("night window 25:00", "/api/night", {"json": {"from": "25:00"}}, 422, ["from"]),
+    ("night sun without a place", "/api/night", {"json": {"until": "sunrise"}}, 409, ["until"]),
+    ("night sun offset", "/api/night", {"json": {"from": "sunset+900"}}, 422, ["from"]),
+    ("night brightness", "/api/night", {"json": {"brightness": 101}}, 422, ["brightness"]),
+    ("night unknown app", "/api/night", {"json": {"app": "nope"}}, 404, ["app"]),
+    ("night active not a bool", "/api/night", {"json": {"active": "yes"}}, 422, ["active"]),
 ]
 
 
@@ -230,8 +329,7 @@ def test_renderer_gone_is_503_then_recovers(stack: Stack) -> None:
     assert stack.get("/api/settings").json() == before
     assert stack.post("/api/settings", json={"brightness": 8}).json() == {
         "success": True,
-        "brightness": 8,
-        "power": True,
+        **settings_state(8),
     }
 
 
@@ -259,7 +357,7 @@ def test_a_second_board_is_served_under_its_prefix(stack: Stack) -> None:
             what="kitchen online with its state",
         )
         body = stack.post("/api/boards/kitchen/settings", json={"brightness": 11}).json()
-        assert body == {"success": True, "brightness": 11, "power": True}
+        assert body == {"success": True, **settings_state(11)}
         assert stack.get("/api/boards/kitchen/settings").json() == body
         assert stack.get("/api/settings").json() == default_board
     finally:

@@ -13,6 +13,7 @@ import socketio
 
 from tests.support.mosquitto import free_port
 from tests.support.stack import BOARD, Stack, api_process, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -83,8 +84,7 @@ def test_gthread_worker_serves_rest_and_websocket(stack: Stack, tmp_path: Path) 
         assert client.transport() == "websocket"
         assert client.call("settings", {"brightness": 33}, timeout=5) == {
             "success": True,
-            "brightness": 33,
-            "power": True,
+            **settings_state(33),
         }
     finally:
         client.disconnect()

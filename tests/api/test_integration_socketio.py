@@ -13,6 +13,7 @@ from retroboard_common.sio_queue import create_manager
 from retroboard_common.topics import STATE_NAMES
 from tests.support.sio_recorder import SioRecorder
 from tests.support.stack import BOARD, Stack, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +80,7 @@ def test_commands_with_ack_answer_like_rest(
     sio = recorder(stack, f"?board={BOARD}")
     sio.take(5)
     answer = sio.client.call("settings", {"brightness": 64, "power": True}, timeout=5)
-    assert answer == {"success": True, "brightness": 64, "power": True}
+    assert answer == {"success": True, **settings_state(64)}
     assert stack.get("/api/settings").json() == answer
     refused = sio.client.call("settings", {"brightness": -1}, timeout=5)
     assert refused["success"] is False and refused["details"][0]["loc"] == ["brightness"]
@@ -118,13 +119,9 @@ def test_events_from_the_message_queue_reach_the_board_room(
     try:
         # The api subscribes to the queue when its first client connects; retry until then.
         def delivered() -> bool:
-            emitter.emit(
-                "settings", {"brightness": 99, "power": True}, namespace="/", room=f"board:{BOARD}"
-            )
+            emitter.emit("settings", settings_state(99), namespace="/", room=f"board:{BOARD}")
             try:
-                sio.wait_for(
-                    "settings", lambda data: data == {"brightness": 99, "power": True}, timeout=0.5
-                )
+                sio.wait_for("settings", lambda data: data == settings_state(99), timeout=0.5)
             except AssertionError:
                 return False
             return True

@@ -21,6 +21,7 @@ from tests.support.api_app import make_settings
 from tests.support.api_fakes import SETTINGS, FakeMqtt, ScriptedRenderer
 from tests.support.sio_recorder import SioRecorder
 from tests.support.stack import BOARD, Stack, wait_until
+from tests.support.states import settings_state
 from tests.support.tokens import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -260,7 +261,7 @@ def test_stack_counts_socketio_clients_and_events(
     snapshot_settings = connected.value(EMITTED, event="settings")
     assert snapshot_settings > before.value(EMITTED, event="settings")
     # What the bridge emits reaches the client through the message queue, counted too.
-    live = {"brightness": 98, "power": True}
+    live = settings_state(98)
     emitter = create_manager(stack.broker.url, "mqtt", write_only=True)
     try:
         # The api subscribes to the queue when its first client connects; retry until then.

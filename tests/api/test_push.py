@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from tests.support.api_fakes import APPS_LIST, CURRENT_APP, FakeMqtt, Published, ScriptedRenderer
+from tests.support.states import settings_state
 
 JSON = {"Content-Type": "application/json"}
 
@@ -353,9 +354,9 @@ def test_power_answers_the_settings(
     client: FlaskClient, mqtt: FakeMqtt, renderer: ScriptedRenderer
 ) -> None:
     renderer.boot()
-    renderer.replies["power"] = answered({"settings": {"brightness": 75, "power": False}})
+    renderer.replies["power"] = answered({"settings": settings_state(75, power=False)})
     response = client.post("/api/power", json={"power": False})
-    assert response.get_json() == {"success": True, "brightness": 75, "power": False}
+    assert response.get_json() == {"success": True, **settings_state(75, power=False)}
     assert sent(mqtt, "power") == [{"power": False}]
     bad = client.post("/api/power", json={"power": "off"})
     assert bad.status_code == 422 and bad.get_json()["details"][0]["loc"] == ["power"]
@@ -368,7 +369,7 @@ def test_settings_take_power_alone(
     client: FlaskClient, mqtt: FakeMqtt, renderer: ScriptedRenderer
 ) -> None:
     renderer.boot()
-    renderer.replies["settings"] = answered({"settings": {"brightness": 75, "power": False}})
+    renderer.replies["settings"] = answered({"settings": settings_state(75, power=False)})
     assert client.post("/api/settings", json={"power": False}).status_code == 200
     assert sent(mqtt, "settings") == [{"power": False}]  # brightness untouched
 
@@ -406,7 +407,7 @@ def test_socketio_push_events_answer_like_rest(
     renderer.boot()
     renderer.replies["custom"] = answered({"apps_list": WITH_SOLAR}, ["sound"])
     renderer.replies["notify"] = answered({"notification": NOTIFICATION}, [])
-    renderer.replies["power"] = answered({"settings": {"brightness": 75, "power": True}})
+    renderer.replies["power"] = answered({"settings": settings_state(75)})
     renderer.replies["next_app"] = answered({"current_app": CURRENT_APP})
     client = connect(app, query_string="board=test")
     custom = {"name": "Solar", "app": {"text": "5 kW", "sound": "beep"}}

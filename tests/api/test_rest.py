@@ -63,7 +63,10 @@ def test_reads_return_state_payload_fields(client: FlaskClient, renderer: Script
     assert client.get("/api/current").get_json() == {"success": True, **CURRENT_APP}
     settings = served("settings", SETTINGS)
     assert client.get("/api/settings").get_json() == {"success": True, **settings}
-    assert client.get("/api/carousel").get_json() == {"success": True, **CAROUSEL}
+    assert client.get("/api/carousel").get_json() == {
+        "success": True,
+        **served("carousel_config", CAROUSEL),
+    }
     assert client.get("/api/realtime").get_json() == {"success": True, **REALTIME}
     assert client.get("/api/apps/scroll_text/config").get_json() == {
         "success": True,

@@ -19,6 +19,7 @@ from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
 from tests.support.sio_recorder import SioRecorder
+from tests.support.states import settings_state
 from tests.support.waiting import wait_until
 
 
@@ -26,12 +27,21 @@ def board_state(board: str, brightness: int = 75) -> dict[str, Any]:
     return {
         "apps_list": {"apps": ["clock"], "current": "clock", "instances": {}},
         "current_app": {"app": "clock", "config": {"font": "6x10", "board": board}},
-        "settings": {"brightness": brightness, "power": True},
-        "carousel_config": {"enabled": False, "apps": [], "current_index": 0},
+        "settings": settings_state(brightness),
+        "carousel_config": {"enabled": False, "apps": [], "current_index": 0, "fallback": "off"},
         "realtime": {"enabled": True, "active": False, "protocol": None, "source": None, "fps": 0},
         "app_types": {"types": {}},
         "assets": {"assets": [], "bytes": 0, "limit": 0},
         "notification": {"current": None, "queue": [], "length": 0},
+        "night": {
+            "enabled": False,
+            "from": "22:00",
+            "until": "07:00",
+            "brightness": 10,
+            "app": None,
+            "active": False,
+            "manual": False,
+        },
     }
 
 
@@ -89,19 +99,19 @@ def test_each_change_reaches_its_board_room_once(
 
     # the renderer republishes (request_state): identical payloads are not changes
     publish_board(probe, "test")
-    probe.publish("retroboard/test/state/settings", {"brightness": 40, "power": True}, retain=True)
-    test.wait_for("settings", lambda data: data == {"brightness": 40, "power": True})
+    probe.publish("retroboard/test/state/settings", settings_state(40), retain=True)
+    test.wait_for("settings", lambda data: data == settings_state(40))
     # a duplicate, if any, arrives before the fences
     fence(probe, test, "test")
     fence(probe, other, "other")
 
     assert test.received("settings") == [
-        {"brightness": 75, "power": True},
-        {"brightness": 40, "power": True},
+        settings_state(75),
+        settings_state(40),
     ]
     for event in ("apps_list", "current_app", "carousel_config", "board_status"):
         assert len(test.received(event)) == 1, event
-    assert other.received("settings") == [{"brightness": 10, "power": True}]
+    assert other.received("settings") == [settings_state(10)]
     assert other.received("board_status") == [{"board": "other", "online": True}]
 
 
@@ -125,8 +135,8 @@ def test_frames_reach_only_the_preview_room(
     assert viewer.wait_for("frame") == png
     # a stray frame, if any, arrives before the fences: a state change for the
     # follower, a frame of the other board for the other viewer
-    probe.publish("retroboard/test/state/settings", {"brightness": 41, "power": True}, retain=True)
-    follower.wait_for("settings", lambda data: data == {"brightness": 41, "power": True})
+    probe.publish("retroboard/test/state/settings", settings_state(41), retain=True)
+    follower.wait_for("settings", lambda data: data == settings_state(41))
     marker = fence(probe, other_viewer, "other")
     assert "frame" not in follower.names()
     assert other_viewer.names() == ["frame"]
@@ -150,18 +160,14 @@ def test_broker_restart_resyncs_what_changed(
     broker.restart()  # retained state survives (persistence)
     # once the server's queue listener is back, the renderer changes the brightness
     wait_until_listening(emitter, client, board_room("test"))
-    publish_after_reconnect(
-        probe, "retroboard/test/state/settings", {"brightness": 20, "power": True}
-    )
+    publish_after_reconnect(probe, "retroboard/test/state/settings", settings_state(20))
 
     try:
-        client.wait_for(
-            "settings", lambda data: data == {"brightness": 20, "power": True}, timeout=10
-        )
+        client.wait_for("settings", lambda data: data == settings_state(20), timeout=10)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nbridge output:\n{bridge.output()}") from None
     fence(probe, client, "test")  # a duplicate, if any, arrives before it
-    assert client.received("settings") == [state["settings"], {"brightness": 20, "power": True}]
+    assert client.received("settings") == [state["settings"], settings_state(20)]
     for event in ("apps_list", "current_app", "carousel_config", "board_status"):
         assert len(client.received(event)) == 1, event
     assert bridge.running

@@ -23,6 +23,7 @@ from retroboard_bridge.extensions import SocketIOMirror
 from retroboard_bridge.mirror import StateMirror
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
+from tests.support.states import settings_state
 
 SETTINGS = "retroboard/test/state/settings"
 
@@ -67,14 +68,14 @@ def send(mirror: StateMirror, topic: str, payload: Any) -> None:
 
 def test_changes_become_bus_events(bus: EventBus, mirror: StateMirror) -> None:
     seen = Recorder(bus)
-    send(mirror, SETTINGS, {"brightness": 75, "power": True})
+    send(mirror, SETTINGS, settings_state(75))
     send(mirror, "retroboard/test/status", b"online")
     # reconnect: the broker sends the same retained messages again
-    send(mirror, SETTINGS, {"brightness": 75, "power": True})
+    send(mirror, SETTINGS, settings_state(75))
     send(mirror, "retroboard/test/status", b"online")
     send(mirror, "retroboard/test/status", b"")  # `retroboard-bridge forget test`
     assert seen.events == [
-        StateChanged("test", "settings", {"brightness": 75, "power": True}),
+        StateChanged("test", "settings", settings_state(75)),
         BoardStatusChanged("test", True),
         BoardRemoved("test"),
     ]
@@ -82,13 +83,13 @@ def test_changes_become_bus_events(bus: EventBus, mirror: StateMirror) -> None:
 
 def test_snapshot_and_online(mirror: StateMirror) -> None:
     assert mirror.snapshot("test") == {} and mirror.online("test") is None
-    send(mirror, SETTINGS, {"brightness": 75, "power": True})
+    send(mirror, SETTINGS, settings_state(75))
     assert mirror.online("test") is None  # state alone says nothing of the status
     send(mirror, "retroboard/test/status", b"offline")
     send(mirror, "retroboard/test/state/current_app", {"app": "clock", "config": {}})
     assert mirror.online("test") is False
     assert mirror.snapshot("test") == {
-        "settings": {"brightness": 75, "power": True},
+        "settings": settings_state(75),
         "current_app": {"app": "clock", "config": {}},
     }
 
@@ -119,16 +120,16 @@ def test_socketio_extension_rooms_and_stop(bus: EventBus, mirror: StateMirror) -
     emits = Emits()
     extension = SocketIOMirror(bus, emits)
     extension.start()
-    send(mirror, SETTINGS, {"brightness": 75, "power": True})
+    send(mirror, SETTINGS, settings_state(75))
     send(mirror, "retroboard/test/status", b"offline")
     send(mirror, "retroboard/test/frame", b"png")
     assert emits.calls == [
-        ("settings", {"brightness": 75, "power": True}, "board:test"),
+        ("settings", settings_state(75), "board:test"),
         ("board_status", {"board": "test", "online": False}, "board:test"),
         ("frame", b"png", "preview:test"),
     ]
     extension.stop()
-    send(mirror, SETTINGS, {"brightness": 10, "power": True})
+    send(mirror, SETTINGS, settings_state(10))
     assert len(emits.calls) == 3
 
 
@@ -140,5 +141,5 @@ def test_a_failing_listener_does_not_stop_the_others(bus: EventBus, mirror: Stat
     broken = Broken()
     bus.on(broken, StateChanged, broken.fail)
     seen = Recorder(bus)
-    send(mirror, SETTINGS, {"brightness": 75, "power": True})
+    send(mirror, SETTINGS, settings_state(75))
     assert len(seen.events) == 1

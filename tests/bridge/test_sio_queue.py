@@ -26,6 +26,7 @@ from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.redis_server import RedisServer
 from tests.support.sio_recorder import SioRecorder
+from tests.support.states import settings_state
 
 
 def test_events_and_binary_cross_the_queue(
@@ -35,10 +36,10 @@ def test_events_and_binary_cross_the_queue(
     other = sio_client(board_room("other"))
     wait_until_listening(emitter, watcher, board_room("test"))
 
-    emitter.emit("settings", {"brightness": 40, "power": True}, room=board_room("test"))
+    emitter.emit("settings", settings_state(40), room=board_room("test"))
     emitter.emit("frame", b"\x89PNG\r\n\x1a\n\x00binary", room=preview_room("test"))
 
-    assert watcher.wait_for("settings") == {"brightness": 40, "power": True}
+    assert watcher.wait_for("settings") == settings_state(40)
     frame = watcher.wait_for("frame")
     assert isinstance(frame, bytes) and frame == b"\x89PNG\r\n\x1a\n\x00binary"
     assert other.names() == []
@@ -166,8 +167,8 @@ def test_redis_queue_round_trip(redis_url: str) -> None:
     client = SioRecorder(server.url, [board_room("test")]).connect()
     try:
         wait_until_listening(emitter, client, board_room("test"))
-        emitter.emit("settings", {"brightness": 10, "power": True}, room=board_room("test"))
-        assert client.wait_for("settings") == {"brightness": 10, "power": True}
+        emitter.emit("settings", settings_state(10), room=board_room("test"))
+        assert client.wait_for("settings") == settings_state(10)
     finally:
         client.disconnect()
         server.stop()

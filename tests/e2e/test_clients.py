@@ -22,6 +22,7 @@ from tests.support.processes import ServiceProcess
 from tests.support.services import bridge
 from tests.support.sio_recorder import SioRecorder
 from tests.support.stack import BOARD, api_process, renderer_process, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -122,8 +123,8 @@ def test_rest_and_mosquitto_pub_changes_reach_every_client_of_every_api(
         reply = requests.post(f"{second}/api/settings", json={"brightness": 37}, timeout=10)
         assert reply.status_code == 200, reply.text
         for client in python_clients:
-            client.wait_for("settings", lambda d: d == {"brightness": 37, "power": True}, 10)
-        node.wait_for("settings", {"brightness": 37, "power": True})
+            client.wait_for("settings", lambda d: d == settings_state(37), 10)
+        node.wait_for("settings", settings_state(37))
 
         # A change straight over MQTT, as Home Assistant or a script would send it.
         subprocess.run(
@@ -150,8 +151,8 @@ def test_rest_and_mosquitto_pub_changes_reach_every_client_of_every_api(
         node.wait_for("current_app", current)
         # each change arrived once per client
         for client in python_clients:
-            assert client.received("settings").count({"brightness": 37, "power": True}) == 1
-        assert node.events.count(("settings", {"brightness": 37, "power": True})) == 1
+            assert client.received("settings").count(settings_state(37)) == 1
+        assert node.events.count(("settings", settings_state(37))) == 1
     finally:
         node.stop()
         for client in python_clients:

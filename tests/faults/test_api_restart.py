@@ -10,6 +10,7 @@ import pytest
 
 from tests.faults.stack import Dashboard, FaultStack, in_rest_shape, usage
 from tests.support.stack import BOARD, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ def test_api_restart_with_50_dashboards(faults: FaultStack, dashboards: Dashboar
         stack.api.start()
         wait_until(faults.healthy, timeout=RECONNECT, what="api back")
         expected = faults.rest_state()
-        assert expected["settings"] == {"brightness": brightness, "power": True}
+        assert expected["settings"] == settings_state(brightness)
 
         def resynced(d: Dashboard, n: int = cycle, want: Any = expected) -> bool:
             return d.connects > n and in_rest_shape(d.state()) == want

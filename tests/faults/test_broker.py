@@ -21,6 +21,7 @@ from tests.faults.stack import (
     shutdown,
 )
 from tests.support.stack import wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +60,7 @@ def test_services_started_before_the_broker_connect_once_it_is_up(
         (dashboard,) = dashboards(stack.url, 1)
         assert stack.post("/api/settings", json={"brightness": 12}).status_code == 200
         dashboard.wait(
-            lambda d: d.latest["settings"] == {"brightness": 12, "power": True},
+            lambda d: d.latest["settings"] == settings_state(12),
             RECOVERY,
             "the change",
         )
@@ -108,7 +109,7 @@ def test_broker_outage_loses_no_acknowledged_change(
     except (TimeoutError, AssertionError) as exc:
         raise AssertionError(f"{exc}\n{faults.logs()}") from None
     assert messages["status"] == b"online"
-    assert json.loads(messages["state/settings"]) == {"brightness": 33, "power": True}
+    assert json.loads(messages["state/settings"]) == settings_state(33)
     assert json.loads(messages["state/current_app"])["config"]["text"] == "kept"
     assert faults.rest_state() == acknowledged  # nothing lost, the refused one never applied
 

@@ -23,6 +23,7 @@ from retroboard_common.settings import MqttUrl
 from retroboard_common.topics import BoardTopics
 from tests.support.fleet_boards import publish_all
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.states import settings_state
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -88,7 +89,7 @@ def complete(cache: StateCache, boards: list[str]) -> int:
         settings = record.state("settings") if record else None
         brightness = int(board[-4:]) % 101
         # The renderers here are older than power: the api fills in its default.
-        if record and record.complete and settings == {"brightness": brightness, "power": True}:
+        if record and record.complete and settings == settings_state(brightness):
             count += 1
     return count
 

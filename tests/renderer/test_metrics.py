@@ -56,6 +56,8 @@ def test_metrics_follow_frames_commands_and_state(
     assert probe.request(BOARD, "settings", {"brightness": 33, "power": False})["success"]
     assert not probe.request(BOARD, "settings", {"brightness": 300})["success"]
     assert probe.request(BOARD, "settings", {"power": True})["success"]
+    assert value(first, "retroboard_renderer_night_mode") == 0
+    assert probe.request(BOARD, "night", {"active": True})["success"]  # by hand
 
     def frames_moved() -> Samples | None:
         now = scrape(port)
@@ -67,10 +69,12 @@ def test_metrics_follow_frames_commands_and_state(
     assert value(samples, "retroboard_renderer_current_app", app="stars") == 1
     assert value(samples, "retroboard_renderer_brightness_percent") == 33
     assert value(samples, "retroboard_renderer_power") == 1
+    assert value(samples, "retroboard_renderer_night_mode") == 1
     commands = "retroboard_renderer_commands_total"
     assert value(samples, commands, verb="settings", result="success") == 2
     assert value(samples, commands, verb="settings", result="invalid") == 1
     assert value(samples, commands, verb="switch", result="success") == 1
+    assert value(samples, commands, verb="night", result="success") == 1
     drawn = value(samples, "retroboard_renderer_frame_seconds_count") or 0
     assert drawn >= (value(first, "retroboard_renderer_frame_seconds_count") or 0) + 1
     assert value(samples, "retroboard_renderer_frame_seconds_bucket", le="+Inf") == drawn

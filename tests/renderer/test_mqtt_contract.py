@@ -16,6 +16,7 @@ from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
 from tests.support.renderer_contract import BOARD, RendererFactory
+from tests.support.states import settings_state
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -59,13 +60,23 @@ def test_announces_online_and_every_state_topic_retained(
         "config": ClockConfig().model_dump(),
     }
     assert retained_state(broker, "assets")["assets"] == []
-    assert retained_state(broker, "settings") == {"brightness": 80, "power": True}
+    assert retained_state(broker, "settings") == settings_state(80)
     assert retained_state(broker, "carousel_config") == {
         "enabled": False,
         "apps": [],
         "current_index": 0,
+        "fallback": "off",
     }
     assert retained_state(broker, "notification") == {"current": None, "queue": [], "length": 0}
+    assert retained_state(broker, "night") == {
+        "enabled": False,
+        "from": "22:00",
+        "until": "07:00",
+        "brightness": 10,
+        "app": None,
+        "active": False,
+        "manual": False,
+    }
 
 
 def test_switch(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
@@ -94,8 +105,8 @@ def test_config_of_current_and_of_other_app(
 
 def test_settings(renderer: ServiceProcess, probe: MqttProbe, broker: MosquittoBroker) -> None:
     reply = probe.request(BOARD, "settings", {"brightness": 40})
-    assert reply["state"] == {"settings": {"brightness": 40, "power": True}}
-    assert retained_state(broker, "settings") == {"brightness": 40, "power": True}
+    assert reply["state"] == {"settings": settings_state(40)}
+    assert retained_state(broker, "settings") == settings_state(40)
 
 
 def test_carousel_and_next(
@@ -108,6 +119,7 @@ def test_carousel_and_next(
         "enabled": True,
         "apps": apps,
         "current_index": 0,
+        "fallback": "off",
     }
     assert retained_state(broker, "current_app")["app"] == "stars"
     assert probe.request(BOARD, "next", {})["success"]
@@ -135,6 +147,7 @@ def test_request_state_republishes_everything(renderer: ServiceProcess, probe: M
         "app_types",
         "assets",
         "notification",
+        "night",
     }
     for name in reply["state"]:
         probe.wait_for(f"{STATE}/{name}")
@@ -241,7 +254,7 @@ def test_restart_restores_state(
     start_renderer()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=10)
     assert retained_state(broker, "current_app")["config"]["text"] == "kept"
-    assert retained_state(broker, "settings") == {"brightness": 21, "power": True}
+    assert retained_state(broker, "settings") == settings_state(21)
 
 
 def test_ignore_state_boots_on_the_chosen_app(
@@ -275,7 +288,7 @@ def test_broker_restart_republishes_state(
     broker.start()
     probe.clear()
     probe.wait_for(f"retroboard/{BOARD}/status", lambda m: m.payload == b"online", timeout=15)
-    assert retained_state(broker, "settings") == {"brightness": 66, "power": True}
+    assert retained_state(broker, "settings") == settings_state(66)
     assert probe.request(BOARD, "settings", {"brightness": 67})["success"]  # subscriptions survived
 
 

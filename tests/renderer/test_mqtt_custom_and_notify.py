@@ -18,6 +18,7 @@ from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
 from tests.support.renderer_contract import BOARD, RendererFactory
 from tests.support.stack import wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -166,7 +167,7 @@ def test_power_off_darkens_the_panel_and_on_brings_it_back(
     renderer: ServiceProcess, probe: MqttProbe
 ) -> None:
     reply = probe.request(BOARD, "power", {"power": False})
-    assert reply["state"]["settings"] == {"brightness": 80, "power": False}
+    assert reply["state"]["settings"] == settings_state(80, power=False)
     wait_for_frame(probe, lambda frame: not frame.any())
     wakeup = probe.request(BOARD, "notify", {"text": "WAKE", "color": "#FF0000", "wakeup": True})
     assert wakeup["success"], wakeup
@@ -234,8 +235,13 @@ def test_awtrix_topics_drive_the_board(
     )
     device.publish(f"{PREFIX}/notify/dismiss", b"")
     probe.wait_for(f"{BASE}/state/notification", lambda m: m.json()["current"] is None)
-    device.publish(f"{PREFIX}/settings", {"BRI": 51, "TEFF": 3})
-    probe.wait_for(f"{BASE}/state/settings", lambda m: m.json()["brightness"] == 20)
+    device.publish(f"{PREFIX}/settings", {"BRI": 51, "TEFF": 5, "TSPEED": 300})
+    settings = probe.wait_for(f"{BASE}/state/settings", lambda m: m.json()["brightness"] == 20)
+    assert settings.json()["transition"] == {
+        "type": "pixelate",
+        "direction": "left",
+        "duration": 300,
+    }
     device.publish(f"{PREFIX}/power", {"power": False})
     probe.wait_for(f"{BASE}/state/settings", lambda m: m.json()["power"] is False)
     device.publish(f"{PREFIX}/nextapp", b"")
@@ -253,6 +259,9 @@ def test_awtrix_garbage_changes_nothing(
         ("switch", {"name": "nothing"}),
         ("power", {"power": "maybe"}),
         ("settings", {"BRI": 999}),
+        ("settings", {"BRI": 10, "TEFF": 11}),
+        ("settings", {"BRI": 10, "TSPEED": "fast"}),
+        ("settings", {"BRI": 10, "ATIME": 0}),
         ("settings", b"7"),
         ("nextapp", b"\x00"),
     ]:
@@ -265,4 +274,4 @@ def test_awtrix_garbage_changes_nothing(
     )
     listed = state(probe, "apps_list")
     assert listed["apps"] == ["clock", "scroll_text", "stars"]
-    assert state(probe, "settings") == {"brightness": 80, "power": True}
+    assert state(probe, "settings") == settings_state(80)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.stack import BOARD, Stack
+from tests.support.states import settings_state
 from tests.support.tokens import TOKEN
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,7 @@ def test_a_body_over_the_limit_is_413_however_it_is_sent(secured: Stack, chunked
 
 def test_a_small_chunked_body_still_works(secured: Stack) -> None:
     status, answer = post(secured, "/api/settings", b'{"brightness": 33}', chunked=True)
-    assert status == 200 and answer == {"success": True, "brightness": 33, "power": True}
+    assert status == 200 and answer == {"success": True, **settings_state(33)}
     secured.probe.wait_for(
         f"retroboard/{BOARD}/state/settings", lambda m: m.json()["brightness"] == 33
     )

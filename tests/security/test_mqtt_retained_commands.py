@@ -20,6 +20,7 @@ from tests.support.mqtt_probe import MqttProbe, Received
 from tests.support.processes import ServiceProcess
 from tests.support.services import bridge, processes
 from tests.support.stack import renderer_process, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +87,7 @@ def test_renderer_start_runs_no_retained_command(
 
     state = answer_state(probe)
     assert state["current_app"]["app"] == "clock"  # neither the stop nor its clear's echo ran
-    assert state["settings"] == {"brightness": 40, "power": True}
+    assert state["settings"] == settings_state(40)
     assert retained_commands(broker) == []  # cleared: the broker forgot them
     answered = {m.topic for m in probe.messages if "/response/" in m.topic}
     assert answered == {f"{BASE}/response/request_state"}, answered
@@ -102,12 +103,12 @@ def test_broker_reconnect_replays_no_retained_command(
     # A running renderer gets a live retained publish as an ordinary command (the flag
     # only marks what the broker kept from before a subscription): it runs once.
     probe.publish(f"{BASE}/cmd/settings", {"brightness": 13}, retain=True)
-    assert answer_state(probe)["settings"] == {"brightness": 13, "power": True}
+    assert answer_state(probe)["settings"] == settings_state(13)
     assert probe.request(BOARD, "settings", {"brightness": 40})["success"] is True
 
     broker.restart()  # retained messages persist; every client reconnects
 
-    assert answer_state(probe, timeout=20)["settings"] == {"brightness": 40, "power": True}
+    assert answer_state(probe, timeout=20)["settings"] == settings_state(40)
     assert retained_commands(broker) == []
 
 

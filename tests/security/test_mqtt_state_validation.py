@@ -31,6 +31,7 @@ from retroboard_common.models import MAX_FRAME_BYTES
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.settings import MqttUrl
 from tests.support.api_fakes import APPS_LIST, SETTINGS, FakeMqtt, ScriptedRenderer
+from tests.support.states import settings_state
 
 BOARD = "test"
 APPS = f"retroboard/{BOARD}/state/apps_list"
@@ -109,8 +110,7 @@ def test_api_takes_good_state_again_after_a_bad_one(
     mqtt.deliver(f"retroboard/{BOARD}/state/settings", b'{"brightness":12}')
     assert client.get("/api/settings").get_json() == {
         "success": True,
-        "brightness": 12,
-        "power": True,
+        **settings_state(12),
     }
 
 

@@ -27,6 +27,7 @@ import socketio
 from tests.support.mosquitto import free_port, wait_for_port
 from tests.support.processes import ServiceProcess
 from tests.support.stack import BOARD, wait_until
+from tests.support.states import settings_state
 
 pytestmark = pytest.mark.integration
 
@@ -195,7 +196,7 @@ def test_renderer_api_and_bridge_work_over_tls_and_keep_secrets(
             answer = requests.post(
                 f"{api}/api/settings", json={"brightness": brightness}, headers=auth, timeout=10
             )
-            assert answer.json() == {"success": True, "brightness": brightness, "power": True}
+            assert answer.json() == {"success": True, **settings_state(brightness)}
             with arrived:
                 if arrived.wait_for(partial(contains, seen, brightness), timeout=0.5):
                     break

@@ -9,6 +9,7 @@ import socketio
 
 from tests.security.sio import TRANSPORTS, try_connect
 from tests.support.stack import BOARD, Stack
+from tests.support.states import settings_state
 from tests.support.tokens import TOKEN
 from tests.support.waiting import wait_until
 
@@ -91,8 +92,7 @@ def test_the_right_token_is_accepted(secured: Stack) -> None:
     answer = secured.post("/api/settings", json={"brightness": 61}, headers=AUTH)
     assert answer.status_code == 200 and answer.json() == {
         "success": True,
-        "brightness": 61,
-        "power": True,
+        **settings_state(61),
     }
     lower = {"Authorization": f"bearer {TOKEN}"}  # the scheme is case-insensitive
     assert secured.get("/api/settings", headers=lower).status_code == 200
@@ -120,7 +120,7 @@ def test_socketio_with_the_token_gets_state_and_may_command(secured: Stack, tran
     client.connect(secured.url, transports=[transport], wait_timeout=5, auth={"token": TOKEN})
     try:
         answer = client.call("settings", {"brightness": 44}, timeout=10)
-        assert answer == {"success": True, "brightness": 44, "power": True}
+        assert answer == {"success": True, **settings_state(44)}
         assert {"apps_list", "current_app", "settings", "board_status"} <= set(received)
     finally:
         client.disconnect()

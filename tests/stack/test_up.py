@@ -17,6 +17,7 @@ from tests.support.mosquitto import MosquittoBroker, free_port
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.stack import wait_until
 from tests.support.stack_run import SERVICES, StackRun, gone
+from tests.support.states import settings_state
 
 BROKER_LINE = r"MQTT broker (mqtt://127\.0\.0\.1:\d+) \(embedded\)"
 
@@ -82,7 +83,7 @@ def check_api_and_live_events(run: StackRun, port: int, probe: MqttProbe) -> Non
         def change_arrives_live() -> bool:
             # Each try a new value: the api's queue listener may not be subscribed yet
             # for the first client, so an earlier change can be missed.
-            if ("settings", {"brightness": sent[-1], "power": True}) in received:
+            if ("settings", settings_state(sent[-1])) in received:
                 return True
             sent.append(41 if sent[-1] == 40 else 40)
             probe.request("stacktest", "settings", {"brightness": sent[-1]})

@@ -86,7 +86,7 @@ class Stack:
         """Every state payload of the default board, through the api."""
         return {
             path: self.get(f"/api/{path}").json()
-            for path in ("apps", "current", "settings", "carousel")
+            for path in ("apps", "current", "settings", "carousel", "night")
         }
 
     def logs(self) -> str:

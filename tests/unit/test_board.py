@@ -15,6 +15,7 @@ from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.state import SavedState
 from retroboard_renderer.store import StateStore
 from tests.support.fake_clock import FakeClock
+from tests.support.states import settings_state
 
 
 def test_boots_on_the_first_app(board: Board) -> None:
@@ -105,7 +106,7 @@ def test_brightness_reaches_the_driver(
     board.set_brightness(10)
     engine.step()
     assert 0 < driver.last_frame.max() <= 27
-    assert board.payload("settings").model_dump() == {"brightness": 10, "power": True}
+    assert board.payload("settings").model_dump() == settings_state(10)
 
 
 def carousel(*apps: tuple[str, int]) -> list[CarouselEntry]:
@@ -192,7 +193,7 @@ def test_state_is_restored_with_carousel_position(tmp_path: object, clock: FakeC
     second.restore(store.load())
     assert second.current_app == "scroll_text"
     assert second.carousel.running and second.carousel.index == 1
-    assert second.payload("settings").model_dump() == {"brightness": 33, "power": True}
+    assert second.payload("settings").model_dump() == settings_state(33)
     assert second.config_of("scroll_text").model_dump()["text"] == "saved"
 
 

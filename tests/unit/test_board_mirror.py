@@ -21,9 +21,10 @@ from retroboard_common.board_mirror import (
     StatusChange,
 )
 from retroboard_common.contract import STATES
-from retroboard_common.models import RendererHealth
+from retroboard_common.models import RendererHealth, SettingsState, dump_payload
 from tests.support.api_fakes import FakeMqtt
 from tests.support.fake_clock import FakeClock
+from tests.support.states import settings_state
 
 SETTINGS = "retroboard/a/state/settings"
 STATUS = "retroboard/a/status"
@@ -63,8 +64,10 @@ def test_a_good_state_is_kept_and_reported(mirrored: Mirrored, clock: FakeClock)
     assert record is not None and record.last_seen == clock.now
     kept = record.states["settings"]
     # The model's own form: serialised compactly it is the bytes the renderer sends.
-    assert json.dumps(kept, separators=(",", ":")).encode() == b'{"brightness":40,"power":true}'
-    assert mirrored.changes == [StateChange("a", "settings", {"brightness": 40, "power": True})]
+    assert json.dumps(kept, separators=(",", ":")).encode() == dump_payload(
+        SettingsState(brightness=40)
+    )
+    assert mirrored.changes == [StateChange("a", "settings", settings_state(40))]
 
 
 @pytest.mark.parametrize(
@@ -79,10 +82,10 @@ def test_a_good_state_is_kept_and_reported(mirrored: Mirrored, clock: FakeClock)
     ],
 )
 def test_a_bad_state_is_ignored_and_the_last_good_stays(mirrored: Mirrored, bad: bytes) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     mirrored.send(SETTINGS, bad)
-    assert mirrored.settings() == {"brightness": 40, "power": True}
-    assert mirrored.reported_states() == [{"brightness": 40, "power": True}]
+    assert mirrored.settings() == settings_state(40)
+    assert mirrored.reported_states() == [settings_state(40)]
 
 
 def test_a_bad_status_is_ignored(mirrored: Mirrored) -> None:
@@ -108,17 +111,17 @@ def test_non_board_topics_are_ignored(mirrored: Mirrored, topic: str) -> None:
 
 
 def test_a_cleared_state_is_forgotten_and_its_return_is_a_change(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     mirrored.send(SETTINGS, b"")
     assert mirrored.settings() is None
     assert len(mirrored.changes) == 1  # clearing tells nobody
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
-    assert mirrored.reported_states() == [{"brightness": 40, "power": True}] * 2
+    mirrored.send(SETTINGS, settings_state(40))
+    assert mirrored.reported_states() == [settings_state(40)] * 2
 
 
 def test_a_cleared_status_removes_the_board_once(mirrored: Mirrored) -> None:
     mirrored.send(STATUS, b"online")
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     mirrored.send("retroboard/b/status", b"online")
     mirrored.send(STATUS, b"")
     mirrored.send(STATUS, b"")  # cleared again (e.g. a second `forget`)
@@ -156,11 +159,11 @@ def test_health_of_a_known_board_is_kept_and_changes_reported(mirrored: Mirrored
 def test_retained_copies_after_a_reconnect_are_not_changes(
     mirrored: Mirrored, clock: FakeClock
 ) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     mirrored.send(STATUS, b"online")
     clock.advance(60)
     # reconnect: the broker sends the same retained messages again
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     record = mirrored.mirror.get("a")
     assert record is not None and record.last_seen == clock.now  # yet the board spoke
     mirrored.send(STATUS, b"online")
@@ -168,24 +171,24 @@ def test_retained_copies_after_a_reconnect_are_not_changes(
 
 
 def test_the_same_state_on_another_board_is_its_own_change(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
-    mirrored.send("retroboard/b/state/settings", {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
+    mirrored.send("retroboard/b/state/settings", settings_state(40))
     assert [c.board for c in mirrored.changes] == ["a", "b"]
 
 
 def test_a_change_during_an_outage_is_reported(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     mirrored.send(STATUS, b"online")
     mirrored.send(STATUS, b"offline")  # the renderer's will: the broker lost it
-    mirrored.send(SETTINGS, {"brightness": 75, "power": True})
+    mirrored.send(SETTINGS, settings_state(75))
     mirrored.send(STATUS, b"online")
     assert mirrored.reported_states() == [
-        {"brightness": 40, "power": True},
-        {"brightness": 75, "power": True},
+        settings_state(40),
+        settings_state(75),
     ]
     status = [c.online for c in mirrored.changes if isinstance(c, StatusChange)]
     assert status == [True, False, True]
-    assert mirrored.settings() == {"brightness": 75, "power": True}
+    assert mirrored.settings() == settings_state(75)
 
 
 def test_offline_does_not_count_as_seen(mirrored: Mirrored, clock: FakeClock) -> None:
@@ -198,11 +201,11 @@ def test_offline_does_not_count_as_seen(mirrored: Mirrored, clock: FakeClock) ->
 
 
 def test_copies_do_not_change_what_is_kept(mirrored: Mirrored) -> None:
-    mirrored.send(SETTINGS, {"brightness": 40, "power": True})
+    mirrored.send(SETTINGS, settings_state(40))
     record = mirrored.mirror.get("a")
     assert record is not None
     record.states.clear()
-    assert mirrored.settings() == {"brightness": 40, "power": True}
+    assert mirrored.settings() == settings_state(40)
 
 
 def test_boards_with_the_same_payload_share_one_copy_until_it_changes(
@@ -210,15 +213,15 @@ def test_boards_with_the_same_payload_share_one_copy_until_it_changes(
 ) -> None:
     # 10,000 boards of one version hold one apps_list between them, not 10,000 copies
     for board in ("a", "b", "c"):
-        mirrored.send(f"retroboard/{board}/state/settings", {"brightness": 40, "power": True})
+        mirrored.send(f"retroboard/{board}/state/settings", settings_state(40))
     shared = mirrored.mirror._shared._payloads
     assert len(shared) == 1
-    mirrored.send("retroboard/a/state/settings", {"brightness": 41, "power": True})
+    mirrored.send("retroboard/a/state/settings", settings_state(41))
     assert len(shared) == 2
     mirrored.send("retroboard/b/status", b"")  # forgotten
     mirrored.send("retroboard/c/state/settings", b"")  # cleared
     assert [entry[1] for entry in shared.values()] == [1]  # only a's 41 is held
-    assert mirrored.settings("a") == {"brightness": 41, "power": True}
+    assert mirrored.settings("a") == settings_state(41)
 
 
 def test_summaries_are_sorted_and_list_a_board_asked_for(mirrored: Mirrored) -> None:
@@ -239,9 +242,9 @@ def test_one_state_and_the_status_are_read_without_a_copy_of_the_board(
     assert mirrored.mirror.state("a", "settings") is None
     assert not mirrored.mirror.is_online("a")
 
-    mirrored.send(SETTINGS, {"brightness": 30, "power": True})
+    mirrored.send(SETTINGS, settings_state(30))
     assert mirrored.mirror.knows("a")
-    assert mirrored.mirror.state("a", "settings") == {"brightness": 30, "power": True}
+    assert mirrored.mirror.state("a", "settings") == settings_state(30)
     assert mirrored.mirror.state("a", "apps_list") is None
     assert not mirrored.mirror.is_online("a")  # no status yet
 
@@ -250,5 +253,5 @@ def test_one_state_and_the_status_are_read_without_a_copy_of_the_board(
     read = mirrored.mirror.state("a", "settings")
     assert read is not None
     read["brightness"] = 99  # the reader's own copy
-    assert mirrored.mirror.state("a", "settings") == {"brightness": 30, "power": True}
+    assert mirrored.mirror.state("a", "settings") == settings_state(30)
     assert not mirrored.mirror.knows("b")

@@ -66,6 +66,7 @@ def test_the_coalesced_events_are_the_state_events_board_status_and_frame() -> N
         "app_types",
         "assets",
         "notification",
+        "night",
         "board_status",
         "frame",
     } == COALESCED_EVENTS

@@ -157,6 +157,7 @@ def test_deleting_the_only_carousel_entry_turns_the_carousel_off(board: Board) -
         "enabled": False,
         "apps": [],
         "current_index": 0,
+        "fallback": "off",
     }
     assert board.current_app is None
 

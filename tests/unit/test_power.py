@@ -13,6 +13,7 @@ from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.store import StateStore
 from tests.support.fake_clock import FakeClock
 from tests.support.panel import shown
+from tests.support.states import settings_state
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_off_blanks_the_panel_and_on_brings_it_back(board: Board) -> None:
     assert before.any()
     assert board.set_power(False) == {"settings"}
     assert not shown(board).any()
-    assert board.payload("settings").model_dump() == {"brightness": 100, "power": False}
+    assert board.payload("settings").model_dump() == settings_state(100, power=False)
     assert board.current_app == "temp"  # still the board's app, just dark
 
     board.set_power(True)
@@ -88,7 +89,7 @@ def test_the_power_state_survives_a_restart(
     store.flush()
     again = Board(RenderEngine(EmulatorDriver(64, 32), clock=clock), store, clock=clock)
     again.restore(store.load())
-    assert again.payload("settings").model_dump() == {"brightness": 100, "power": False}
+    assert again.payload("settings").model_dump() == settings_state(100, power=False)
     assert not shown(again).any()
     again.set_power(True)
     frame = shown(again)

@@ -55,3 +55,25 @@ def test_a_bad_stream_source_network_stops_with_one_line(
     error = capsys.readouterr().err
     assert error.startswith("retroboard-renderer: invalid setting RETROBOARD_REALTIME_SOURCES: ")
     assert "'lan' does not appear to be an IPv4 or IPv6 network" in error
+
+
+def test_an_unknown_timezone_stops_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETROBOARD_TIMEZONE", "Europe/Atlantis")
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(RendererSettings, "retroboard-renderer")
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "retroboard-renderer: invalid setting RETROBOARD_TIMEZONE: unknown timezone "
+        "'Europe/Atlantis' (an IANA name, e.g. Europe/Berlin)\n"
+    )
+
+
+def test_the_timezone_is_read_by_its_iana_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETROBOARD_TIMEZONE", "America/New_York")
+    settings = load_settings(RendererSettings, "retroboard-renderer")
+    assert str(settings.zone) == "America/New_York"
+    monkeypatch.setenv("RETROBOARD_TIMEZONE", "")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert str(load_settings(RendererSettings, "retroboard-renderer").zone) == "Asia/Tokyo"

@@ -743,6 +743,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/boards/{board}/night": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ``state/night``: the night window, what it does, and whether it is on now.
+         * @description ``state/night``: the night window, what it does, and whether it is on now.
+         */
+        get: operations["board_get_night_night_get"];
+        put?: never;
+        /**
+         * Change night mode; omitted fields keep their value (``app: null`` is a value:
+         *         keep what shows). ``active`` switches it on or off by hand until the window's next
+         *         edge.
+         * @description Change night mode; omitted fields keep their value (``app: null`` is a value:<br/>keep what shows). ``active`` switches it on or off by hand until the window's next<br/>edge.
+         */
+        post: operations["board_post_night_night_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/boards/{board}/notification": {
         parameters: {
             query?: never;
@@ -885,8 +911,9 @@ export interface paths {
         get: operations["board_get_settings_settings_get"];
         put?: never;
         /**
-         * Change board settings: any subset of them (omitted fields keep their value).
-         * @description Change board settings: any subset of them (omitted fields keep their value).
+         * Change board settings: any subset of them (omitted fields keep their value;
+         *         ``latitude: null`` forgets the location).
+         * @description Change board settings: any subset of them (omitted fields keep their value;<br/>``latitude: null`` forgets the location).
          */
         post: operations["board_post_settings_settings_post"];
         delete?: never;
@@ -1082,6 +1109,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/night": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ``state/night``: the night window, what it does, and whether it is on now.
+         * @description ``state/night``: the night window, what it does, and whether it is on now.
+         */
+        get: operations["default_board_get_night_night_get"];
+        put?: never;
+        /**
+         * Change night mode; omitted fields keep their value (``app: null`` is a value:
+         *         keep what shows). ``active`` switches it on or off by hand until the window's next
+         *         edge.
+         * @description Change night mode; omitted fields keep their value (``app: null`` is a value:<br/>keep what shows). ``active`` switches it on or off by hand until the window's next<br/>edge.
+         */
+        post: operations["default_board_post_night_night_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notification": {
         parameters: {
             query?: never;
@@ -1224,8 +1277,9 @@ export interface paths {
         get: operations["default_board_get_settings_settings_get"];
         put?: never;
         /**
-         * Change board settings: any subset of them (omitted fields keep their value).
-         * @description Change board settings: any subset of them (omitted fields keep their value).
+         * Change board settings: any subset of them (omitted fields keep their value;
+         *         ``latitude: null`` forgets the location).
+         * @description Change board settings: any subset of them (omitted fields keep their value;<br/>``latitude: null`` forgets the location).
          */
         post: operations["default_board_post_settings_settings_post"];
         delete?: never;
@@ -1573,19 +1627,49 @@ export interface components {
              * @default null
              */
             enabled: boolean | null;
+            /**
+             * Fallback
+             * @default null
+             */
+            fallback: string | null;
         };
         /**
          * CarouselEntry
-         * @description One carousel slot: an app shown for ``duration`` seconds.
+         * @description One carousel slot: an app shown for ``duration`` seconds, optionally only on some
+         *     ``days`` and in a window ``from``–``until`` (local time; it may cross midnight, and
+         *     then belongs to the day it starts on).
          */
         CarouselEntry: {
             /** App */
             app: string;
             /**
+             * Days
+             * @description The days it shows (null: every day)
+             * @default null
+             */
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+            /**
              * Duration
              * @default 10
              */
             duration: number;
+            /**
+             * From
+             * @description Shown from (null: 00:00)
+             * @default null
+             */
+            from: string | null;
+            /**
+             * @description Into this app (null: the default)
+             * @default null
+             */
+            transition: components["schemas"]["Transition"] | null;
+            /**
+             * Until
+             * @description Shown until, not included (null: the end of the day; before from: the next day; equal to from: 24 hours on)
+             * @default null
+             */
+            until: string | null;
         };
         /**
          * CarouselResponse
@@ -1598,6 +1682,12 @@ export interface components {
             current_index: number;
             /** Enabled */
             enabled: boolean;
+            /**
+             * Fallback
+             * @description Shown while no entry's days and window include now
+             * @default off
+             */
+            fallback: string;
             /**
              * Success
              * @default true
@@ -2062,6 +2152,91 @@ export interface components {
             connected: boolean;
         };
         /**
+         * NightBody
+         * @description Change night mode; omitted fields keep their value (``app: null`` is a value:
+         *     keep what shows). ``active`` switches it on or off by hand until the window's next
+         *     edge.
+         */
+        NightBody: {
+            /**
+             * Active
+             * @default null
+             */
+            active: boolean | null;
+            /**
+             * App
+             * @default null
+             */
+            app: string | null;
+            /**
+             * Brightness
+             * @default null
+             */
+            brightness: number | null;
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled: boolean | null;
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * Until
+             * @default null
+             */
+            until: string | null;
+        };
+        /**
+         * NightResponse
+         * @description ``state/night`` with ``success``.
+         */
+        NightResponse: {
+            /**
+             * Active
+             * @description Night mode is on now
+             */
+            active: boolean;
+            /**
+             * App
+             * @description Shown at night: an instance id, "off" (dark), or null (what shows)
+             */
+            app: string | null;
+            /**
+             * Brightness
+             * @description The panel's brightness at night
+             */
+            brightness: number;
+            /**
+             * Enabled
+             * @description Whether the window switches night mode on and off
+             */
+            enabled: boolean;
+            /**
+             * From
+             * @description A local time "HH:MM", or "sunset" / "sunrise" with an offset in minutes ("sunset+30", "sunrise-15", at most 720)
+             */
+            from: string;
+            /**
+             * Manual
+             * @description Switched by hand; the window takes over at its next edge
+             */
+            manual: boolean;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /**
+             * Until
+             * @description A local time "HH:MM", or "sunset" / "sunrise" with an offset in minutes ("sunset+30", "sunrise-15", at most 720)
+             */
+            until: string;
+        };
+        /**
          * NotificationConfig
          * @description An AWTRIX 3 notification: a custom app shown once, on top.
          */
@@ -2437,7 +2612,8 @@ export interface components {
         };
         /**
          * SettingsBody
-         * @description Change board settings: any subset of them (omitted fields keep their value).
+         * @description Change board settings: any subset of them (omitted fields keep their value;
+         *     ``latitude: null`` forgets the location).
          */
         SettingsBody: {
             /**
@@ -2446,11 +2622,23 @@ export interface components {
              */
             brightness: number | null;
             /**
+             * Latitude
+             * @default null
+             */
+            latitude: number | null;
+            /**
+             * Longitude
+             * @default null
+             */
+            longitude: number | null;
+            /**
              * Power
              * @description false: the panel goes dark, apps pause
              * @default null
              */
             power: boolean | null;
+            /** @default null */
+            transition: components["schemas"]["Transition"] | null;
         };
         /**
          * SettingsResponse
@@ -2463,6 +2651,16 @@ export interface components {
              */
             brightness: number;
             /**
+             * Latitude
+             * @default null
+             */
+            latitude: number | null;
+            /**
+             * Longitude
+             * @default null
+             */
+            longitude: number | null;
+            /**
              * Power
              * @description false: the panel is dark and apps are paused
              * @default true
@@ -2474,6 +2672,8 @@ export interface components {
              * @constant
              */
             success: true;
+            /** @description Between any two things shown */
+            transition?: components["schemas"]["Transition"];
         };
         /**
          * StarsConfig
@@ -2564,6 +2764,31 @@ export interface components {
              * @description Text
              */
             t: string;
+        };
+        /**
+         * Transition
+         * @description How the panel changes from one thing shown to the next.
+         */
+        Transition: {
+            /**
+             * Direction
+             * @description For slide and wipe
+             * @default left
+             * @enum {string}
+             */
+            direction: "left" | "right" | "up" | "down";
+            /**
+             * Duration
+             * @description Milliseconds
+             * @default 500
+             */
+            duration: number;
+            /**
+             * Type
+             * @default none
+             * @enum {string}
+             */
+            type: "none" | "fade" | "slide" | "wipe" | "pixelate" | "random";
         };
         /**
          * WeatherConfig
@@ -6679,6 +6904,155 @@ export interface operations {
             };
         };
     };
+    board_get_night_night_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NightResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_post_night_night_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A board id (RETROBOARD_BOARD_ID of its renderer): letters, digits, '_', '-', '.' */
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NightBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NightResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     board_get_notification_notification_get: {
         parameters: {
             query?: never;
@@ -8196,6 +8570,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentAppResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_get_night_night_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NightResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    default_board_post_night_night_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NightBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NightResponse"];
                 };
             };
             /** @description Bad Request */

@@ -164,14 +164,17 @@ class BoardActions:
 
 
 def _payload_of(body: Payload) -> Json:
-    """The command payload of a valid body: its fields, unset optional ones left out.
+    """The command payload of a valid body: the fields the client set. An explicit
+    ``null`` goes on, since some mean something (``latitude: null`` forgets the place,
+    night mode's ``app: null`` shows what shows); elsewhere it keeps the value, as
+    leaving the field out does.
 
     An AWTRIX payload is sent as the client wrote it: only its top-level nulls go (a
     ``null`` inside ``app`` or a draw command is the client's, for the renderer to judge).
     """
     if isinstance(body, AwtrixPayload | CustomBody):
         return {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
-    return body.model_dump(mode="json", exclude_none=True)
+    return body.model_dump(mode="json", exclude_unset=True)
 
 
 def _success(payload: Json) -> Json:

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 UpdateListener = Callable[[str], None]
 
-OPTIONAL_STATES: Final[frozenset[StateName]] = frozenset({"notification"})
+OPTIONAL_STATES: Final[frozenset[StateName]] = frozenset({"notification", "night"})
 """States a renderer older than this api never publishes: a board is complete without
 them (a client is sent them when, and if, they come)."""
 

@@ -45,6 +45,9 @@ from retroboard_common.models import (
     NextAppCommand,
     NextBody,
     NextCommand,
+    NightBody,
+    NightCommand,
+    NightState,
     NotificationState,
     NotifyBody,
     NotifyCommand,
@@ -114,6 +117,7 @@ STATES: Final[dict[StateName, State]] = {
         State("app_types", AppTypesState, 256 * 1024, "/app-types"),
         State("assets", AssetsState, 128 * 1024, "/assets"),
         State("notification", NotificationState, 128 * 1024, "/notification"),
+        State("night", NightState, 1024, "/night"),
     )
 }
 
@@ -138,6 +142,7 @@ VERBS: Final[dict[str, Verb]] = {
             "/previousapp",
             event=True,
         ),
+        Verb("night", NightBody, NightCommand, "night", "/night", event=True),
         Verb("realtime", RealtimeBody, RealtimeCommand, "realtime", "/realtime", event=True),
         # REST: POST /api/apps (201), DELETE /api/apps/<id>, DELETE /api/assets/<name>.
         Verb("create_app", CreateAppBody, CreateAppCommand, "apps_list", event=True),

@@ -9,9 +9,18 @@ service serialises them through :func:`dump_payload`.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Final, Literal
+import re
+from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    WithJsonSchema,
+)
 
 MAX_COMMAND_BYTES: Final = 16 * 1024
 MAX_PUSH_BYTES: Final = 256 * 1024
@@ -104,18 +113,119 @@ class CurrentAppState(Payload):
     config: dict[str, JsonValue]
 
 
+TransitionType = Literal["none", "fade", "slide", "wipe", "pixelate", "random"]
+"""``random``: one of the others, picked anew each time."""
+Direction = Literal["left", "right", "up", "down"]
+"""Where a ``slide`` or ``wipe`` moves to (``left``: the new app comes in from the right)."""
+MAX_TRANSITION_MS: Final = 5000
+
+
+class Transition(Payload):
+    """How the panel changes from one thing shown to the next."""
+
+    type: TransitionType = "none"
+    direction: Direction = Field("left", description="For slide and wipe")
+    duration: Annotated[
+        int, Field(ge=0, le=MAX_TRANSITION_MS, description="Milliseconds"), WHOLE_NUMBER
+    ] = 500
+
+
+NO_TRANSITION: Final = Transition()
+
+Latitude = Annotated[float, Field(ge=-90, le=90, description="Degrees north (for the sun)")]
+Longitude = Annotated[float, Field(ge=-180, le=180, description="Degrees east (for the sun)")]
+
+
 class SettingsState(Payload):
     """``state/settings``: board-wide settings."""
 
     brightness: Brightness
     power: bool = Field(True, description="false: the panel is dark and apps are paused")
+    transition: Transition = Field(
+        default_factory=Transition, description="Between any two things shown"
+    )
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+
+_LOCAL_TIME: Final = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+
+
+def _local_time(value: str) -> str:
+    if not re.fullmatch(_LOCAL_TIME, value):
+        raise ValueError("must be a local time HH:MM, 00:00 to 23:59")
+    return value
+
+
+LocalTime = Annotated[
+    str,
+    AfterValidator(_local_time),
+    WithJsonSchema({"type": "string", "pattern": f"^{_LOCAL_TIME}$"}),
+]
+"""A local wall-clock time ``HH:MM`` (in ``RETROBOARD_TIMEZONE``)."""
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: Final[tuple[Weekday, ...]] = get_args(Weekday)
+OFF: Final = "off"
+"""A carousel ``fallback`` or night ``app`` that shows nothing (no instance has this id)."""
+
+
+def _unset(value: object) -> bool:
+    return value is None
+
+
+def _each_day_once(days: list[str]) -> list[str]:
+    if len(set(days)) != len(days):
+        raise ValueError("must name each day once")
+    return days
 
 
 class CarouselEntry(Payload):
-    """One carousel slot: an app shown for ``duration`` seconds."""
+    """One carousel slot: an app shown for ``duration`` seconds, optionally only on some
+    ``days`` and in a window ``from``–``until`` (local time; it may cross midnight, and
+    then belongs to the day it starts on)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
 
     app: AppName
     duration: Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION), WHOLE_NUMBER] = 10
+    # The optional parts are left out when not set: a plain entry stays
+    # {"app": …, "duration": …}, as it always was.
+    transition: Transition | None = Field(
+        None, description="Into this app (null: the default)", exclude_if=_unset
+    )
+    days: (
+        Annotated[
+            list[Weekday],
+            Field(min_length=1, max_length=7, json_schema_extra={"uniqueItems": True}),
+            AfterValidator(_each_day_once),
+        ]
+        | None
+    ) = Field(None, description="The days it shows (null: every day)", exclude_if=_unset)
+    from_: LocalTime | None = Field(
+        None, alias="from", description="Shown from (null: 00:00)", exclude_if=_unset
+    )
+    until: LocalTime | None = Field(
+        None,
+        exclude_if=_unset,
+        description="Shown until, not included (null: the end of the day; before from: "
+        "the next day; equal to from: 24 hours on)",
+    )
+
+
+Fallback = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description='An instance id, or "off" for a dark panel',
+    ),
+]
 
 
 class CarouselState(Payload):
@@ -124,6 +234,61 @@ class CarouselState(Payload):
     enabled: bool
     apps: list[CarouselEntry]
     current_index: int
+    fallback: Fallback = Field(
+        OFF, description="Shown while no entry's days and window include now"
+    )
+
+
+MAX_SUN_OFFSET: Final = 720
+_SUN_EDGE: Final = r"(sunset|sunrise)([+-](720|7[01][0-9]|[1-6]?[0-9]{1,2}))?"
+"""``sunset`` or ``sunrise``, optionally with an offset of 0–720 minutes."""
+
+
+def _night_edge(value: str) -> str:
+    if re.fullmatch(_SUN_EDGE, value):
+        return value
+    offset = re.fullmatch(r"sun(?:set|rise)[+-]([0-9]+)", value)
+    if offset and int(offset.group(1)) > MAX_SUN_OFFSET:
+        raise ValueError(f"an offset from the sun is at most {MAX_SUN_OFFSET} minutes")
+    if value.startswith("sun"):
+        raise ValueError('must be "sunset" or "sunrise", optionally with +/- minutes')
+    try:
+        return _local_time(value)
+    except ValueError:
+        raise ValueError('must be a local time HH:MM, or "sunset+30", "sunrise-15"') from None
+
+
+NightEdge = Annotated[
+    str,
+    AfterValidator(_night_edge),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^({_LOCAL_TIME}|{_SUN_EDGE})$",
+            "description": 'A local time "HH:MM", or "sunset" / "sunrise" with an offset in '
+            'minutes ("sunset+30", "sunrise-15", at most 720)',
+        }
+    ),
+]
+"""A night window's edge: ``22:30``, ``sunset``, ``sunrise-15``."""
+
+
+class NightState(Payload):
+    """``state/night``: the night window, what it does, and whether it is on now."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, populate_by_name=True, serialize_by_alias=True
+    )
+
+    enabled: bool = Field(description="Whether the window switches night mode on and off")
+    from_: NightEdge = Field(alias="from")
+    until: NightEdge
+    brightness: Brightness = Field(description="The panel's brightness at night")
+    app: Fallback | None = Field(
+        description='Shown at night: an instance id, "off" (dark), or null (what shows)'
+    )
+    active: bool = Field(description="Night mode is on now")
+    manual: bool = Field(description="Switched by hand; the window takes over at its next edge")
 
 
 StreamProtocol = Literal["ddp", "e131", "artnet"]
@@ -261,10 +426,14 @@ class ConfigBody(Payload):
 
 
 class SettingsBody(Payload):
-    """Change board settings: any subset of them (omitted fields keep their value)."""
+    """Change board settings: any subset of them (omitted fields keep their value;
+    ``latitude: null`` forgets the location)."""
 
     brightness: Brightness | None = None
     power: bool | None = Field(None, description="false: the panel goes dark, apps pause")
+    transition: Transition | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class PowerBody(Payload):
@@ -327,6 +496,22 @@ class CarouselBody(Payload):
 
     enabled: bool | None = None
     apps: Annotated[list[CarouselEntry], Field(max_length=MAX_CAROUSEL_APPS)] | None = None
+    fallback: Fallback | None = None
+
+
+class NightBody(Payload):
+    """Change night mode; omitted fields keep their value (``app: null`` is a value:
+    keep what shows). ``active`` switches it on or off by hand until the window's next
+    edge."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    enabled: bool | None = None
+    from_: NightEdge | None = Field(None, alias="from")
+    until: NightEdge | None = None
+    brightness: Brightness | None = None
+    app: Fallback | None = None
+    active: bool | None = None
 
 
 class NextBody(Payload):
@@ -448,6 +633,10 @@ class NotifyCommand(NotifyBody, Command):
 
 class DismissCommand(DismissBody, Command):
     """``cmd/notify/dismiss``."""
+
+
+class NightCommand(NightBody, Command):
+    """``cmd/night``."""
 
 
 class AssetDataCommand(AssetDataBody, Command):

@@ -20,6 +20,7 @@ StateName = Literal[
     "app_types",
     "assets",
     "notification",
+    "night",
 ]
 STATE_NAMES: Final[tuple[StateName, ...]] = get_args(StateName)
 

@@ -3,7 +3,8 @@
 With ``RETROBOARD_AWTRIX_PREFIX=<prefix>``, an automation written for an AWTRIX 3
 device works by changing nothing but the device: ``<prefix>/custom/<app>``,
 ``/notify``, ``/notify/dismiss``, ``/switch``, ``/nextapp``, ``/previousapp``,
-``/power``, ``/settings``; the app on show is published on ``<prefix>/stats/currentApp``.
+``/power``, ``/settings`` (``BRI``, ``ATIME``, ``ATRANS``, ``TEFF``, ``TSPEED``); the
+app on show is published on ``<prefix>/stats/currentApp``.
 AWTRIX has no response topics, so a refused message is logged, never answered, and
 never stops the renderer.
 """
@@ -16,7 +17,16 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from retroboard_common.commands import CommandError, decode_command
-from retroboard_common.models import MAX_DURATION, MAX_PUSH_BYTES, MIN_DURATION, CarouselEntry
+from retroboard_common.models import (
+    MAX_DURATION,
+    MAX_PUSH_BYTES,
+    MAX_TRANSITION_MS,
+    MIN_DURATION,
+    CarouselEntry,
+    SettingsBody,
+    SettingsState,
+    TransitionType,
+)
 from retroboard_common.mqtt import MqttClient
 from retroboard_common.topics import StateName
 from retroboard_renderer.board import Board
@@ -31,6 +41,17 @@ BUILTIN_NAMES: Final = {"time": "clock"}
 """AWTRIX's built-in app names that have a RetroBoard counterpart (``{"name": "Time"}``)."""
 
 CAROUSEL_SETTINGS: Final = ("ATIME", "ATRANS")
+TRANSITION_SETTINGS: Final = ("TEFF", "TSPEED")
+AWTRIX_TRANSITIONS: Final[dict[int, TransitionType]] = {
+    0: "random",
+    1: "slide",
+    2: "fade",  # Dim: through dark, the nearest is a fade
+    5: "pixelate",
+    6: "wipe",  # Curtain
+    10: "fade",
+}
+"""AWTRIX 3's ``TEFF`` codes (docs/api.md, "Available Transition Effects") that have
+a counterpart; the rest (3 Zoom, 4 Rotate, 7 Ripple, 8 Blink, 9 Reload) play a fade."""
 
 
 class AwtrixCompat:
@@ -92,16 +113,40 @@ class AwtrixCompat:
     def _settings(self, data: Any) -> None:
         if not isinstance(data, dict):
             raise CommandError("invalid", "settings is a JSON object")
+        changes: dict[str, Any] = {}
         brightness = data.get("BRI")
         if brightness is not None:
             if not _is_number(brightness) or not 0 <= brightness <= 255:
                 raise CommandError("invalid", "BRI: a number from 0 to 255")
-            self.board.set_brightness(round(brightness * 100 / 255))
+            changes["brightness"] = round(brightness * 100 / 255)
+        if any(key in data for key in TRANSITION_SETTINGS):
+            changes["transition"] = self._transition(data.get("TEFF"), data.get("TSPEED"))
+        # Checked before anything applies: a bad ATIME leaves BRI unapplied too.
         if any(key in data for key in CAROUSEL_SETTINGS):
             self._carousel_settings(data.get("ATIME"), data.get("ATRANS"))
-        unused = sorted(set(data) - {"BRI", *CAROUSEL_SETTINGS})
+        if changes:
+            self.board.update_settings(SettingsBody.model_validate(changes))
+        unused = sorted(set(data) - {"BRI", *CAROUSEL_SETTINGS, *TRANSITION_SETTINGS})
         if unused:
             log.info("AWTRIX settings: ignored %s", ", ".join(unused))
+
+    def _transition(self, effect: Any, speed: Any) -> dict[str, Any]:
+        """``TEFF`` (an effect code) and ``TSPEED`` (milliseconds) as the settings'
+        transition; what is not given stays as it is."""
+        settings = self.board.payload("settings")
+        assert isinstance(settings, SettingsState)
+        transition = settings.transition.model_dump()
+        if effect is not None:
+            if not isinstance(effect, int) or isinstance(effect, bool) or not 0 <= effect <= 10:
+                raise CommandError("invalid", "TEFF: a transition effect from 0 to 10")
+            transition["type"] = AWTRIX_TRANSITIONS.get(effect, "fade")
+            if effect not in AWTRIX_TRANSITIONS:
+                log.info("AWTRIX TEFF %d has no counterpart; a fade plays", effect)
+        if speed is not None:
+            if not _is_number(speed) or speed < 0:
+                raise CommandError("invalid", "TSPEED: a number of milliseconds")
+            transition["duration"] = min(round(speed), MAX_TRANSITION_MS)
+        return transition
 
     def _carousel_settings(self, seconds: Any, rotate: Any) -> None:
         """``ATIME``: every carousel entry's duration; ``ATRANS``: rotate or not."""

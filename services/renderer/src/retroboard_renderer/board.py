@@ -30,6 +30,8 @@ from retroboard_common.models import (
     MAX_CAROUSEL_APPS,
     MAX_DURATION,
     MIN_DURATION,
+    NO_TRANSITION,
+    OFF,
     AppsListState,
     AppTypeInfo,
     AppTypesState,
@@ -39,9 +41,12 @@ from retroboard_common.models import (
     CurrentAppState,
     ErrorDetail,
     InstanceInfo,
+    NightBody,
     Payload,
     PushOrigin,
+    SettingsBody,
     SettingsState,
+    Transition,
 )
 from retroboard_common.topics import StateName
 from retroboard_renderer.apps import BUILTIN_APPS, ORIGINAL_APPS, App, AppClass, AppContext
@@ -49,6 +54,8 @@ from retroboard_renderer.apps.custom import CustomApp
 from retroboard_renderer.assets import AssetLibrary
 from retroboard_renderer.carousel import Carousel
 from retroboard_renderer.engine import RenderEngine
+from retroboard_renderer.localtime import LocalClock, system_timezone
+from retroboard_renderer.night import NightMode, uses_sun
 from retroboard_renderer.notifications import (
     MAX_QUEUED,
     Notification,
@@ -64,6 +71,7 @@ from retroboard_renderer.pushes import (
     is_empty,
     parse_push,
 )
+from retroboard_renderer.schedule import eligible
 from retroboard_renderer.state import CustomPush, SavedState
 from retroboard_renderer.store import StateStore
 from retroboard_renderer.stream import RealtimeSession
@@ -96,6 +104,7 @@ class Board:
         context: AppContext | None = None,
         updater: Updater | None = None,
         clock: Callable[[], float] = time.monotonic,
+        local_clock: LocalClock | None = None,
         realtime_timeout: float = 2.5,
     ) -> None:
         self.engine = engine
@@ -108,6 +117,8 @@ class Board:
         self._context = context or AppContext(assets=assets)
         self.updater = updater or Updater(self._update_status_changed, clock=clock)
         self._clock = clock
+        self.local = local_clock or LocalClock(system_timezone(), self._context.wall_clock)
+        """Local wall time, for schedules and night mode."""
         self._lock = threading.RLock()
         self._listeners: list[ChangeListener] = []
         self._instances: dict[str, App[Any]] = {}
@@ -126,6 +137,16 @@ class Board:
         self._current: str | None = None
         self._brightness = SavedState().brightness
         self._power = True
+        self._transition = NO_TRANSITION
+        self._location: tuple[float, float] | None = None
+        self.night = NightMode(self.local, lambda: self._location)
+        self._night_seen: tuple[bool, bool] = (False, False)
+        """Night mode as last applied to the panel: (on, switched by hand)."""
+        self._night_check: float | None = None
+        """The monotonic time night mode must be looked at again."""
+        self._panel_brightness: int | None = None
+        self._fallback_check: float | None = None
+        """While the carousel is on its fallback: when to look at the windows again."""
         self.carousel = Carousel()
         self.notifications = NotificationQueue()
         self._pushes: dict[str, CustomPush] = {}
@@ -154,13 +175,25 @@ class Board:
                     )
                 self._brightness = saved.brightness
                 self._power = saved.power
+                self._transition = saved.transition
+                if saved.latitude is not None and saved.longitude is not None:
+                    self._location = (saved.latitude, saved.longitude)
+                self.night.settings = saved.night.model_copy()
+                if saved.night.app not in (None, OFF, *self._instances):
+                    self.night.settings.app = None
                 self._pushes = {
                     key: push for key, push in saved.pushes.items() if key in self._instances
                 }
                 self.realtime.set_enabled(saved.realtime)
                 entries = [e for e in saved.carousel.apps if e.app in self._instances]
+                fallback = saved.carousel.fallback
                 self.carousel = Carousel.from_state(
-                    saved.carousel.model_copy(update={"apps": entries})
+                    saved.carousel.model_copy(
+                        update={
+                            "apps": entries,
+                            "fallback": fallback if fallback in self._instances else OFF,
+                        }
+                    )
                 )
             candidates = [
                 saved.current_app if saved else None,
@@ -168,11 +201,12 @@ class Board:
                 next(iter(self._instances), None),
             ]
             current = next((name for name in candidates if name in self._instances), None)
-            if self.carousel.running and self.carousel.current:
-                current = self.carousel.current.app
-                self.carousel.begin(self._clock())
-            self.engine.set_brightness(self._brightness)
-            self._show(current)
+            if self.carousel.running:
+                now = self._clock()
+                entry = self.carousel.seek(now, self.carousel.index, 1, self._eligible)
+                current = entry.app if entry else self._fallback_app()
+            self._sync_night(self._clock(), NO_TRANSITION)
+            self._show(current, NO_TRANSITION)
             self._save()
 
     def _restore_instance(self, instance_id: str, type_name: str, values: dict[str, Any]) -> None:
@@ -247,19 +281,91 @@ class Board:
             return self._changed(changed)
 
     def set_brightness(self, brightness: int) -> set[StateName]:
-        """Set the panel brightness, 0–100."""
-        with self._lock:
-            self._brightness = brightness
-            self.engine.set_brightness(brightness)
-            return self._changed({"settings"})
+        """Set the panel brightness, 0–100 (at night, night mode's brightness shows)."""
+        return self.update_settings(SettingsBody(brightness=brightness))
 
     def set_power(self, power: bool) -> set[StateName]:
         """Turn the panel on or off: off, it is dark and apps (and the carousel) pause;
         on again, everything carries on where it was."""
+        return self.update_settings(SettingsBody(power=power))
+
+    def update_settings(self, body: SettingsBody) -> set[StateName]:
+        """Change any subset of the settings, all or nothing. ``latitude`` and
+        ``longitude`` go together (``null``: forget them), and night mode by the sun
+        needs them."""
         with self._lock:
-            self._power = power
-            self._sync_panel(self._clock())
-            return self._changed({"settings"})
+            location = self._location
+            if body.model_fields_set & {"latitude", "longitude"}:
+                location = self._new_location(body)
+            self._brightness = self._brightness if body.brightness is None else body.brightness
+            self._power = self._power if body.power is None else body.power
+            self._transition = body.transition or self._transition
+            self._location = location
+            now = self._clock()
+            changed = self._sync_night(now)  # the sun's times move with the location
+            # Power is no change of what is shown: no transition into the dark.
+            self._sync_panel(now, NO_TRANSITION)
+            return self._changed(changed | {"settings"})
+
+    def _new_location(self, body: SettingsBody) -> tuple[float, float] | None:
+        fields = body.model_fields_set
+        latitude = body.latitude if "latitude" in fields else None
+        longitude = body.longitude if "longitude" in fields else None
+        if latitude is None and longitude is None:
+            if self.night.settings.enabled and self._night_follows_sun():
+                raise CommandError(
+                    "conflict",
+                    "night mode follows the sun, which needs latitude and longitude",
+                    [ErrorDetail(loc=["latitude"], msg="needed by night mode")],
+                )
+            return None
+        if latitude is None or longitude is None:
+            # A rule between two fields, which the schema cannot say: like the other
+            # such rules, a conflict.
+            missing = "longitude" if latitude is not None else "latitude"
+            raise CommandError(
+                "conflict",
+                "latitude and longitude go together",
+                [ErrorDetail(loc=[missing], msg="needed with the other")],
+            )
+        return latitude, longitude
+
+    def set_night(self, body: NightBody) -> set[StateName]:
+        """Change night mode (any subset of its fields; ``app: null`` shows what
+        shows); ``active`` switches it by hand until the window's next edge."""
+        with self._lock:
+            fields = body.model_fields_set
+            settings = self.night.settings
+            update: dict[str, Any] = {
+                name: getattr(body, name)
+                for name in ("enabled", "from_", "until", "brightness")
+                if getattr(body, name) is not None
+            }
+            if "app" in fields:
+                if body.app not in (None, OFF):
+                    self._require_app(body.app, "app")
+                update["app"] = body.app
+            new = settings.model_copy(update=update)
+            for edge in ("from_", "until"):
+                if uses_sun(getattr(new, edge)) and self._location is None:
+                    raise CommandError(
+                        "conflict",
+                        "a window by the sun needs latitude and longitude in the settings",
+                        [ErrorDetail(loc=[edge.rstrip("_")], msg="needs latitude and longitude")],
+                    )
+            if new.from_ == new.until:
+                raise CommandError(
+                    "conflict",
+                    "the night window needs until to differ from from",
+                    [ErrorDetail(loc=["until"], msg="the same as from")],
+                )
+            window = (new.enabled, new.from_, new.until)
+            if window != (settings.enabled, settings.from_, settings.until):
+                new.manual = new.manual_until = None  # a new window decides afresh
+            self.night.settings = new
+            if body.active is not None:
+                self.night.switch(body.active, self.local.wall())
+            return self._changed(self._sync_night(self._clock()) | {"night"})
 
     def set_realtime(self, enabled: bool) -> set[StateName]:
         """Allow pixel streams to take the panel, or drop them (ending the one shown)."""
@@ -273,9 +379,13 @@ class Board:
             return self._changed({"realtime"})
 
     def set_carousel(
-        self, enabled: bool | None, entries: list[CarouselEntry] | None
+        self,
+        enabled: bool | None,
+        entries: list[CarouselEntry] | None,
+        fallback: str | None = None,
     ) -> set[StateName]:
-        """Change the carousel; enabling it shows its first app at once.
+        """Change the carousel; enabling it shows its first app that may show now (by
+        its days and window) at once, else the ``fallback`` (an instance, or ``off``).
 
         ``enabled: false`` stops rotating and keeps the app showing.
         """
@@ -288,6 +398,8 @@ class Board:
                         f"unknown app {entry.app!r} in the carousel",
                         [ErrorDetail(loc=["apps", position, "app"], msg="unknown app")],
                     )
+            if fallback not in (None, OFF):
+                self._require_app(fallback, "fallback")
             will_enable = self.carousel.enabled if enabled is None else enabled
             if will_enable and not new_entries:
                 raise CommandError(
@@ -299,11 +411,18 @@ class Board:
             starting = will_enable and (not self.carousel.enabled or entries is not None)
             self.carousel.entries = list(new_entries)
             self.carousel.enabled = will_enable
+            if fallback is not None:
+                self.carousel.fallback = fallback
             if starting:
-                self.carousel.index = 0
-                self._show_carousel_entry(self.carousel.begin(self._clock()), changed)
+                self.carousel.on_fallback = False
+                first = self.carousel.seek(self._clock(), 0, 1, self._eligible)
+                self._show_carousel_entry(first, changed)
             elif self.carousel.index >= len(new_entries):
                 self.carousel.index = 0
+            if not will_enable:
+                self.carousel.on_fallback = False
+            elif self.carousel.on_fallback and fallback is not None:
+                self._show_carousel_entry(None, changed)  # the new fallback shows
             return self._changed(changed)
 
     def next(self) -> set[StateName]:
@@ -312,7 +431,8 @@ class Board:
             if not self.carousel.running:
                 raise CommandError("conflict", "the carousel is not running")
             changed: set[StateName] = {"carousel_config"}
-            self._show_carousel_entry(self.carousel.advance(self._clock()), changed)
+            entry = self.carousel.advance(self._clock(), 1, self._eligible)
+            self._show_carousel_entry(entry, changed)
             return self._changed(changed)
 
     def step_app(self, step: int) -> set[StateName]:
@@ -322,7 +442,8 @@ class Board:
             changed: set[StateName] = {"current_app", "apps_list"}
             if self.carousel.running:
                 changed.add("carousel_config")
-                self._show_carousel_entry(self.carousel.advance(self._clock(), step), changed)
+                entry = self.carousel.advance(self._clock(), step, self._eligible)
+                self._show_carousel_entry(entry, changed)
                 return self._changed(changed)
             apps = list(self._instances)
             if not apps:
@@ -359,6 +480,12 @@ class Board:
                     f"{instance_id!r} is the name of an app type; only an instance of it "
                     "may be called so",
                     [ErrorDetail(loc=["id"], msg="the name of another app type")],
+                )
+            if instance_id == OFF:
+                raise CommandError(
+                    "conflict",
+                    f"{OFF!r} means no app (a carousel fallback, night mode); choose another id",
+                    [ErrorDetail(loc=["id"], msg="reserved")],
                 )
             if len(self._instances) + len(self._dormant) >= MAX_INSTANCES:
                 raise CommandError(
@@ -508,16 +635,39 @@ class Board:
                 changed.add("notification")
                 self._sync_panel(now)
                 self._drop_ended(shown, changed)
+            if self._night_check is None or now >= self._night_check:
+                changed |= self._sync_night(now)
             due = self.carousel.due_at()
             if due is not None and (now >= due or self._passes_done()):
                 changed.add("carousel_config")
-                self._show_carousel_entry(self.carousel.advance(now), changed)
+                entry = self.carousel.advance(now, 1, self._eligible)
+                self._show_carousel_entry(entry, changed)
+            elif self.carousel.running and self.carousel.on_fallback:
+                self._leave_fallback(now, changed)
             if changed - {"notification"}:
                 self._changed(changed)
             elif changed:
                 self._notify(changed)  # nothing of a notification is saved
-            dues = (lifetime_due, self.notifications.due_at(), self.carousel.due_at())
+            dues = (
+                lifetime_due,
+                self.notifications.due_at(),
+                self.carousel.due_at(),
+                self._night_check,
+                self._fallback_check if self.carousel.on_fallback else None,
+            )
             return min((when for when in dues if when is not None), default=None)
+
+    def _leave_fallback(self, now: float, changed: set[StateName]) -> None:
+        """On the fallback, look again at each new local minute (when windows open)
+        for an entry that may show."""
+        if self._fallback_check is not None and now < self._fallback_check:
+            return
+        wall = self.local.wall()
+        self._fallback_check = now + 60 - wall % 60
+        entry = self.carousel.seek(now, self.carousel.index, 1, self._eligible)
+        if entry is not None:
+            changed.add("carousel_config")
+            self._show_carousel_entry(entry, changed)
 
     # --- published state -------------------------------------------------------------
 
@@ -546,9 +696,18 @@ class Board:
                 config = self.config_of(self._current).model_dump() if self._current else {}
                 return CurrentAppState(app=self._current, config=config)
             if name == "settings":
-                return SettingsState(brightness=self._brightness, power=self._power)
+                latitude, longitude = self._location or (None, None)
+                return SettingsState(
+                    brightness=self._brightness,
+                    power=self._power,
+                    transition=self._transition,
+                    latitude=latitude,
+                    longitude=longitude,
+                )
             if name == "notification":
                 return self.notifications.state()
+            if name == "night":
+                return self.night.state(self.local.wall())
             return self.carousel.to_state()
 
     def apps_list(self) -> AppsListState:
@@ -580,6 +739,10 @@ class Board:
             types=types,
             brightness=self._brightness,
             power=self._power,
+            transition=self._transition,
+            latitude=self._location[0] if self._location else None,
+            longitude=self._location[1] if self._location else None,
+            night=self.night.settings.model_copy(),
             pushes=dict(self._pushes),
             realtime=self.realtime.enabled,
             carousel=self.carousel.to_state(),
@@ -587,12 +750,12 @@ class Board:
 
     # --- internals -------------------------------------------------------------------
 
-    def _require_app(self, app: str) -> None:
+    def _require_app(self, app: str, field: str = "app") -> None:
         if app not in self._instances:
             raise CommandError(
                 "unknown_app",
                 f"unknown app {app!r}; choose one of {', '.join(self._instances)}",
-                [ErrorDetail(loc=["app"], msg="unknown app")],
+                [ErrorDetail(loc=[field], msg="unknown app")],
             )
 
     def _require_library(self) -> AssetLibrary:
@@ -613,6 +776,15 @@ class Board:
         if any(entry.app == instance_id for entry in self.carousel.entries):
             changed.add("carousel_config")
             self._drop_from_carousel(instance_id, changed)
+        if self.carousel.fallback == instance_id:
+            self.carousel.fallback = OFF
+            changed.add("carousel_config")
+            if self.carousel.on_fallback:
+                self._show_carousel_entry(None, changed)
+        if self.night.settings.app == instance_id:
+            self.night.settings.app = None
+            changed.add("night")
+            self._sync_panel(self._clock())
         if self._current == instance_id:
             self._show(None)
             changed.add("current_app")
@@ -641,6 +813,12 @@ class Board:
                     "conflict",
                     f"{key!r} is an app of type {type_name}, not a custom app",
                     [ErrorDetail(loc=["name"], msg=f"an app of type {type_name}")],
+                )
+            if key == OFF:
+                raise CommandError(
+                    "conflict",
+                    f"{OFF!r} means no app (a carousel fallback, night mode); choose another name",
+                    [ErrorDetail(loc=["name"], msg="reserved")],
                 )
             if key in self.types and key != CUSTOM_TYPE:
                 raise CommandError(
@@ -803,25 +981,73 @@ class Board:
         repeat = app.config.repeat
         return repeat > 0 and app.scrolls and app.passes >= repeat
 
-    def _on_panel(self) -> App[Any] | None:
-        """What the panel shows: a notification, else (while powered on) the app."""
-        showing = self.notifications.current
-        if showing is not None and (self._power or showing.config.wakeup):
-            return showing.app  # type: ignore[return-value]
-        if not self._power or self._current is None:
-            return None
-        return self._instances[self._current]
+    @property
+    def night_active(self) -> bool:
+        """Whether night mode is on (as the panel shows it)."""
+        return self._night_seen[0]
 
-    def _sync_panel(self, now: float) -> None:
-        """Show what :meth:`_on_panel` says; the carousel's time stands still while a
-        notification or power off has the panel."""
-        if self.notifications.active or not self._power:
+    def _dark(self) -> bool:
+        """Whether the panel is dark but for wakeup notifications: powered off, or
+        night mode with ``app: off``."""
+        return not self._power or (self.night_active and self.night.settings.app == OFF)
+
+    def _night_app(self) -> App[Any] | None:
+        name = self.night.settings.app if self.night_active else None
+        return self._instances.get(name) if name is not None else None
+
+    def _on_panel(self) -> App[Any] | None:
+        """What the panel shows: a notification (while dark, only a wakeup one), else
+        night mode's app, else the app."""
+        showing = self.notifications.current
+        if showing is not None and (not self._dark() or showing.config.wakeup):
+            return showing.app  # type: ignore[return-value]
+        if self._dark():
+            return None
+        night_app = self._night_app()
+        if night_app is not None:
+            return night_app
+        return self._instances[self._current] if self._current is not None else None
+
+    def _sync_panel(self, now: float, transition: Transition | None = None) -> None:
+        """Show what :meth:`_on_panel` says (``transition``: the settings' by
+        default), at its brightness; the carousel's time stands still while anything
+        else has the panel (a notification, power off, night mode's app)."""
+        if self.notifications.active or self._dark() or self._night_app() is not None:
             self.carousel.pause(now)
         else:
             self.carousel.resume(now)
         app = self._on_panel()
         if app is not self.engine.app:
-            self.engine.show_app(app)
+            self.engine.show_app(app, transition or self._transition)
+        # At night the panel is dimmed, but for a wakeup notification: it wakes the board.
+        dimmed = self.night_active and not self._showing_wakeup()
+        brightness = self.night.settings.brightness if dimmed else self._brightness
+        if brightness != self._panel_brightness:
+            self._panel_brightness = brightness
+            self.engine.set_brightness(brightness)
+
+    def _sync_night(self, now: float, transition: Transition | None = None) -> set[StateName]:
+        """Look at night mode; when it turned on or off (or a switch by hand ran out),
+        apply it and return ``{"night"}``."""
+        wall = self.local.wall()
+        seen = (self.night.active(wall), self.night.settings.manual is not None)
+        self._night_check = now + self.night.next_check(wall)
+        if seen == self._night_seen:
+            return set()
+        self._night_seen = seen
+        self._sync_panel(now, transition)
+        return {"night"}
+
+    def _night_follows_sun(self) -> bool:
+        settings = self.night.settings
+        return uses_sun(settings.from_) or uses_sun(settings.until)
+
+    def _eligible(self, entry: CarouselEntry) -> bool:
+        return eligible(entry, self.local.now())
+
+    def _fallback_app(self) -> str | None:
+        fallback = self.carousel.fallback
+        return fallback if fallback in self._instances else None
 
     def _merged_config(self, instance_id: str, update: dict[str, Any]) -> AppConfig:
         base = self._instances[instance_id].config.model_dump()
@@ -875,19 +1101,26 @@ class Board:
             ) from None
 
     def _show_carousel_entry(self, entry: CarouselEntry | None, changed: set[StateName]) -> None:
+        """Show the carousel's entry, with its transition (none: the settings'); with
+        ``None`` and the carousel on its fallback, the fallback."""
         if entry is None:
-            return
-        if entry.app != self._current:
-            self._show(entry.app)
-            changed.update(("current_app", "apps_list"))
+            if not (self.carousel.running and self.carousel.on_fallback):
+                return
+            self._fallback_check = None
+            app, transition = self._fallback_app(), None
         else:
-            self._restart(entry.app)  # its turn again: a custom app scrolls from the start
+            app, transition = entry.app, entry.transition
+        if app != self._current:
+            self._show(app, transition)
+            changed.update(("current_app", "apps_list"))
+        elif app is not None:
+            self._restart(app)  # its turn again: a custom app scrolls from the start
 
-    def _show(self, app: str | None) -> None:
+    def _show(self, app: str | None, transition: Transition | None = None) -> None:
         self._current = app
         if app is not None:
             self._restart(app)
-        self._sync_panel(self._clock())
+        self._sync_panel(self._clock(), transition)
 
     def _restart(self, app: str) -> None:
         instance = self._instances[app]

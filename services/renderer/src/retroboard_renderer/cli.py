@@ -20,6 +20,7 @@ from retroboard_renderer.board import Board
 from retroboard_renderer.drivers import DriverUnavailable, create_driver
 from retroboard_renderer.drivers.emulator import EmulatorDriver
 from retroboard_renderer.engine import RenderEngine
+from retroboard_renderer.localtime import LocalClock
 from retroboard_renderer.metrics import renderer_registry, serve_metrics
 from retroboard_renderer.preview import PreviewPublisher
 from retroboard_renderer.realtime import RealtimePorts, RealtimeReceiver
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         assets=assets,
         context=context,
         realtime_timeout=settings.realtime.timeout,
+        local_clock=LocalClock(settings.zone, context.wall_clock),
     )
 
     def publish_frame(png: bytes) -> None:

@@ -1,11 +1,15 @@
 """The render loop: one thread owns the canvas and hands whole frames to the driver.
 
 Commands never wait out an app's frame period: every change wakes the loop at once.
+A switch may come with a transition (:mod:`retroboard_renderer.transitions`): the loop
+then draws it at :data:`TRANSITION_DELAY` from the last frame shown to the new app's
+own frames, which keep coming from its ``render`` meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -13,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from retroboard_common.models import Transition
 from retroboard_renderer.apps import App
 from retroboard_renderer.drivers.base import DisplayDriver, Frame
+from retroboard_renderer.transitions import TransitionPlayer, plays, start_transition
 from retroboard_renderer.wake import Wake
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,8 @@ FrameTimer = Callable[[float], None]
 IDLE_DELAY = 3600.0
 LATE_AFTER = 1 / 60
 """A frame started more than this after it was due is late (a missed 60 fps slot)."""
+TRANSITION_DELAY = 1 / 60
+"""Seconds between frames at most while a transition runs, whatever the app's rate."""
 
 
 class RenderEngine:
@@ -40,12 +48,25 @@ class RenderEngine:
         driver: DisplayDriver,
         *,
         clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         self.driver = driver
         self._clock = clock
+        self._rng = rng  # what ``random`` transitions pick with (None: the module's own)
         self._app: App[Any] | None = None
         self._stream: Frame | None = None  # a pixel stream's frame owns the panel
         self._blank: Frame = np.zeros((driver.height, driver.width, 3), dtype=np.uint8)
+        # A switch recorded by show_app for the next step: (it happened, its transition).
+        self._switched = False
+        self._transition: Transition | None = None
+        self._player: TransitionPlayer | None = None  # render thread only
+        # The last frame handed to the driver, by reference: nothing redraws it before
+        # the next step, which copies it only when a transition starts from it.
+        self._shown: Frame = self._blank
+        # A transition's two frames, allocated once: where it starts from, and where
+        # its blends are drawn (the frame shown while it runs).
+        self._from: Frame = np.zeros_like(self._blank)
+        self._blend: Frame = np.zeros_like(self._blank)
         self._lock = threading.Lock()
         self._wake = Wake()
         self._stopping = threading.Event()
@@ -79,11 +100,28 @@ class RenderEngine:
         """The app being shown, or ``None`` when stopped."""
         return self._app
 
-    def show_app(self, app: App[Any] | None) -> None:
-        """Show ``app`` from the next frame on (``None`` blanks the display)."""
+    def show_app(self, app: App[Any] | None, transition: Transition | None = None) -> None:
+        """Show ``app`` from the next frame on (``None`` blanks the display).
+
+        With a ``transition`` that plays (not ``none``, not 0 ms) the panel goes from
+        the last frame shown (a blend, if one was running) to ``app``'s frames over its
+        duration; without one it cuts at once, ending any transition running. Returns
+        at once: the render thread draws it.
+        """
         with self._lock:
             self._app = app
+            self._switched = True
+            self._transition = transition
         self.wake()
+
+    @property
+    def transitioning(self) -> bool:
+        """Whether a transition runs (or starts with the next frame)."""
+        if self._stream is not None:
+            return False  # a stream ends any transition
+        if self._switched:
+            return plays(self._transition)
+        return self._player is not None
 
     @property
     def streaming(self) -> bool:
@@ -151,9 +189,24 @@ class RenderEngine:
                 due = min(due, wanted)
         with self._lock:
             stream, app = self._stream, self._app
-            # A stream frame is drawn as it is; the next one wakes the loop.
-            frame = stream if stream is not None else app.render(now) if app else self._blank
+            switched, self._switched = self._switched, False
+            if stream is not None:
+                # A stream frame is drawn as it is, ending any transition; the next one
+                # wakes the loop.
+                self._player = None
+                frame = stream
+            else:
+                if switched:
+                    self._player = self._start_transition(now)
+                frame = app.render(now) if app else self._blank
+                if self._player is not None:
+                    if self._player.done(now):
+                        self._player = None  # over: the app's own frames from here on
+                    else:
+                        frame = self._player.frame(now, frame)
+                        due = min(due, now + TRANSITION_DELAY, self._player.ends)
             self.driver.show(frame)
+            self._shown = frame
         self.frames_drawn += 1
         for listener in self._frame_listeners:
             wanted_again = listener(frame)
@@ -166,6 +219,16 @@ class RenderEngine:
         for timer in self._frame_timers:
             timer(elapsed)
         return max(0.0, due - self._clock())
+
+    def _start_transition(self, now: float) -> TransitionPlayer | None:
+        """The player of the switch just recorded, if its transition plays (the lock is
+        held, nothing of the new content drawn yet)."""
+        if not plays(self._transition):
+            return None
+        # Copied now, before the new app draws: it may be the app just shown, drawing
+        # into the buffer ``_shown`` is. A running blend is copied out of ``_blend``.
+        np.copyto(self._from, self._shown)
+        return start_transition(self._transition, self._from, now, rng=self._rng, out=self._blend)
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -67,6 +67,7 @@ class RendererCollector(Collector):
         gauges = (
             ("brightness_percent", "Brightness, 0-100", settings.brightness),
             ("power", "1 while the panel is on, 0 off", settings.power),
+            ("night_mode", "1 while night mode is on, 0 off", board.night_active),
             (
                 "notifications_queued",
                 "Notifications waiting behind the one on show",

@@ -24,6 +24,7 @@ from retroboard_common.models import (
     CustomCommand,
     DeleteAppCommand,
     DeleteAssetCommand,
+    NightCommand,
     NotifyCommand,
     PowerCommand,
     PreviewCommand,
@@ -84,6 +85,7 @@ class RendererService:
             "carousel": self._carousel,
             "next": lambda _command: board.next(),
             "power": self._power,
+            "night": self._night,
             "next_app": lambda _command: board.step_app(1),
             "previous_app": lambda _command: board.step_app(-1),
             "realtime": self._realtime,
@@ -241,15 +243,13 @@ class RendererService:
         return self.board.configure(command.app, command.config)
 
     def _settings(self, command: SettingsCommand) -> set[StateName]:
-        changed: set[StateName] = {"settings"}
-        if command.brightness is not None:
-            changed |= self.board.set_brightness(command.brightness)
-        if command.power is not None:
-            changed |= self.board.set_power(command.power)
-        return changed
+        return self.board.update_settings(command)
 
     def _power(self, command: PowerCommand) -> set[StateName]:
         return self.board.set_power(command.power)
+
+    def _night(self, command: NightCommand) -> set[StateName]:
+        return self.board.set_night(command)
 
     def _custom(self, command: CustomCommand) -> Outcome:
         return Outcome(*self.board.push_custom(command.name, command.app, "api"))
@@ -258,7 +258,7 @@ class RendererService:
         return Outcome(*self.board.notify(command.model_extra or {}))
 
     def _carousel(self, command: CarouselCommand) -> set[StateName]:
-        return self.board.set_carousel(command.enabled, command.apps)
+        return self.board.set_carousel(command.enabled, command.apps, command.fallback)
 
     def _realtime(self, command: RealtimeCommand) -> set[StateName]:
         return self.board.set_realtime(command.enabled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retroboard_common.settings import ServiceSettings, env
 from retroboard_renderer.apps.base import DEFAULT_WEATHER_URL
+from retroboard_renderer.localtime import load_timezone
 from retroboard_renderer.realtime.sources import DEFAULT_SOURCES, Network, parse_sources
 
 DisplayKind = Literal["emulator", "hzeller", "piomatter"]
@@ -128,6 +130,12 @@ class RendererSettings(ServiceSettings):
         pattern=r"^([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$",
         description="Also answer AWTRIX 3's topics under this prefix (empty: off)",
     )
+    timezone: str = env(
+        "RETROBOARD_TIMEZONE",
+        "",
+        description="IANA timezone of schedules and night mode, e.g. Europe/Berlin "
+        "(empty: the system's)",
+    )
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = env(
         "RETROBOARD_METRICS_PORT",
         9110,
@@ -135,3 +143,14 @@ class RendererSettings(ServiceSettings):
     )
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        load_timezone(value)  # ValueError names it
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        """The timezone local times are read in."""
+        return load_timezone(self.timezone)

@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from retroboard_common.models import Brightness, CarouselState, PushOrigin
+from retroboard_common.models import (
+    Brightness,
+    CarouselState,
+    Latitude,
+    Longitude,
+    PushOrigin,
+    Transition,
+)
+from retroboard_renderer.night import NightSettings
 
 DEFAULT_BRIGHTNESS = 80
 
@@ -31,6 +39,10 @@ class SavedState(BaseModel):
     apps, and state saved before instances existed)."""
     brightness: Brightness = DEFAULT_BRIGHTNESS
     power: bool = True
+    transition: Transition = Field(default_factory=Transition)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    night: NightSettings = Field(default_factory=NightSettings)
     pushes: dict[str, CustomPush] = Field(default_factory=dict)
     """The custom apps' pushes, by instance id."""
     realtime: bool = True
