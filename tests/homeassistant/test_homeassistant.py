@@ -13,6 +13,7 @@ from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
 from tests.support.services import BOARD, HomeAssistant, bridge, renderer
+from tests.support.states import settings_state
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -24,6 +25,7 @@ ENTITIES = {  # entity key: HA component
     "carousel": "switch",
     "next": "button",
     "realtime": "switch",
+    "night": "switch",
     "current_app": "sensor",
     "notify": "notify",
     "dismiss": "button",
@@ -128,7 +130,7 @@ def test_commands_on_advertised_topics_reach_the_board(ha: HomeAssistant) -> Non
     settings = ha.probe.wait_for(
         f"retroboard/{BOARD}/state/settings", lambda m: m.json()["brightness"] == 30
     )
-    assert settings.json() == {"brightness": 30, "power": True}
+    assert settings.json() == settings_state(30)
 
     ha.send(light["command_topic"], json.dumps({"state": "ON", "effect": "clock"}))
     light_state(ha, light, state="ON", effect="clock", brightness=30)
@@ -180,6 +182,23 @@ def test_realtime_switch_turns_pixel_streams_off_and_on(ha: HomeAssistant) -> No
     assert ha.probe.wait_for(f"retroboard/{BOARD}/response/realtime").json()["success"]
     ha.probe.wait_for(state, lambda m: m.json()["enabled"] is True)
     ha.state(switch["state_topic"], lambda s: s == "ON")
+
+
+def test_night_switch_turns_night_mode_on_and_off_by_hand(ha: HomeAssistant) -> None:
+    switch = ha.discovery("switch", "night")
+    assert (switch["name"], switch["icon"]) == ("Night mode", "mdi:weather-night")
+    state = f"retroboard/{BOARD}/state/night"
+    ha.state(switch["state_topic"], lambda s: s == "OFF")
+
+    ha.send(switch["command_topic"], "ON")
+    night = ha.probe.wait_for(state, lambda m: m.json()["active"] is True).json()
+    assert night["manual"] is True  # by hand, until the window's next edge
+    ha.state(switch["state_topic"], lambda s: s == "ON")
+    assert ha.probe.wait_for(f"retroboard/{BOARD}/response/night").json()["success"]
+
+    ha.send(switch["command_topic"], "OFF")
+    ha.probe.wait_for(state, lambda m: m.json()["active"] is False)
+    ha.state(switch["state_topic"], lambda s: s == "OFF")
 
 
 def showing(text: str | None) -> Any:

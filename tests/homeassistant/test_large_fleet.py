@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 BOARDS = [f"fleet-{n:03d}" for n in range(300)]
 RATE = 2000
 BURST = RATE * 0.05  # the announcer's bucket: 50 ms worth of messages
-ENTITIES = 9  # every entity: the boards have the scroll text app
+ENTITIES = 10  # every entity: the boards have the scroll text app
 DRAIN = re.compile(
     r"Home Assistant discovery: (\d+) board\(s\) announced \((\d+) messages\), "
     r"(\d+) found current"

@@ -69,6 +69,8 @@ def test_other_entities() -> None:
     assert sent("next", b"PRESS", view()) == [("next", {})]
     assert sent("realtime", b"ON", view()) == [("realtime", {"enabled": True})]
     assert sent("realtime", b" OFF\n", view()) == [("realtime", {"enabled": False})]
+    assert sent("night", b"ON", view()) == [("night", {"active": True})]
+    assert sent("night", b"OFF", view()) == [("night", {"active": False})]
 
 
 def test_notify_messages_become_notifications() -> None:
@@ -83,6 +85,18 @@ def test_notify_messages_become_notifications() -> None:
     assert sent("notify", b"[1, 2]", view()) == [("notify", {"text": "[1, 2]"})]
     assert sent("dismiss", b"PRESS", view()) == [("dismiss", {})]
     assert sent("dismiss", b"", view()) == [("dismiss", {})]
+
+
+def test_night_switch_state_follows_the_night_state() -> None:
+    board = view()
+    assert "night" not in board.entity_states()  # unknown until the renderer says
+    window = {"enabled": True, "from": "22:30", "until": "07:00", "brightness": 10, "app": None}
+    assert board.update("night", {**window, "active": True, "manual": False})
+    assert board.entity_states()["night"] == "ON"
+    assert board.update("night", {**window, "active": False, "manual": True})
+    assert board.entity_states()["night"] == "OFF"
+    assert not board.update("night", {**window, "from": "25:00", "active": True, "manual": False})
+    assert board.entity_states()["night"] == "OFF"
 
 
 def test_realtime_switch_state_follows_the_realtime_state() -> None:
@@ -111,6 +125,7 @@ def test_realtime_switch_state_follows_the_realtime_state() -> None:
         ("carousel", b"maybe", "invalid"),
         ("next", b"HOLD", "invalid"),
         ("realtime", b"on please", "invalid"),
+        ("night", b"dusk", "invalid"),
         ("realtime", b"\xff", "malformed"),
         ("message", b"x" * 20000, "too_large"),
         ("notify", b"", "invalid"),

@@ -21,6 +21,7 @@ from retroboard_bridge.homeassistant.entities import (
     MESSAGE,
     MESSAGE_APP,
     NEXT,
+    NIGHT,
     NOTIFY,
     REALTIME,
 )
@@ -129,6 +130,12 @@ def _realtime(payload: bytes, _view: BoardView) -> list[Command]:
     return [parse_command("realtime", {"enabled": value == "ON"})]
 
 
+def _night(payload: bytes, _view: BoardView) -> list[Command]:
+    """Night mode on or off by hand, until its window's next edge."""
+    value = _validated(OnOff, _text(payload).strip())
+    return [parse_command("night", {"active": value == "ON"})]
+
+
 def _next(payload: bytes, _view: BoardView) -> list[Command]:
     _validated(Press, _text(payload).strip() or BUTTON_PRESS)
     return [parse_command("next", {})]
@@ -163,6 +170,7 @@ HANDLERS: dict[str, Callable[[bytes, BoardView], list[Command]]] = {
     CAROUSEL.key: _carousel,
     NEXT.key: _next,
     REALTIME.key: _realtime,
+    NIGHT.key: _night,
     NOTIFY.key: _notify,
     DISMISS.key: _dismiss,
 }

@@ -23,6 +23,7 @@ MESSAGE: Final = Entity("message", "text", "Scroll text", "mdi:message-text", "s
 CAROUSEL: Final = Entity("carousel", "switch", "Carousel", "mdi:view-carousel")
 NEXT: Final = Entity("next", "button", "Next app", "mdi:skip-next")
 REALTIME: Final = Entity("realtime", "switch", "Realtime streams", "mdi:led-strip-variant")
+NIGHT: Final = Entity("night", "switch", "Night mode", "mdi:weather-night")
 CURRENT_APP: Final = Entity("current_app", "sensor", "Current app", "mdi:monitor")
 NOTIFY: Final = Entity("notify", "notify", "Notification", "mdi:message-alert")
 DISMISS: Final = Entity("dismiss", "button", "Dismiss notification", "mdi:message-off")
@@ -34,6 +35,7 @@ ENTITIES: Final[tuple[Entity, ...]] = (
     CAROUSEL,
     NEXT,
     REALTIME,
+    NIGHT,
     CURRENT_APP,
     NOTIFY,
     DISMISS,

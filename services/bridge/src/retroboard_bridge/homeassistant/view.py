@@ -22,6 +22,7 @@ from retroboard_bridge.homeassistant.entities import (
     LIGHT,
     MESSAGE,
     MESSAGE_APP,
+    NIGHT,
     NONE,
     OFF,
     ON,
@@ -34,6 +35,7 @@ from retroboard_common.models import (
     AppTypesState,
     CarouselState,
     CurrentAppState,
+    NightState,
     RealtimeState,
     SettingsState,
 )
@@ -57,6 +59,8 @@ class BoardView:
     """Whether the panel is on (``settings``' ``power``)."""
     carousel_enabled: bool | None = None
     realtime_enabled: bool | None = None
+    night_active: bool | None = None
+    """Whether night mode is on now (by its window or by hand)."""
     message_limit: int = HA_MAX_STATE
     message_text: str | None = None
 
@@ -84,6 +88,8 @@ class BoardView:
             self.carousel_enabled = model.enabled
         elif isinstance(model, RealtimeState):
             self.realtime_enabled = model.enabled
+        elif isinstance(model, NightState):
+            self.night_active = model.active
         return True
 
     def _take_apps(self, apps_list: AppsListState) -> None:
@@ -123,6 +129,8 @@ class BoardView:
             states[CAROUSEL.key] = ON if self.carousel_enabled else OFF
         if self.realtime_enabled is not None:
             states[REALTIME.key] = ON if self.realtime_enabled else OFF
+        if self.night_active is not None:
+            states[NIGHT.key] = ON if self.night_active else OFF
         if self.message_text is not None:
             states[MESSAGE.key] = self.message_text
         return states
