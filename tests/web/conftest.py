@@ -21,12 +21,23 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
     stop_web_stack(stack)
 
 
+NIGHT_DEFAULTS = {"from": "22:00", "until": "07:00", "brightness": 10, "app": None}
+"""Night mode as a new board has it (and off: not by the window, not by hand)."""
+NO_TRANSITION = {"type": "none", "direction": "left", "duration": 500}
+
+
 @pytest.fixture(autouse=True)
 def known_state(web_stack: WebStack) -> None:
-    """Each test starts from the same board: carousel off, clock shown, brightness 80."""
+    """Each test starts from the same board: carousel off (nothing as its fallback),
+    clock shown, brightness 80, no transition, no location, night mode off."""
     for path, body in (
-        ("/api/carousel", {"enabled": False, "apps": []}),
-        ("/api/settings", {"brightness": 80}),
+        # Night mode first: a window by the sun would refuse forgetting the location.
+        ("/api/night", {"enabled": False, "active": False, **NIGHT_DEFAULTS}),
+        ("/api/carousel", {"enabled": False, "apps": [], "fallback": "off"}),
+        (
+            "/api/settings",
+            {"brightness": 80, "transition": NO_TRANSITION, "latitude": None, "longitude": None},
+        ),
         ("/api/apps/scroll_text/config", {"text": "RetroBoard", "speed": 1, "fps": 30}),
         ("/api/switch", {"app": "clock"}),
     ):

@@ -125,6 +125,30 @@ class Dashboard:
             [name, list(data), mime],
         )
 
+    # --- time: transitions, the location, night mode --------------------------------
+
+    @property
+    def board_settings(self) -> Locator:
+        """The Board settings panel: the transition and the location."""
+        return self.page.get_by_test_id("board-settings")
+
+    @property
+    def night(self) -> Locator:
+        """The Night mode panel."""
+        return self.page.get_by_test_id("night")
+
+    @property
+    def night_status(self) -> Locator:
+        """The live line: "On now", "Off", with "(by hand)" when switched by hand."""
+        return self.page.get_by_test_id("night-status")
+
+    def carousel_schedule(self, index: int) -> Locator:
+        """Row ``index``'s schedule editor, opened first when it is closed."""
+        editor = self.page.get_by_test_id(f"carousel-schedule-editor-{index}")
+        if not editor.is_visible():
+            self.page.get_by_test_id(f"carousel-schedule-toggle-{index}").click()
+        return editor
+
     # --- notifications --------------------------------------------------------------
 
     @property

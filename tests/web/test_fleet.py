@@ -111,7 +111,7 @@ def test_board_picker_follows_another_board(
     expect(options(page).filter(has_text=ANNEX)).to_have_text("○ annex — offline")
 
     # A command now fails: the api's reason shows and the slider snaps back.
-    slider = page.get_by_label("Brightness")
+    slider = page.get_by_label("Brightness", exact=True)
     slider.focus()
     expect(page.get_by_role("listbox", name="Boards")).to_be_hidden()
     page.keyboard.press("ArrowLeft")

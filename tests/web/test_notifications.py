@@ -4,17 +4,15 @@ them, and see a pushed custom app in the apps panel with where it came from."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
+from tests.support.images import png
 from tests.support.stack import BOARD, wait_until
 from tests.web.dashboard import Dashboard
 from tests.web.stack import WebStack
-from tests.support.images import png
 
 pytestmark = pytest.mark.integration
 

@@ -46,6 +46,40 @@ describe('api', () => {
     )
   })
 
+  it('sets the transition, the location and night mode', async () => {
+    const fetchMock = respond(200, { success: true })
+    await api.setTransition({ type: 'wipe', direction: 'down', duration: 700 })
+    await api.setLocation(52.52, 13.4)
+    await api.setLocation(null, null)
+    await api.setNight({ from: 'sunset+30', brightness: 5 })
+    await api.setNight({ active: true })
+    const sent = fetchMock.mock.calls.map(([url, init]) => [url, init?.body])
+    expect(sent).toEqual([
+      ['/api/settings', '{"transition":{"type":"wipe","direction":"down","duration":700}}'],
+      ['/api/settings', '{"latitude":52.52,"longitude":13.4}'],
+      ['/api/settings', '{"latitude":null,"longitude":null}'],
+      ['/api/night', '{"from":"sunset+30","brightness":5}'],
+      ['/api/night', '{"active":true}'],
+    ])
+  })
+
+  it("names the fields of a refusal's details", async () => {
+    respond(409, {
+      success: false,
+      error: 'a window by the sun needs latitude and longitude in the settings',
+      details: [{ loc: ['from'], msg: 'needs latitude and longitude' }],
+    })
+    const refusal = await api.setNight({ from: 'sunset' }).catch((e: unknown) => e)
+    expect(refusal).toBeInstanceOf(ApiError)
+    expect((refusal as ApiError).status).toBe(409)
+    expect((refusal as ApiError).fields).toEqual(['from'])
+    const nested = new ApiError(422, 'bad', [
+      { loc: ['body', 'apps', 2, 'until'], msg: 'bad time' },
+      { loc: ['body', 'transition', 'duration'], msg: 'too long' },
+    ])
+    expect(nested.fields).toEqual(['apps', 'until', 'transition', 'duration'])
+  })
+
   it('sends and dismisses notifications', async () => {
     const fetchMock = respond(200, { success: true, current: null, queue: [], length: 0 })
     setApiBoard('kitchen')

@@ -10,14 +10,19 @@ import type {
   BoardPage,
   BoardQuery,
   CarouselConfig,
+  CarouselEntry,
   CreateAppBody,
   CurrentApp,
   ErrorDetail,
   ErrorResponse,
+  Night,
+  NightBody,
   NotificationState,
   NotifyBody,
   Realtime,
   Settings,
+  SettingsBody,
+  Transition,
 } from './types'
 
 export type { ErrorDetail } from './types'
@@ -33,6 +38,13 @@ export class ApiError extends Error {
   ) {
     super(message)
     this.name = 'ApiError'
+  }
+
+  /** The field names the details point at (the names in each `loc`, "body" left out). */
+  get fields(): string[] {
+    return this.details.flatMap((d) =>
+      (d.loc ?? []).filter((p): p is string => typeof p === 'string' && p !== 'body'),
+    )
   }
 
   /** Each detail as "field: message", the field path without pydantic's "body" prefix. */
@@ -126,7 +138,9 @@ function search(query: BoardQuery): string {
 }
 
 /** POST /carousel's body: an omitted (or null) field keeps its value. */
-export type CarouselBody = Partial<Schemas['CarouselBody']>
+export type CarouselBody = Partial<Omit<Schemas['CarouselBody'], 'apps'>> & {
+  apps?: CarouselEntry[]
+}
 
 export const api = {
   /** A page of the board list; unset (and empty-prefix) parameters are left out. */
@@ -142,6 +156,19 @@ export const api = {
     ),
   setBrightness: (brightness: number) =>
     request<Settings>('POST', boardPath('/settings'), { brightness }),
+  /** The transition between any two things shown (all of it: the api fills no gaps). */
+  setTransition: (transition: Transition) =>
+    request<Settings>('POST', boardPath('/settings'), {
+      transition,
+    } satisfies SettingsBody),
+  /** The board's location, for night mode by the sun; both null forget it. */
+  setLocation: (latitude: number | null, longitude: number | null) =>
+    request<Settings>('POST', boardPath('/settings'), {
+      latitude,
+      longitude,
+    } satisfies SettingsBody),
+  /** Change night mode (any subset; `{active}` switches it by hand until the next edge). */
+  setNight: (body: NightBody) => request<Night>('POST', boardPath('/night'), body),
   saveCarousel: (body: CarouselBody) =>
     request<CarouselConfig>('POST', boardPath('/carousel'), body),
   createApp: (body: CreateAppBody) =>

@@ -86,6 +86,15 @@ describe('socket module', () => {
       apps: [{ app: 'demo', duration: 5 }],
       current_index: 0,
     })
+    socket.fire('night', {
+      enabled: true,
+      from: '22:30',
+      until: 'sunrise-15',
+      brightness: 8,
+      app: null,
+      active: false,
+      manual: false,
+    })
     socket.fire('realtime', {
       enabled: true,
       active: true,
@@ -114,6 +123,7 @@ describe('socket module', () => {
     expect(board.currentConfig).toEqual({ speed: 3 })
     expect(board.brightness).toBe(55)
     expect(board.carousel?.current_index).toBe(0)
+    expect(board.night?.until).toBe('sunrise-15')
     expect(board.realtime?.source).toBe('192.168.1.20')
     expect(board.notification?.current?.text).toBe('Door')
     expect(board.boardId).toBe('kitchen')
@@ -129,6 +139,7 @@ describe('socket module', () => {
       'current_app',
       'settings',
       'carousel_config',
+      'night',
       'realtime',
       'notification',
       'board_status',

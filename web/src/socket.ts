@@ -94,6 +94,7 @@ function wire(s: BoardSocket): void {
   s.on('current_app', board.applyCurrentApp)
   s.on('settings', board.applySettings)
   s.on('carousel_config', board.applyCarousel)
+  s.on('night', board.applyNight)
   s.on('realtime', board.applyRealtime)
   s.on('notification', board.applyNotification)
   s.on('frame', board.applyFrame)

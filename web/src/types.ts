@@ -65,8 +65,32 @@ export type Assets = StatePayload<'AssetsResponse'>
 /** `current_app` (GET /api/current); `app` is null while the board shows nothing. */
 export type CurrentApp = StatePayload<'CurrentAppResponse'>
 
-/** `settings` (GET /api/settings): brightness, and `power` (false: the panel is dark). */
+/**
+ * `settings` (GET /api/settings): brightness, `power` (false: the panel is dark), the
+ * `transition` between any two things shown, and the board's location (for the sun).
+ */
 export type Settings = StatePayload<'SettingsResponse'>
+
+/** How the panel changes from one thing shown to the next (`duration` in ms). */
+export type Transition = Schemas['Transition']
+
+export type TransitionType = Transition['type']
+
+export type TransitionDirection = Transition['direction']
+
+/** POST /api/settings's body: an omitted field keeps its value (`latitude: null` forgets). */
+export type SettingsBody = Partial<Schemas['SettingsBody']>
+
+/**
+ * `night` (GET /api/night): the night window (`from`, `until`: "HH:MM", or "sunset" /
+ * "sunrise" with an offset in minutes, "sunset+30"), its brightness and app (an instance,
+ * "off" for a dark panel, null to keep what shows), whether it is on now (`active`) and
+ * whether that was switched by hand (`manual`, until the window's next edge).
+ */
+export type Night = StatePayload<'NightResponse'>
+
+/** POST /api/night's body: any subset; `active` switches night mode on or off by hand. */
+export type NightBody = Partial<Schemas['NightBody']>
 
 /** Where a custom app was pushed from (null: an instance created as an app). */
 export type PushOrigin = NonNullable<InstanceInfo['origin']>
@@ -98,11 +122,31 @@ export interface NotifyBody {
   [key: string]: unknown
 }
 
-/** One carousel slot: an app and its seconds on screen. */
-export type CarouselEntry = Schemas['CarouselEntry']
+type GeneratedEntry = Schemas['CarouselEntry']
 
-/** `carousel_config` (GET /api/carousel). */
-export type CarouselConfig = StatePayload<'CarouselResponse'>
+/** The optional parts of a carousel entry: left out when not set. */
+type EntrySchedule = 'transition' | 'days' | 'from' | 'until'
+
+/** A day of the week, as a carousel entry's `days` names it. */
+export type Weekday = NonNullable<GeneratedEntry['days']>[number]
+
+/**
+ * One carousel slot: an app, its seconds on screen, and optionally its own transition
+ * in, the `days` it shows and a window `from`–`until` ("HH:MM", local time; until before
+ * from runs past midnight, equal to from is 24 hours). The board leaves the optional keys
+ * out when they are not set (OpenAPI calls them required-or-null, for their defaults).
+ */
+export type CarouselEntry = Omit<GeneratedEntry, EntrySchedule> & {
+  [K in EntrySchedule]?: NonNullable<GeneratedEntry[K]>
+}
+
+/**
+ * `carousel_config` (GET /api/carousel): on or off, the entries, the one on show, and
+ * the `fallback` shown while no entry's days and window include now ("off": dark).
+ */
+export type CarouselConfig = Omit<StatePayload<'CarouselResponse'>, 'apps'> & {
+  apps: CarouselEntry[]
+}
 
 /**
  * `realtime` (GET /api/realtime): whether pixel streams (DDP, E1.31, Art-Net) may take
@@ -147,6 +191,7 @@ export interface ServerEvents {
   current_app: (data: CurrentApp) => void
   settings: (data: Settings) => void
   carousel_config: (data: CarouselConfig) => void
+  night: (data: Night) => void
   realtime: (data: Realtime) => void
   notification: (data: NotificationState) => void
   board_status: (data: BoardStatus) => void

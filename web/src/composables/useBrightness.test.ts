@@ -28,7 +28,7 @@ describe('useBrightness', () => {
   it('shows the server value until the user drags', () => {
     const board = useBoardStore()
     const { slider } = setup()
-    board.applySettings({ brightness: 70, power: true })
+    board.applySettings({ brightness: 70, power: true, latitude: null, longitude: null })
     expect(slider.value.value).toBe(70)
     slider.input(20)
     expect(slider.value.value).toBe(20)
@@ -37,7 +37,7 @@ describe('useBrightness', () => {
   it('sends at most five requests a second while dragging, the last value included', async () => {
     const times: number[] = []
     setBrightness.mockImplementation(async () => times.push(Date.now()))
-    useBoardStore().applySettings({ brightness: 50, power: true })
+    useBoardStore().applySettings({ brightness: 50, power: true, latitude: null, longitude: null })
     const { slider } = setup()
     for (let level = 0; level <= 100; level++) {
       slider.input(level)
@@ -54,7 +54,7 @@ describe('useBrightness', () => {
 
   it('snaps back to the server value and shows why when the api refuses', async () => {
     setBrightness.mockRejectedValue(new ApiError(503, 'renderer of board test is offline'))
-    useBoardStore().applySettings({ brightness: 40, power: true })
+    useBoardStore().applySettings({ brightness: 40, power: true, latitude: null, longitude: null })
     const { slider } = setup()
     slider.input(90)
     slider.commit()
@@ -67,16 +67,16 @@ describe('useBrightness', () => {
     let resolve: (v: unknown) => void = () => {}
     setBrightness.mockImplementation(() => new Promise((r) => (resolve = r)))
     const board = useBoardStore()
-    board.applySettings({ brightness: 40, power: true })
+    board.applySettings({ brightness: 40, power: true, latitude: null, longitude: null })
     const { slider } = setup()
     slider.input(60)
     slider.commit()
     resolve({ success: true })
     await vi.advanceTimersByTimeAsync(0)
     expect(slider.value.value).toBe(60) // not back to 40 while the event is on its way
-    board.applySettings({ brightness: 60, power: true })
+    board.applySettings({ brightness: 60, power: true, latitude: null, longitude: null })
     expect(slider.value.value).toBe(60)
-    board.applySettings({ brightness: 10, power: true }) // someone else moved it later
+    board.applySettings({ brightness: 10, power: true, latitude: null, longitude: null }) // someone else moved it later
     await vi.advanceTimersByTimeAsync(0)
     expect(slider.value.value).toBe(10)
   })

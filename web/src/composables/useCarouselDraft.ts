@@ -1,16 +1,19 @@
 import { computed, ref, watch } from 'vue'
 import { api } from '../api'
+import { draftOf, entryOf, type EntryDraft, sameEntry } from '../schedule'
 import { useBoardStore } from '../stores/board'
-import type { CarouselConfig } from '../types'
+import type { TransitionDraft } from '../transitions'
+import type { CarouselConfig, Weekday } from '../types'
 import { useApiAction } from './useApiAction'
 
-export interface DraftEntry {
+export interface DraftEntry extends EntryDraft {
   key: number // stable v-for key while rows move
-  app: string
-  duration: number | string // what the input holds; the api validates it
 }
 
 const DEFAULT_DURATION = 10 // seconds a newly added app shows; the user edits it anyway
+
+/** Shown while no entry's days and window include now: a dark panel. */
+export const NO_FALLBACK = 'off'
 
 /**
  * The carousel being edited. It follows the server until the user changes something,
@@ -20,6 +23,7 @@ export function useCarouselDraft() {
   const board = useBoardStore()
   const enabled = ref(false)
   const entries = ref<DraftEntry[]>([])
+  const fallback = ref(NO_FALLBACK)
   const dirty = ref(false)
   const { busy, error, run, clear } = useApiAction()
   let nextKey = 0
@@ -28,11 +32,12 @@ export function useCarouselDraft() {
     const apps = config?.apps ?? []
     return (
       enabled.value === (config?.enabled ?? false) &&
+      fallback.value === (config?.fallback ?? NO_FALLBACK) &&
       apps.length === entries.value.length &&
-      apps.every(
-        (e, i) =>
-          e.app === entries.value[i]?.app && e.duration === Number(entries.value[i]?.duration),
-      )
+      apps.every((e, i) => {
+        const draft = entries.value[i]
+        return draft !== undefined && sameEntry(e, draft)
+      })
     )
   }
 
@@ -41,11 +46,8 @@ export function useCarouselDraft() {
     // Only current_index moved (every few seconds): keep the rows, and the focus in them.
     if (matches(config)) return
     enabled.value = config?.enabled ?? false
-    entries.value = (config?.apps ?? []).map((e) => ({
-      key: nextKey++,
-      app: e.app,
-      duration: e.duration,
-    }))
+    fallback.value = config?.fallback ?? NO_FALLBACK
+    entries.value = (config?.apps ?? []).map((e) => ({ key: nextKey++, ...draftOf(e) }))
   }
 
   watch(
@@ -66,7 +68,10 @@ export function useCarouselDraft() {
   }
 
   function add(app: string): void {
-    entries.value.push({ key: nextKey++, app, duration: DEFAULT_DURATION })
+    entries.value.push({
+      key: nextKey++,
+      ...draftOf({ app, duration: DEFAULT_DURATION }),
+    })
     edited()
   }
 
@@ -83,10 +88,26 @@ export function useCarouselDraft() {
     edited()
   }
 
-  function setDuration(index: number, value: number | string): void {
+  function update(index: number, change: Partial<EntryDraft>): void {
     const entry = entries.value[index]
-    if (entry) entry.duration = value
+    if (entry) Object.assign(entry, change)
     edited()
+  }
+
+  function setDuration(index: number, value: number | string): void {
+    update(index, { duration: value })
+  }
+
+  function setDays(index: number, days: Weekday[]): void {
+    update(index, { days: [...days] })
+  }
+
+  function setWindow(index: number, from: string, until: string): void {
+    update(index, { from, until })
+  }
+
+  function setTransition(index: number, transition: TransitionDraft | null): void {
+    update(index, { transition: transition ? { ...transition } : null })
   }
 
   function setEnabled(value: boolean): void {
@@ -94,10 +115,16 @@ export function useCarouselDraft() {
     edited()
   }
 
+  function setFallback(value: string): void {
+    fallback.value = value
+    edited()
+  }
+
   async function save(): Promise<void> {
     const body = {
       enabled: enabled.value,
-      apps: entries.value.map((e) => ({ app: e.app, duration: e.duration as number })),
+      apps: entries.value.map(entryOf),
+      fallback: fallback.value,
     }
     if (await run(() => api.saveCarousel(body))) {
       // The saved config comes back as carousel_config; if it already came (the bridge
@@ -115,6 +142,7 @@ export function useCarouselDraft() {
   return {
     enabled,
     entries,
+    fallback,
     dirty,
     busy,
     error,
@@ -123,7 +151,11 @@ export function useCarouselDraft() {
     remove,
     move,
     setDuration,
+    setDays,
+    setWindow,
+    setTransition,
     setEnabled,
+    setFallback,
     save,
     discard,
   }

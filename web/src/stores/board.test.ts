@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { AppsList, AppTypes, Assets } from '../types'
+import type { AppsList, AppTypes, Assets, CarouselConfig, Settings } from '../types'
 import { useBoardStore } from './board'
 
 const types: AppTypes = {
@@ -114,8 +114,13 @@ describe('board store', () => {
 
   it('takes settings, carousel_config and board_status', () => {
     const board = useBoardStore()
-    board.applySettings({ brightness: 40, power: true })
-    const carousel = { enabled: true, apps: [{ app: 'demo', duration: 5 }], current_index: 0 }
+    board.applySettings({ brightness: 40, power: true, latitude: null, longitude: null })
+    const carousel = {
+      enabled: true,
+      apps: [{ app: 'demo', duration: 5 }],
+      current_index: 0,
+      fallback: 'off',
+    }
     board.applyCarousel(carousel)
     board.applyBoardStatus({ board: 'kitchen', online: false })
     expect(board.brightness).toBe(40)
@@ -123,6 +128,73 @@ describe('board store', () => {
     expect(board.carousel).not.toBe(carousel) // a copy: editing it cannot touch the event payload
     expect(board.boardId).toBe('kitchen')
     expect(board.online).toBe(false)
+  })
+
+  it('takes the transition and the location from settings', () => {
+    const board = useBoardStore()
+    const transition = { type: 'slide' as const, direction: 'up' as const, duration: 300 }
+    board.applySettings({
+      brightness: 40,
+      power: true,
+      transition,
+      latitude: 52.5,
+      longitude: 13.4,
+    })
+    expect(board.transition).toEqual(transition)
+    expect(board.transition).not.toBe(transition)
+    expect([board.latitude, board.longitude]).toEqual([52.5, 13.4])
+    expect(board.located).toBe(true)
+    // An older renderer says neither: no transition offered, no location.
+    board.applySettings({ brightness: 40 } as Settings)
+    expect(board.transition).toBeNull()
+    expect(board.latitude).toBeNull()
+    expect(board.located).toBe(false)
+    expect(board.power).toBe(true)
+  })
+
+  it('takes carousel entries with their schedules, as copies', () => {
+    const board = useBoardStore()
+    const entry = {
+      app: 'demo',
+      duration: 5,
+      days: ['mon' as const, 'tue' as const],
+      from: '22:00',
+      until: '02:00',
+      transition: { type: 'fade' as const, direction: 'left' as const, duration: 200 },
+    }
+    board.applyCarousel({ enabled: true, apps: [entry], current_index: 0, fallback: 'demo' })
+    expect(board.carousel?.apps[0]).toEqual(entry)
+    expect(board.carousel?.apps[0]?.days).not.toBe(entry.days)
+    expect(board.carousel?.apps[0]?.transition).not.toBe(entry.transition)
+    expect(board.carousel?.fallback).toBe('demo')
+    // A plain entry stays plain (no keys added), and an older renderer's fallback is "off".
+    board.applyCarousel({
+      enabled: false,
+      apps: [{ app: 'demo', duration: 5 }],
+      current_index: 0,
+    } as CarouselConfig)
+    expect(board.carousel?.apps[0]).toEqual({ app: 'demo', duration: 5 })
+    expect(Object.keys(board.carousel?.apps[0] ?? {})).toEqual(['app', 'duration'])
+    expect(board.carousel?.fallback).toBe('off')
+  })
+
+  it('takes night, as a copy', () => {
+    const board = useBoardStore()
+    expect(board.night).toBeNull()
+    const night = {
+      enabled: true,
+      from: 'sunset+30',
+      until: '07:00',
+      brightness: 5,
+      app: 'off',
+      active: true,
+      manual: false,
+    }
+    board.applyNight(night)
+    expect(board.night).toEqual(night)
+    expect(board.night).not.toBe(night)
+    board.reset()
+    expect(board.night).toBeNull()
   })
 
   it('takes realtime, as a copy', () => {
@@ -161,7 +233,7 @@ describe('board store', () => {
     expect(board.notification?.current).not.toBe(door)
     board.applyNotification({ current: null, queue: [], length: 0 })
     expect(board.notification?.current).toBeNull()
-    board.applySettings({ brightness: 40, power: false })
+    board.applySettings({ brightness: 40, power: false, latitude: null, longitude: null })
     expect(board.power).toBe(false)
   })
 
@@ -193,7 +265,7 @@ describe('board store', () => {
     board.applyAppsList(list)
     board.applyAppTypes(types)
     board.applyAssets(library)
-    board.applySettings({ brightness: 40, power: true })
+    board.applySettings({ brightness: 40, power: true, latitude: null, longitude: null })
     board.applyRealtime({ enabled: true, active: false, protocol: null, source: null, fps: 0 })
     board.applyNotification({ current: null, queue: [], length: 0 })
     board.reset()

@@ -11,9 +11,11 @@ import type {
   CarouselConfig,
   CurrentApp,
   InstanceInfo,
+  Night,
   NotificationState,
   Realtime,
   Settings,
+  Transition,
 } from '../types'
 
 /**
@@ -34,6 +36,10 @@ export const useBoardStore = defineStore('board', () => {
   const currentConfig = ref<AppConfig | null>(null)
   const brightness = ref<number | null>(null)
   const power = ref<boolean | null>(null)
+  const transition = ref<Transition | null>(null)
+  const latitude = ref<number | null>(null)
+  const longitude = ref<number | null>(null)
+  const night = ref<Night | null>(null)
   const carousel = ref<CarouselConfig | null>(null)
   const realtime = ref<Realtime | null>(null)
   const notification = ref<NotificationState | null>(null)
@@ -79,10 +85,30 @@ export const useBoardStore = defineStore('board', () => {
     brightness.value = data.brightness
     // An older renderer does not say: its panel is never off.
     power.value = data.power ?? true
+    // An older renderer has no transitions (null: the dashboard does not offer them).
+    transition.value = data.transition ? { ...data.transition } : null
+    latitude.value = data.latitude ?? null
+    longitude.value = data.longitude ?? null
+  }
+
+  /** Whether the board knows where it is (night mode by the sun needs it). */
+  const located = computed(() => latitude.value !== null && longitude.value !== null)
+
+  function applyNight(data: Night): void {
+    night.value = { ...data }
   }
 
   function applyCarousel(data: CarouselConfig): void {
-    carousel.value = { ...data, apps: data.apps.map((entry) => ({ ...entry })) }
+    carousel.value = {
+      ...data,
+      // An older renderer has no fallback: nothing shows while no entry is due.
+      fallback: data.fallback ?? 'off',
+      apps: data.apps.map((entry) => ({
+        ...entry,
+        ...(entry.days ? { days: [...entry.days] } : {}),
+        ...(entry.transition ? { transition: { ...entry.transition } } : {}),
+      })),
+    }
   }
 
   function applyRealtime(data: Realtime): void {
@@ -120,6 +146,10 @@ export const useBoardStore = defineStore('board', () => {
     currentConfig.value = null
     brightness.value = null
     power.value = null
+    transition.value = null
+    latitude.value = null
+    longitude.value = null
+    night.value = null
     carousel.value = null
     realtime.value = null
     notification.value = null
@@ -139,6 +169,11 @@ export const useBoardStore = defineStore('board', () => {
     currentConfig,
     brightness,
     power,
+    transition,
+    latitude,
+    longitude,
+    located,
+    night,
     carousel,
     realtime,
     notification,
@@ -152,6 +187,7 @@ export const useBoardStore = defineStore('board', () => {
     applyCurrentApp,
     applySettings,
     applyCarousel,
+    applyNight,
     applyRealtime,
     applyNotification,
     applyBoardStatus,
