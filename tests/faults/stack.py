@@ -17,7 +17,7 @@ from tests.support.mqtt_probe import MqttProbe
 from tests.support.processes import ServiceProcess
 from tests.support.stack import BOARD, Stack, api_process, renderer_process
 
-STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config")
+STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config", "night")
 RECOVERY = 10.0
 """Seconds within which state and availability must be back after a fault (issue 7)."""
 
@@ -42,7 +42,7 @@ class FaultStack:
         return bool(self.health()["status"] == "ok")
 
     def rest_state(self) -> dict[str, Any]:
-        """The four state payloads as REST serves them (without ``success``)."""
+        """The board's state payloads as REST serves them (without ``success``)."""
         return {
             name: {k: v for k, v in body.items() if k != "success"}
             for name, body in self.stack.state().items()
@@ -174,6 +174,7 @@ def in_rest_shape(dashboard_state: dict[str, Any]) -> dict[str, Any]:
         "current": dashboard_state["current_app"],
         "settings": dashboard_state["settings"],
         "carousel": dashboard_state["carousel_config"],
+        "night": dashboard_state["night"],
     }
 
 

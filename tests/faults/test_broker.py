@@ -52,10 +52,7 @@ def test_services_started_before_the_broker_connect_once_it_is_up(
         except (TimeoutError, AssertionError) as exc:
             raise AssertionError(f"{exc}\n{faults.logs()}") from None
         assert messages["status"] == b"online"
-        assert json.loads(messages["state/settings"]) == {
-            "brightness": 80,
-            "power": True,
-        }  # refused: not applied
+        assert json.loads(messages["state/settings"]) == settings_state(80)  # refused: not applied
 
         (dashboard,) = dashboards(stack.url, 1)
         assert stack.post("/api/settings", json={"brightness": 12}).status_code == 200

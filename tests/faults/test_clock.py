@@ -23,6 +23,7 @@ SERVICES = Path(__file__).resolve().parents[2] / "services"
 # The only places the wall clock may be read: what it is for, not how long.
 WALL_CLOCK_ALLOWED = {
     "renderer/src/retroboard_renderer/apps/base.py",  # the wall clock apps show (clock, countdown)
+    "renderer/src/retroboard_renderer/localtime.py",  # local time of schedules and night mode
     "api/src/retroboard_api/cache.py",  # a board's last_seen timestamp, shown as a date
     "stack/src/retroboard_stack/monitor.py",  # timestamps printed by `retroboard monitor`
 }

@@ -124,9 +124,15 @@ def current_state(probe: MqttProbe) -> dict[str, Any]:
 def restore(probe: MqttProbe, state: dict[str, Any]) -> None:
     """Put the board back as ``state`` says (after a command that was accepted)."""
     created = set(current_state(probe)["apps_list"]["apps"]) - set(state["apps_list"]["apps"])
+    carousel = state["carousel_config"]
+    night = {key: value for key, value in state["night"].items() if key != "manual"}
     steps: list[tuple[str, dict[str, Any]]] = [
         *(("delete_app", {"id": name}) for name in sorted(created)),
-        ("carousel", {"enabled": False, "apps": state["carousel_config"]["apps"]}),
+        (
+            "carousel",
+            {"enabled": False, "apps": carousel["apps"], "fallback": carousel["fallback"]},
+        ),
+        ("night", night),  # before the settings: forgetting a place night mode needs fails
         *(
             ("config", {"app": name, "config": info["config"]})
             for name, info in state["apps_list"]["instances"].items()
