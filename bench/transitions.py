@@ -5,10 +5,14 @@
 Times :meth:`TransitionPlayer.frame` (the blend, :func:`compose`, included) the way the
 render loop calls it: a 500 ms transition at 60 fps, 30 frames from start to end, played
 over and over with a fresh player each time until ``--frames`` frames are measured, after
-one transition of warm-up. Both frames are noise, so no kind gets an easy case. The
-app's own ``render`` and the driver's ``show`` are not included (``bench.render`` has
-those). Prints a Markdown table of the mean and worst milliseconds per frame; the target
-is a worst frame of at most 2 ms at 256x128.
+one transition of warm-up. Both frames are noise, so no kind gets an easy case.
+
+Then the whole frame as a board draws it while a transition runs between two real apps
+(``stars`` and ``scroll_text``, switching back and forth): ``RenderEngine.step``, which
+is the new app's ``render``, the blend and the emulator driver's ``show``.
+
+Prints a Markdown table of the mean and worst milliseconds per frame; the target is a
+worst frame of at most 2 ms at 256x128.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import numpy as np
 from bench.figures import verdict
 from bench.machine import describe_machine
 from retroboard_common.models import Direction, Transition, TransitionType
+from retroboard_renderer.apps import BUILTIN_APPS, App
+from retroboard_renderer.drivers.emulator import EmulatorDriver
+from retroboard_renderer.engine import RenderEngine
 from retroboard_renderer.transitions import TransitionPlayer
 
 SIZES = [(256, 128), (64, 32)]
@@ -106,6 +113,40 @@ def frame_times_ms(spec: Transition, width: int, height: int, frames: int) -> li
     return samples
 
 
+BETWEEN_APPS = ("stars", "scroll_text")
+"""The two apps of the whole-frame case."""
+
+
+def engine_frame_times_ms(spec: Transition, width: int, height: int, frames: int) -> list[float]:
+    """Milliseconds of each of ``frames`` engine steps while ``spec`` plays between the
+    two apps of :data:`BETWEEN_APPS`, switching back and forth, after one transition of
+    warm-up."""
+    now = 0.0
+    engine = RenderEngine(EmulatorDriver(width, height), clock=lambda: now, rng=random.Random(1))
+    apps: list[App[Any]] = []
+    for name in BETWEEN_APPS:
+        cls = BUILTIN_APPS[name]
+        apps.append(cls(cls.config_model(), width, height))
+    engine.show_app(apps[0])
+    engine.step()
+    per_transition = round(spec.duration / 1000 * FPS)
+    samples: list[float] = []
+    turn = 1
+    warm = True
+    while len(samples) < frames:
+        engine.show_app(apps[turn % 2], spec)
+        turn += 1
+        for _ in range(per_transition):
+            now += 1 / FPS
+            started = time.perf_counter()
+            engine.step()
+            elapsed = (time.perf_counter() - started) * 1000
+            if not warm and len(samples) < frames:
+                samples.append(elapsed)
+        warm = False
+    return samples
+
+
 def run(frames: int = FRAMES, sizes: list[tuple[int, int]] | None = None) -> TransitionReport:
     """Frame times of every case at every size; prints as it goes."""
     rows = []
@@ -121,6 +162,20 @@ def run(frames: int = FRAMES, sizes: list[tuple[int, int]] | None = None) -> Tra
             )
             rows.append(row)
             print(f"{name:<14} {row.size:>8} {row.mean_ms:8.3f} {row.worst_ms:8.3f}", flush=True)
+    width, height = (sizes or SIZES)[0]
+    print(f"\nwhole frame (engine step) between {' and '.join(BETWEEN_APPS)}, ms")
+    for kind in ("fade", "random"):
+        spec = Transition(type=kind, duration=DURATION_MS)
+        samples = engine_frame_times_ms(spec, width, height, frames)
+        row = TransitionRow(
+            f"{kind}, whole frame",
+            f"{width}x{height}",
+            len(samples),
+            sum(samples) / len(samples),
+            max(samples),
+        )
+        rows.append(row)
+        print(f"{row.transition:<20} {row.size:>8} {row.mean_ms:8.3f} {row.worst_ms:8.3f}")
     return TransitionReport(describe_machine(), DURATION_MS, FPS, rows)
 
 
