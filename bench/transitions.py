@@ -9,7 +9,7 @@ one transition of warm-up. Both frames are noise, so no kind gets an easy case.
 
 Then the whole frame as a board draws it while a transition runs between two real apps
 (``stars`` and ``scroll_text``, switching back and forth): ``RenderEngine.step``, which
-is the new app's ``render``, the blend and the emulator driver's ``show``.
+is both apps' ``render``, the blend and the emulator driver's ``show``.
 
 Prints a Markdown table of the mean and worst milliseconds per frame; the target is a
 worst frame of at most 2 ms at 256x128.

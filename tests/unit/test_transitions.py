@@ -292,6 +292,28 @@ def test_the_new_app_draws_on_during_its_transition(
     assert frame[:, 32:].tolist() == fill(RED)[:, 32:].tolist()
 
 
+def test_the_old_app_draws_on_during_its_transition(
+    engine: RenderEngine, driver: EmulatorDriver, clock: FakeClock
+) -> None:
+    old = Solid(RED)
+    engine.show_app(old)
+    engine.step()
+    engine.show_app(Solid(BLUE), Transition(type="wipe", direction="right", duration=1000))
+    engine.step()
+    renders = old.renders
+    clock.advance(0.5)
+    engine.configure_app(old, SolidConfig(color=GREEN))
+    engine.step()
+    frame = driver.last_frame
+    assert frame[:, :32].tolist() == fill(BLUE)[:, :32].tolist()
+    assert frame[:, 32:].tolist() == fill(GREEN)[:, 32:].tolist()  # its frame of now
+    assert old.renders == renders + 1
+    run_transition(engine, driver, clock)
+    after = old.renders
+    engine.step()
+    assert old.renders == after  # once the transition is over, it draws no more
+
+
 def test_a_switch_during_a_transition_starts_from_the_last_blend(
     engine: RenderEngine, driver: EmulatorDriver, clock: FakeClock
 ) -> None:

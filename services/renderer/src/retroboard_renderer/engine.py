@@ -2,8 +2,9 @@
 
 Commands never wait out an app's frame period: every change wakes the loop at once.
 A switch may come with a transition (:mod:`retroboard_renderer.transitions`): the loop
-then draws it at :data:`TRANSITION_DELAY` from the last frame shown to the new app's
-own frames, which keep coming from its ``render`` meanwhile.
+then draws it at :data:`TRANSITION_DELAY` between the two apps' real frames, both
+drawing on meanwhile (from a still of the last frame when what was shown is no app of
+its own: a blend of a transition cut short, or a stream).
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ class RenderEngine:
         self._switched = False
         self._transition: Transition | None = None
         self._player: TransitionPlayer | None = None  # render thread only
+        self._drawn: App[Any] | None = None
+        """The app whose own frame is on the panel (not a blend or a stream frame)."""
+        self._leaving: App[Any] | None = None
+        """While a transition runs: the app it leaves, which draws on."""
         # The last frame handed to the driver, by reference: nothing redraws it before
         # the next step, which copies it only when a transition starts from it.
         self._shown: Frame = self._blank
@@ -193,20 +198,22 @@ class RenderEngine:
             if stream is not None:
                 # A stream frame is drawn as it is, ending any transition; the next one
                 # wakes the loop.
-                self._player = None
+                self._player = self._leaving = None
                 frame = stream
             else:
                 if switched:
-                    self._player = self._start_transition(now)
+                    self._player = self._start_transition(now, app)
                 frame = app.render(now) if app else self._blank
                 if self._player is not None:
                     if self._player.done(now):
-                        self._player = None  # over: the app's own frames from here on
+                        self._player = self._leaving = None  # over: the app's own frames
                     else:
-                        frame = self._player.frame(now, frame)
+                        leaving = self._leaving.render(now) if self._leaving else None
+                        frame = self._player.frame(now, frame, leaving)
                         due = min(due, now + TRANSITION_DELAY, self._player.ends)
             self.driver.show(frame)
             self._shown = frame
+            self._drawn = app if stream is None and self._player is None else None
         self.frames_drawn += 1
         for listener in self._frame_listeners:
             wanted_again = listener(frame)
@@ -220,13 +227,17 @@ class RenderEngine:
             timer(elapsed)
         return max(0.0, due - self._clock())
 
-    def _start_transition(self, now: float) -> TransitionPlayer | None:
-        """The player of the switch just recorded, if its transition plays (the lock is
-        held, nothing of the new content drawn yet)."""
+    def _start_transition(self, now: float, app: App[Any] | None) -> TransitionPlayer | None:
+        """The player of the switch to ``app`` just recorded, if its transition plays
+        (the lock is held, nothing of the new content drawn yet)."""
+        self._leaving = None
         if not plays(self._transition):
             return None
-        # Copied now, before the new app draws: it may be the app just shown, drawing
-        # into the buffer ``_shown`` is. A running blend is copied out of ``_blend``.
+        if self._drawn is not app:
+            self._leaving = self._drawn  # its own frames, as they come
+        # The still to start from otherwise, copied before the new app draws: it may be
+        # the app just shown, drawing into the buffer ``_shown`` is. A running blend is
+        # copied out of ``_blend``.
         np.copyto(self._from, self._shown)
         return start_transition(self._transition, self._from, now, rng=self._rng, out=self._blend)
 

@@ -157,9 +157,10 @@ class TransitionPlayer:
     """One transition running from ``started`` (a monotonic time in seconds) for the
     spec's duration, from ``old`` to whatever the new content shows meanwhile.
 
-    ``random`` is resolved here, once, with ``rng``. ``old`` is read on every frame,
-    not copied: it must not change while the player runs. Frames are drawn into
-    ``out`` (allocated when ``None``); each :meth:`frame` returns that same array.
+    ``random`` is resolved here, once, with ``rng``. ``old`` is read on every frame
+    that is given no other, not copied: it must not change while the player runs.
+    Frames are drawn into ``out`` (allocated when ``None``); each :meth:`frame`
+    returns that same array.
     Raises ``ValueError`` for a spec that plays nothing (see :func:`plays`).
     """
 
@@ -188,9 +189,11 @@ class TransitionPlayer:
             return 1.0
         return min(1.0, max(0.0, (now - self.started) / self.duration))
 
-    def frame(self, now: float, new: Frame) -> Frame:
-        """The frame to show at ``now``, ``new`` being the new content's frame now."""
-        return compose(self.kind, self.direction, self.progress(now), self._old, new, self._out)
+    def frame(self, now: float, new: Frame, old: Frame | None = None) -> Frame:
+        """The frame to show at ``now``, ``new`` being the new content's frame now and
+        ``old`` the old content's (``None``: the still the player started from)."""
+        start = self._old if old is None else old
+        return compose(self.kind, self.direction, self.progress(now), start, new, self._out)
 
     def done(self, now: float) -> bool:
         """Whether the transition is over at ``now`` (the new content shows alone)."""
