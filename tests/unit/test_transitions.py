@@ -276,42 +276,28 @@ def test_a_fade_blends_at_the_panel_rate_then_shows_the_new_app(
     assert blue.renders == len(steps)  # its real frames, every one of them
 
 
-def test_the_new_app_draws_on_during_its_transition(
-    engine: RenderEngine, driver: EmulatorDriver, clock: FakeClock
+@pytest.mark.parametrize("recoloured", ["old", "new"])
+def test_both_apps_draw_on_during_their_transition(
+    engine: RenderEngine, driver: EmulatorDriver, clock: FakeClock, recoloured: str
 ) -> None:
-    engine.show_app(Solid(RED))
+    old, new = Solid(RED), Solid(BLUE)
+    engine.show_app(old)
     engine.step()
-    new = Solid(BLUE)
     engine.show_app(new, Transition(type="wipe", direction="right", duration=1000))
     engine.step()
     clock.advance(0.5)
-    engine.configure_app(new, SolidConfig(color=GREEN))
+    engine.configure_app(old if recoloured == "old" else new, SolidConfig(color=GREEN))
     engine.step()
+    # Halfway through a wipe to the right: the new app on the left, the old on the right,
+    # each with its frame of now.
+    left, right = (BLUE, GREEN) if recoloured == "old" else (GREEN, RED)
     frame = driver.last_frame
-    assert frame[:, :32].tolist() == fill(GREEN)[:, :32].tolist()
-    assert frame[:, 32:].tolist() == fill(RED)[:, 32:].tolist()
-
-
-def test_the_old_app_draws_on_during_its_transition(
-    engine: RenderEngine, driver: EmulatorDriver, clock: FakeClock
-) -> None:
-    old = Solid(RED)
-    engine.show_app(old)
-    engine.step()
-    engine.show_app(Solid(BLUE), Transition(type="wipe", direction="right", duration=1000))
-    engine.step()
-    renders = old.renders
-    clock.advance(0.5)
-    engine.configure_app(old, SolidConfig(color=GREEN))
-    engine.step()
-    frame = driver.last_frame
-    assert frame[:, :32].tolist() == fill(BLUE)[:, :32].tolist()
-    assert frame[:, 32:].tolist() == fill(GREEN)[:, 32:].tolist()  # its frame of now
-    assert old.renders == renders + 1
+    assert frame[:, :32].tolist() == fill(left)[:, :32].tolist()
+    assert frame[:, 32:].tolist() == fill(right)[:, 32:].tolist()
     run_transition(engine, driver, clock)
-    after = old.renders
+    renders = old.renders
     engine.step()
-    assert old.renders == after  # once the transition is over, it draws no more
+    assert old.renders == renders  # once the transition is over, the old one rests
 
 
 def test_a_switch_during_a_transition_starts_from_the_last_blend(
