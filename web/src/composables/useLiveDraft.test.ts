@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { effectScope, nextTick, ref } from 'vue'
 import { ApiError } from '../api'
-import { useLiveDraft } from './useLiveDraft'
+import { ANSWER_WAIT_MS, useLiveDraft } from './useLiveDraft'
 
 /** A command the test answers by hand: `accept()` or `refuse()`. */
 function deferred() {
@@ -68,6 +68,35 @@ describe('useLiveDraft', () => {
     await nextTick()
     expect(form.draft.value).toEqual({ level: 6 })
     expect(form.busy.value).toBe(false)
+  })
+
+  it("shows an answer, not an earlier command's event that comes after it", async () => {
+    vi.useFakeTimers()
+    try {
+      const { board, form } = setup()
+      const answered = (level: number) => () => Promise.resolve({ level, other: 'a' })
+      const asBoard = (answer: { level: number; other: string }) => answer
+      expect(await form.send(answered(5), asBoard)).toBe(true)
+      expect(await form.send(answered(6), asBoard)).toBe(true)
+      expect(form.draft.value).toEqual({ level: 6 }) // the answer, before any event
+      board.value = { level: 5, other: 'a' } // the first command's event, late
+      await nextTick()
+      expect(form.draft.value).toEqual({ level: 6 })
+      board.value = { level: 6, other: 'a' } // the answer's own event
+      await nextTick()
+      board.value = { level: 7, other: 'a' } // from then on, the board's changes show
+      await nextTick()
+      expect(form.draft.value).toEqual({ level: 7 })
+
+      expect(await form.send(answered(8), asBoard)).toBe(true)
+      board.value = { level: 2, other: 'a' } // someone else's, the answer's event lost
+      await nextTick()
+      expect(form.draft.value).toEqual({ level: 8 })
+      vi.advanceTimersByTime(ANSWER_WAIT_MS)
+      expect(form.draft.value).toEqual({ level: 2 }) // the board's value rules again
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('keeps a refused edit beside the message until the board changes', async () => {
