@@ -114,6 +114,11 @@ def test_creating_refuses_taken_ids_unknown_types_and_bad_configs(board: Board) 
     refused(lambda: board.create_app("weather", "clock", None), "conflict")
     error = refused(lambda: board.create_app("x", "clock", {"font": "nope"}), "invalid")
     assert error.details and error.details[0].loc == ["config", "font"]
+    # "off" is what a carousel fallback or night mode's app says for "none".
+    error = refused(lambda: board.create_app("off", "clock", None), "conflict")
+    assert error.details and error.details[0].loc == ["id"]
+    error = refused(lambda: board.push_custom("off", {"text": "x"}, "api"), "conflict")
+    assert error.details and error.details[0].loc == ["name"]
     assert board.saved_state() == before
 
 

@@ -24,7 +24,6 @@ from retroboard_renderer.transitions import (
     pixelate_block,
     plays,
     resolve,
-    start_transition,
 )
 from tests.support.fake_clock import FakeClock
 
@@ -178,13 +177,11 @@ def test_nothing_plays_for_none_or_no_time() -> None:
     assert not plays(None) and not plays(NO_TRANSITION)
     assert not plays(Transition(type="fade", duration=0))
     assert plays(Transition(type="wipe", duration=1))
-    assert start_transition(NO_TRANSITION, OLD, 0.0) is None
-    assert start_transition(Transition(type="slide", duration=0), OLD, 0.0) is None
-    assert start_transition(None, OLD, 0.0) is None
-    player = start_transition(Transition(type="slide", direction="up"), OLD, 0.0)
-    assert player is not None and (player.kind, player.direction) == ("slide", "up")
-    with pytest.raises(ValueError):
-        TransitionPlayer(NO_TRANSITION, OLD, 0.0)
+    player = TransitionPlayer(Transition(type="slide", direction="up"), OLD, 0.0)
+    assert (player.kind, player.direction) == ("slide", "up")
+    for nothing in (NO_TRANSITION, Transition(type="slide", duration=0)):
+        with pytest.raises(ValueError):
+            TransitionPlayer(nothing, OLD, 0.0)
 
 
 def test_random_picks_a_real_kind_and_direction_once() -> None:

@@ -217,15 +217,7 @@ class CarouselEntry(Payload):
     )
 
 
-Fallback = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
-        description='An instance id, or "off" for a dark panel',
-    ),
-]
+Fallback = Annotated[AppName, Field(description='An instance id, or "off" for a dark panel')]
 
 
 class CarouselState(Payload):
@@ -240,12 +232,13 @@ class CarouselState(Payload):
 
 
 MAX_SUN_OFFSET: Final = 720
-_SUN_EDGE: Final = r"(sunset|sunrise)([+-](720|7[01][0-9]|[1-6]?[0-9]{1,2}))?"
-"""``sunset`` or ``sunrise``, optionally with an offset of 0–720 minutes."""
+SUN_EDGE: Final = re.compile(r"(sunset|sunrise)(?:([+-])(720|7[01][0-9]|[1-6]?[0-9]{1,2}))?")
+"""``sunset`` or ``sunrise``, optionally with an offset of 0–720 minutes: groups are
+the event, the sign and the minutes."""
 
 
 def _night_edge(value: str) -> str:
-    if re.fullmatch(_SUN_EDGE, value):
+    if SUN_EDGE.fullmatch(value):
         return value
     offset = re.fullmatch(r"sun(?:set|rise)[+-]([0-9]+)", value)
     if offset and int(offset.group(1)) > MAX_SUN_OFFSET:
@@ -264,7 +257,7 @@ NightEdge = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": f"^({_LOCAL_TIME}|{_SUN_EDGE})$",
+            "pattern": f"^({_LOCAL_TIME}|{SUN_EDGE.pattern})$",
             "description": 'A local time "HH:MM", or "sunset" / "sunrise" with an offset in '
             'minutes ("sunset+30", "sunrise-15", at most 720)',
         }

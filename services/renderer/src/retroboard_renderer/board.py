@@ -91,6 +91,16 @@ Pushed = tuple[set[StateName], list[str]]
 """What a push changed, and the keys of it that were ignored."""
 
 
+def _refuse_reserved(instance_id: str, field: str) -> None:
+    """Refuse an instance named ``off``: as a fallback or night app it means none."""
+    if instance_id == OFF:
+        raise CommandError(
+            "conflict",
+            f"{OFF!r} means no app (a carousel fallback, night mode); choose another {field}",
+            [ErrorDetail(loc=[field], msg="reserved")],
+        )
+
+
 class Board:
     """Owns the board's state and keeps the display in step with it."""
 
@@ -481,12 +491,7 @@ class Board:
                     "may be called so",
                     [ErrorDetail(loc=["id"], msg="the name of another app type")],
                 )
-            if instance_id == OFF:
-                raise CommandError(
-                    "conflict",
-                    f"{OFF!r} means no app (a carousel fallback, night mode); choose another id",
-                    [ErrorDetail(loc=["id"], msg="reserved")],
-                )
+            _refuse_reserved(instance_id, "id")
             if len(self._instances) + len(self._dormant) >= MAX_INSTANCES:
                 raise CommandError(
                     "conflict", f"a board holds at most {MAX_INSTANCES} apps; delete one first"
@@ -814,12 +819,7 @@ class Board:
                     f"{key!r} is an app of type {type_name}, not a custom app",
                     [ErrorDetail(loc=["name"], msg=f"an app of type {type_name}")],
                 )
-            if key == OFF:
-                raise CommandError(
-                    "conflict",
-                    f"{OFF!r} means no app (a carousel fallback, night mode); choose another name",
-                    [ErrorDetail(loc=["name"], msg="reserved")],
-                )
+            _refuse_reserved(key, "name")
             if key in self.types and key != CUSTOM_TYPE:
                 raise CommandError(
                     "conflict",

@@ -21,7 +21,7 @@ import numpy as np
 from retroboard_common.models import Transition
 from retroboard_renderer.apps import App
 from retroboard_renderer.drivers.base import DisplayDriver, Frame
-from retroboard_renderer.transitions import TransitionPlayer, plays, start_transition
+from retroboard_renderer.transitions import TransitionPlayer, plays
 from retroboard_renderer.wake import Wake
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ class RenderEngine:
         # the app just shown, drawing into the buffer ``_shown`` is. A running blend is
         # copied out of ``_blend``.
         np.copyto(self._from, self._shown)
-        return start_transition(self._transition, self._from, now, rng=self._rng, out=self._blend)
+        return TransitionPlayer(self._transition, self._from, now, rng=self._rng, out=self._blend)
 
     def _run(self) -> None:
         while not self._stopping.is_set():

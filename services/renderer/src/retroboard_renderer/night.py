@@ -11,7 +11,6 @@ at most, at once when the clock went back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Final
@@ -20,13 +19,12 @@ from astral import Observer
 from astral.sun import sunrise, sunset
 from pydantic import BaseModel, ConfigDict, Field
 
-from retroboard_common.models import Brightness, NightState
+from retroboard_common.models import SUN_EDGE, Brightness, NightState
 from retroboard_renderer.localtime import LocalClock
 
 RECHECK: Final = 60.0
 """Seconds between two looks at the window, however far its next edge (a wall-clock
 jump forward is noticed within this)."""
-_SUN_EDGE = re.compile(r"(sunset|sunrise)(?:([+-])([0-9]+))?")
 
 Location = tuple[float, float]
 """Latitude and longitude in degrees."""
@@ -57,7 +55,7 @@ def uses_sun(edge: str) -> bool:
 def edge_on(edge: str, day: date, zone: tzinfo, location: Location | None) -> datetime | None:
     """The instant of a window edge on the local date ``day`` (``None``: the sun does
     not rise or set that day there, or the location is not known)."""
-    sun = _SUN_EDGE.fullmatch(edge)
+    sun = SUN_EDGE.fullmatch(edge)
     if sun is None:
         hours, _, mins = edge.partition(":")
         return datetime.combine(day, time(int(hours), int(mins)), tzinfo=zone)

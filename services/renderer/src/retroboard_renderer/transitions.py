@@ -14,7 +14,7 @@ the new frame coming in from the bottom edge.
 from __future__ import annotations
 
 import random
-from typing import Final, Literal, get_args
+from typing import Final, Literal, TypeGuard, get_args
 
 import numpy as np
 
@@ -33,7 +33,7 @@ the end exactly, and float rounding must not cost an extra, almost-final frame."
 _random = random.Random()
 
 
-def plays(spec: Transition | None) -> bool:
+def plays(spec: Transition | None) -> TypeGuard[Transition]:
     """Whether ``spec`` draws anything (``None``, ``none`` and 0 ms are a cut)."""
     return spec is not None and spec.type != "none" and spec.duration > 0
 
@@ -198,18 +198,3 @@ class TransitionPlayer:
     def done(self, now: float) -> bool:
         """Whether the transition is over at ``now`` (the new content shows alone)."""
         return now >= self.ends - END_SLACK
-
-
-def start_transition(
-    spec: Transition | None,
-    old: Frame,
-    now: float,
-    *,
-    rng: random.Random | None = None,
-    out: Frame | None = None,
-) -> TransitionPlayer | None:
-    """A :class:`TransitionPlayer` for ``spec`` from ``now``, or ``None`` when ``spec``
-    plays nothing (``None``, ``none``, 0 ms)."""
-    if spec is None or not plays(spec):
-        return None
-    return TransitionPlayer(spec, old, now, rng=rng, out=out)
