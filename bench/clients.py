@@ -6,6 +6,11 @@ make the client side the bottleneck. Times are ``time.monotonic()``, which on Li
 one clock for every process of the machine, so a send time taken in the benchmark and
 an arrival time taken in a client process can be subtracted.
 
+The same recording of state events also runs in Node.js, with the dashboard's own
+socket.io-client (``kind="node"``, bench/node/socketio_clients.cjs, up to 500 clients a
+process): about a third of the Python clients' CPU per event, which on a 2-core
+machine leaves the services the CPU that the Python clients would take.
+
 Two kinds of recording:
 
 ``latency``
@@ -32,8 +37,11 @@ import logging
 import math
 import multiprocessing as mp
 import queue
+import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import socketio
@@ -43,20 +51,40 @@ from tests.support.waiting import wait_until
 
 STATE_EVENTS = ("apps_list", "current_app", "settings", "carousel_config")
 CONNECT_BATCH = 50
+CLIENT_KINDS = ("python", "node")
+PYTHON_CLIENTS_PER_PROCESS = 100
+NODE_CLIENTS_PER_PROCESS = 500
 DISCONNECTED = -1  # reported instead of a key when a client lost its connection
 
 
 def canonical(payload: Any) -> bytes:
-    """Bytes of a JSON payload independent of key order and spacing."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    """Bytes of a JSON payload independent of key order and spacing, written as the
+    Node.js clients' ``JSON.stringify`` writes it (bench/node/socketio_clients.cjs):
+    UTF-8, not ``\\u`` escapes, and a float with no fraction as an integer (JavaScript
+    has one number type). Floats small or large enough for Python to write an exponent
+    differ (``1e-05`` against ``0.00001``); no state payload of the benchmarks has one."""
+    return json.dumps(
+        _integral_floats_as_ints(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in value]
+    return value
 
 
 DIGEST_BYTES = 8
 
 
 def digest(payload: Any) -> bytes:
-    """A short digest of a payload (:data:`DIGEST_BYTES`), to compare sequences."""
-    return hashlib.blake2b(canonical(payload), digest_size=DIGEST_BYTES).digest()
+    """A short digest of a payload (:data:`DIGEST_BYTES` of its SHA-1, which Node.js
+    computes the same way), to compare sequences."""
+    return hashlib.sha1(canonical(payload)).digest()[:DIGEST_BYTES]
 
 
 @dataclass
@@ -192,20 +220,92 @@ class _ClientLost(Exception):
     """A client was disconnected while the fleet waited for a key."""
 
 
-class ClientFleet:
-    """``count`` clients over ``procs`` processes, recording as ``mode`` says."""
+class NodeGroup:
+    """One Node.js process of socket.io-client clients (bench/node/socketio_clients.cjs),
+    state mode only; its lines are turned into the :class:`Channels` messages a Python
+    client process sends."""
 
-    def __init__(self, url: str, count: int, mode: str, procs: int | None = None) -> None:
+    SCRIPT = Path(__file__).parent / "node" / "socketio_clients.cjs"
+
+    def __init__(self, url: str, count: int, channels: Channels) -> None:
+        self.channels = channels
+        self.process = subprocess.Popen(
+            ["node", str(self.SCRIPT), url, str(count), BOARD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self.pid = self.process.pid
+        self.failed = 0
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Write one line to the process (``since`` or ``stop``)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            message = json.loads(line)
+            if "ready" in message:
+                connected, self.failed = message["ready"]
+                self.channels.ready.put((connected, self.failed))
+            elif "report" in message:
+                self.channels.reports.put(tuple(message["report"]))
+            elif "result" in message:
+                self.channels.results.put(self._result(message["result"]))
+
+    def _result(self, data: dict[str, Any]) -> GroupResult:
+        def state_log(item: dict[str, Any]) -> StateLog:
+            digests = bytearray.fromhex(item["digests"])
+            return StateLog(item["count"], item["chain"], item["last"], item["seen"], digests)
+
+        states = [{name: state_log(log) for name, log in logs.items()} for logs in data["state"]]
+        return GroupResult(
+            connected=len(states) - self.failed,
+            failed=self.failed,
+            disconnects=data["disconnects"],
+            state=states,
+        )
+
+    def join(self, timeout: float) -> None:
+        """Wait for the process to end, killing it after ``timeout`` seconds."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class ClientFleet:
+    """``count`` clients over ``procs`` processes, recording as ``mode`` says.
+
+    ``kind``: ``python`` (python-socketio ``AsyncClient``s, both modes) or ``node``
+    (socket.io-client in Node.js, about a third of the CPU per event; state mode).
+    """
+
+    def __init__(
+        self, url: str, count: int, mode: str, procs: int | None = None, kind: str = "python"
+    ) -> None:
+        if kind not in CLIENT_KINDS or (kind == "node" and mode != "state"):
+            raise ValueError(f"no {kind!r} clients for {mode!r} mode")
         self.context = mp.get_context("spawn")
-        self.url, self.count, self.mode = url, count, mode
-        self.procs = procs or max(1, min(4, math.ceil(count / 100)))
+        self.url, self.count, self.mode, self.kind = url, count, mode, kind
+        per_process = NODE_CLIENTS_PER_PROCESS if kind == "node" else PYTHON_CLIENTS_PER_PROCESS
+        self.procs = procs or max(1, min(4, math.ceil(count / per_process)))
         self.procs = min(self.procs, count)
+        # Node groups talk through a reader thread each: plain queues will do.
+        python = kind == "python"
         self.channels = Channels(
             since=self.context.Value("d", math.inf),
-            ready=self.context.Queue(),
-            reports=self.context.Queue(),
+            ready=self.context.Queue() if python else queue.Queue(),
+            reports=self.context.Queue() if python else queue.Queue(),
             stop=self.context.Event(),
-            results=self.context.Queue(),
+            results=self.context.Queue() if python else queue.Queue(),
         )
         self.processes: list[Any] = []
         self.connected = 0
@@ -221,6 +321,9 @@ class ClientFleet:
             for i in range(self.procs)
         ]
         for count in share:
+            if self.kind == "node":
+                self.processes.append(NodeGroup(self.url, count, self.channels))
+                continue
             process = self.context.Process(
                 target=_group_main,
                 args=(self.url, count, self.mode, self.channels),
@@ -238,6 +341,9 @@ class ClientFleet:
     def count_from(self, when: float) -> None:
         """State mode: count the changes arriving from ``when`` (monotonic) on."""
         self.channels.since.value = when
+        for process in self.processes:
+            if isinstance(process, NodeGroup):
+                process.send({"since": when})
 
     def wait_all(self, key: int, timeout: float) -> float | None:
         """When the last process had ``key`` (a brightness or marker) on every client;
@@ -269,9 +375,12 @@ class ClientFleet:
     def stop(self) -> list[GroupResult]:
         """Disconnect every client; return what each process recorded."""
         self.channels.stop.set()
+        for process in self.processes:
+            if isinstance(process, NodeGroup):
+                process.send({"stop": True})
         results = [self.channels.results.get(timeout=120) for _ in self.processes]
         for process in self.processes:
             process.join(30)
-            if process.is_alive():
+            if isinstance(process, mp.process.BaseProcess) and process.is_alive():
                 process.kill()
         return results

@@ -50,7 +50,7 @@ import paho.mqtt.client as paho
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
-from bench.clients import STATE_EVENTS, ClientFleet, StateLog
+from bench.clients import CLIENT_KINDS, STATE_EVENTS, ClientFleet, StateLog
 from bench.figures import percentile
 from bench.imagevenv import ensure_venv
 from bench.machine import describe_machine
@@ -105,6 +105,7 @@ class SoakReport:
     total_pss_rest: float = math.nan
     total_pss_peak: float = math.nan
     venv: str = ""  # where the services ran from
+    client_kind: str = ""  # "node" (socket.io-client) or "python" (python-socketio)
     # Every service process (the api's master and worker apart): [RSS, PSS] MiB.
     processes_rest: dict[str, tuple[float, float]] = field(default_factory=dict)
     processes_peak: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -285,6 +286,7 @@ def run(
     procs: int | None = None,
     dev_venv: bool = False,
     every_change: bool | None = None,
+    client_kind: str = "node",
 ) -> SoakReport:
     """Run the soak; prints progress as it goes. The services run from the images'
     venv (``bench.imagevenv``), or from the development venv with ``dev_venv``.
@@ -296,6 +298,7 @@ def run(
     )
     bin_dir = None if dev_venv else ensure_venv()
     report.venv = "development venv" if bin_dir is None else str(bin_dir.parent.name)
+    report.client_kind = client_kind
     workdir = Workdir("rb-soak-")
     stack = BenchStack(workdir.path, bin_dir, api_env=connection_limits(clients))
     failed = True
@@ -316,11 +319,11 @@ def run(
         )
 
         probe = StateProbe(stack.mqtt_url)
-        fleet = ClientFleet(stack.url, clients, "state", procs).start()
+        fleet = ClientFleet(stack.url, clients, "state", procs, client_kind).start()
         report.connected, report.connect_seconds = fleet.connected, fleet.connect_seconds
         print(
             f"  {fleet.connected}/{clients} clients connected in {fleet.connect_seconds:.1f} s"
-            f" over {fleet.procs} processes",
+            f" over {fleet.procs} {client_kind} processes",
             flush=True,
         )
         time.sleep(2.0)
@@ -501,6 +504,12 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=None, help="client processes")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
+        "--client-kind",
+        choices=CLIENT_KINDS,
+        default="node",
+        help="the clients: socket.io-client in Node.js (default) or python-socketio",
+    )
+    parser.add_argument(
         "--dev-venv", action="store_true", help="services from the development venv"
     )
     parser.add_argument(
@@ -515,7 +524,13 @@ def main() -> None:
         parser.error("keep it bounded: 1–2000 clients, rate ≤ 500/s, ≤ 3600 s")
     print(f"machine: {describe_machine()}")
     report = run(
-        args.clients, args.rate, args.seconds, args.procs, args.dev_venv, args.every_change
+        args.clients,
+        args.rate,
+        args.seconds,
+        args.procs,
+        args.dev_venv,
+        args.every_change,
+        args.client_kind,
     )
     print_report(report)
     if args.json:
