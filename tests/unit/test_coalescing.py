@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import queue
 from typing import Any
@@ -10,8 +11,9 @@ import pytest
 from engineio import packet as eio  # type: ignore[import-untyped]
 from socketio import packet as sio
 
-from retroboard_api.coalescing import COALESCED_EVENTS, GRACE, CoalescingBuffer
+from retroboard_api.coalescing import COALESCED_EVENTS, GRACE, CoalescingBuffer, SendBacklog
 from retroboard_api.coalescing_queues import coalesce_outgoing, coalescing_queue_class
+from retroboard_api.fanout_pacing import FanOutPacer
 from retroboard_api.inbox_coalescing import newest_emits
 from retroboard_common.sio_queue import MqttManager
 
@@ -263,7 +265,7 @@ def test_the_listener_drops_emits_superseded_after_waiting_the_grace() -> None:
         (0.3, queued("settings", {"brightness": 4})),
         (0.5, queued("settings", {"brightness": 5})),
     ]
-    kept = newest_emits(batch, now=0.4, grace=0.25)
+    kept = [message for _arrived, message in newest_emits(batch, now=0.4, grace=0.25)]
     assert [(m["event"], m["room"], m["data"]) for m in kept] == [
         ("settings", "board:other", {"brightness": 1}),
         ("hello", "board:b", {"n": 1}),
@@ -282,16 +284,16 @@ def test_a_burst_in_the_listeners_inbox_is_not_coalesced() -> None:
 def test_room_changes_are_barriers_and_other_messages_pass() -> None:
     enter = json.dumps({"method": "enter_room", "sid": "x", "room": "board:b"}).encode()
     batch = [queued("settings", {"n": 1}), enter, queued("settings", {"n": 2}), b"not json"]
-    kept = newest_emits([(0.0, m) for m in batch], now=9.0)
+    kept = [message for _arrived, message in newest_emits([(0.0, m) for m in batch], now=9.0)]
     assert kept[:3] == [json.loads(m) for m in batch[:3]]
     assert kept[3] == b"not json"  # as it came: python-socketio ignores it
 
 
 def test_the_managers_listener_hands_select_everything_waiting() -> None:
-    given: list[list[tuple[float, bytes]]] = []
+    given: list[list[tuple[float, Any]]] = []
 
-    def select(waiting: list[tuple[float, bytes]]) -> list[Any]:
-        given.append(waiting)
+    def select(waiting: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
+        given.append(list(waiting))
         return newest_emits(waiting, now=waiting[-1][0] + 1.0)  # all past the grace
 
     manager = MqttManager("mqtt://127.0.0.1:1", write_only=False, select=select)
@@ -304,3 +306,118 @@ def test_the_managers_listener_hands_select_everything_waiting() -> None:
         assert given[0][0][0] <= given[0][1][0]  # arrival times, oldest first
     finally:
         manager.close()
+
+
+def test_what_comes_while_the_listener_is_paced_is_selected_with_what_waited() -> None:
+    """One message handed on at a time: those kept wait for the next selection, with
+    whatever arrived while the pace hook held the listener back."""
+    manager: MqttManager
+    arrivals = iter([("settings", {"n": 3}), ("current_app", {"app": "stars"})])
+
+    def pace() -> None:  # a change arrives each time the listener is held back
+        name, data = next(arrivals, (None, None))
+        if name is not None:
+            manager._receive(manager.topic, queued(name, data))
+
+    def select(waiting: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
+        return newest_emits(waiting, now=waiting[-1][0] + 1.0)  # all past the grace
+
+    manager = MqttManager("mqtt://127.0.0.1:1", write_only=False, select=select, pace=pace)
+    try:
+        for n in (1, 2):
+            manager._receive(manager.topic, queued("settings", {"n": n}))
+        manager._receive(manager.topic, queued("hello", {"n": 0}))
+        listened = manager._listen()
+        handed = [next(listened) for _ in range(3)]
+        # settings 3 came while the listener was held back: 1 and 2 are superseded;
+        # settings 3 waited for its turn, kept, and current_app came meanwhile.
+        assert [(m["event"], m["data"]) for m in handed] == [
+            ("hello", {"n": 0}),
+            ("settings", {"n": 3}),
+            ("current_app", {"app": "stars"}),
+        ]
+    finally:
+        manager.close()
+
+
+def test_the_backlog_counts_clients_with_unsent_events_until_they_go() -> None:
+    backlog = SendBacklog()
+    keeping_up = CoalescingBuffer(backlog=backlog)
+    lagging = CoalescingBuffer(backlog=backlog)
+    for each in (keeping_up, lagging):
+        each.append(event("settings", {"brightness": 1}))
+        each.append(eio.Packet(eio.PING))  # not coalesced: not counted
+    assert (backlog.behind, backlog.clients) == (2, 2)
+    keeping_up.popleft()
+    assert backlog.behind == 1  # only a ping left
+    lagging.append(event("current_app", {"app": "clock"}))
+    assert backlog.behind == 1
+    del lagging, each  # its client disconnected with events unsent
+    gc.collect()
+    assert (backlog.behind, backlog.clients) == (0, 1)
+
+
+def test_a_replaced_event_leaves_one_unsent() -> None:
+    backlog = SendBacklog()
+    buffer = CoalescingBuffer(backlog=backlog, clock=Ticking(GRACE))
+    for n in range(3):
+        buffer.append(event("settings", {"brightness": n}))
+    assert buffer.unsent_events == 1 and buffer.coalesced == 2
+    buffer.popleft()
+    assert (buffer.unsent_events, backlog.behind) == (0, 0)
+
+
+class FakeTime:
+    """A clock that moves only when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps += 1
+        self.now += seconds
+
+
+def _lagging_clients(backlog: SendBacklog, behind: int, total: int) -> list[CoalescingBuffer]:
+    buffers = [CoalescingBuffer(backlog=backlog) for _ in range(total)]
+    for buffer in buffers[:behind]:
+        buffer.append(event("settings", {"brightness": 1}))
+    return buffers
+
+
+def test_the_pacer_lets_changes_through_while_few_clients_are_behind() -> None:
+    backlog, time = SendBacklog(), FakeTime()
+    pacer = FanOutPacer(backlog, clock=time.clock, sleep=time.sleep)
+    clients = _lagging_clients(backlog, behind=25, total=100)  # a quarter
+    pacer()
+    assert (time.sleeps, pacer.waits) == (0, 0)
+    assert len(clients) == 100
+
+
+def test_the_pacer_waits_until_the_writers_caught_up() -> None:
+    backlog, time = SendBacklog(), FakeTime()
+    clients = _lagging_clients(backlog, behind=100, total=100)
+
+    def sleep(seconds: float) -> None:  # the writers send to ten clients meanwhile
+        time.sleep(seconds)
+        for buffer in [b for b in clients if len(b)][:10]:
+            buffer.popleft()
+
+    pacer = FanOutPacer(backlog, clock=time.clock, sleep=sleep)
+    pacer()
+    assert pacer.waits == 1
+    assert backlog.behind == 20  # waited down to the share, no further
+    assert time.now < GRACE
+
+
+def test_the_pacer_waits_no_longer_than_the_grace() -> None:
+    backlog, time = SendBacklog(), FakeTime()
+    pacer = FanOutPacer(backlog, clock=time.clock, sleep=time.sleep)
+    clients = _lagging_clients(backlog, behind=100, total=100)  # all stuck
+    pacer()
+    assert GRACE <= time.now <= GRACE + 0.01
+    assert len(clients) == 100

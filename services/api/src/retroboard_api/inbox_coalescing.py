@@ -12,8 +12,11 @@ later one waiting with it has the same event, namespace, room and ``skip_sid``. 
 message that changes who is in a room (``enter_room``, ``leave_room``, ``close_room``,
 ``disconnect``) is a barrier; everything else passes, in its order.
 
-:class:`MqttManager` hands its listener every message waiting in its inbox with its
-arrival time; :func:`skip_superseded` is the ``select`` the api gives it.
+:class:`MqttManager` gives the ``select`` (:func:`skip_superseded` in the api) every
+message waiting in its inbox with its arrival time whenever its listener is ready for
+the next, and hands on the first one kept; its ``pace``
+(:mod:`retroboard_api.fanout_pacing`) lets changes gather while the clients' send
+queues are full.
 """
 
 from __future__ import annotations
@@ -52,9 +55,10 @@ def newest_emits(
     now: float,
     grace: float = GRACE,
     events: Collection[str] = COALESCED_EVENTS,
-) -> list[Any]:
-    """The messages of ``batch`` (in arrival order), without the emits a later one
-    supersedes that have waited ``grace`` seconds by ``now``."""
+) -> list[Stamped]:
+    """The messages of ``batch`` (in arrival order, with their arrival times, decoded),
+    without the emits a later one supersedes that have waited ``grace`` seconds by
+    ``now``."""
     decoded = [(arrived, _decode(message)) for arrived, message in batch]
     keep = [True] * len(decoded)
     latest: dict[Any, int] = {}
@@ -78,9 +82,9 @@ def newest_emits(
         if previous is not None and now - decoded[previous][0] >= grace:
             keep[previous] = False
         latest[key] = index
-    return [data for (_arrived, data), kept in zip(decoded, keep, strict=True) if kept]
+    return [stamped for stamped, kept in zip(decoded, keep, strict=True) if kept]
 
 
-def skip_superseded(waiting: list[Arrived]) -> list[Any]:
+def skip_superseded(waiting: list[Arrived]) -> list[Arrived]:
     """:func:`newest_emits` of the inbox now: the ``select`` of the api's manager."""
     return newest_emits(waiting, time.monotonic())

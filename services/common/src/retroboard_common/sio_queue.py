@@ -26,7 +26,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
@@ -117,11 +117,15 @@ def is_redis(url: str) -> bool:
 
 # --- the MQTT manager -------------------------------------------------------------------
 
-Arrived = tuple[float, bytes]
-"""A queue message as it waits in a listening manager's inbox: (arrival, payload)."""
-InboxSelector = Callable[[list[Arrived]], Iterable[Any]]
-"""Given the messages waiting, oldest first, the messages (payloads or decoded dicts)
-to hand python-socketio, in order."""
+Arrived = tuple[float, Any]
+"""A queue message as it waits in a listening manager's inbox: (arrival, payload), the
+payload as it came (bytes) or as a selector decoded it (a dict)."""
+InboxSelector = Callable[[list[Arrived]], list[Arrived]]
+"""Given the messages waiting, oldest first, those to hand python-socketio, in order
+(the same pairs; the first goes now, the others wait with what comes next)."""
+InboxPacer = Callable[[], None]
+"""Called before each message is handed on: it returns when the receiver can take
+more, and messages gather in the inbox meanwhile."""
 
 
 class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
@@ -138,10 +142,13 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
     to the same broker (and starts and stops): the bridge's, so that an event goes out
     on the thread that read the state it mirrors, at once, with no second connection.
 
-    ``select``: what a listening manager hands python-socketio of the messages waiting
-    in its inbox, each with its arrival time (:func:`time.monotonic`), oldest first;
-    called with every message waiting whenever the listener is ready for the next
-    (the api skips emits already superseded there). ``None``: every message, in order.
+    ``select``: which of the messages waiting in its inbox, each with its arrival time
+    (:func:`time.monotonic`), oldest first, a listening manager may still hand
+    python-socketio; called with every message waiting whenever the listener is ready
+    for the next, which is the first it kept (the api skips emits already superseded
+    there). ``None``: every message, in order. ``pace``: called before each message is
+    handed on (:data:`InboxPacer`; the api waits there while its clients' send queues
+    are full, so that changes gather for ``select``).
     """
 
     name = "mqtt"
@@ -155,6 +162,7 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         json: Any = None,
         client: MqttClient | None = None,
         select: InboxSelector | None = None,
+        pace: InboxPacer | None = None,
     ) -> None:
         if client is not None and not write_only:
             raise ValueError("only a write-only manager publishes on the caller's connection")
@@ -163,6 +171,7 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         self.topic = queue_topic(channel)
         self._inbox: queue.Queue[Arrived] = queue.Queue()
         self._select = select
+        self._pace = pace
         self._client: MqttClient | None = client
         self._borrowed = client is not None
         self._client_lock = threading.Lock()
@@ -202,16 +211,19 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
 
     def _listen(self) -> Iterator[Any]:
         self._connection()
+        waiting: list[Arrived] = []  # taken from the inbox, not handed on yet
         while True:
-            first = self._inbox.get()
-            if self._select is None:
-                yield first[1]
-                continue
-            waiting = [first]
+            if not waiting:
+                waiting.append(self._inbox.get())
+            if self._pace is not None:
+                self._pace()
             with contextlib.suppress(queue.Empty):
                 while True:
                     waiting.append(self._inbox.get_nowait())
-            yield from self._select(waiting)
+            if self._select is not None:
+                waiting = self._select(waiting)
+            if waiting:
+                yield waiting.pop(0)[1]
 
     # --- connection ----------------------------------------------------------------------
 
@@ -270,6 +282,7 @@ def create_manager(
     logger: logging.Logger | None = None,
     client: MqttClient | None = None,
     select: InboxSelector | None = None,
+    pace: InboxPacer | None = None,
 ) -> socketio.PubSubManager:
     """The Socket.IO client manager for ``SOCKETIO_MESSAGE_QUEUE``.
 
@@ -280,7 +293,7 @@ def create_manager(
     package). Raises ``ValueError`` for a bad URL and :class:`QueueUnavailable` when
     the queue's package is missing. ``client``, the caller's connection to the services'
     broker, is what a write-only manager publishes on when the queue is on that broker;
-    ``select`` is :class:`MqttManager`'s (Redis has no inbox of ours).
+    ``select`` and ``pace`` are :class:`MqttManager`'s (Redis has no inbox of ours).
     """
     if isinstance(source, (MqttUrl, str)):
         broker: MqttUrl | str = source
@@ -301,6 +314,7 @@ def create_manager(
         logger=logger,
         client=client if shared and write_only else None,
         select=select,
+        pace=pace,
     )
 
 
