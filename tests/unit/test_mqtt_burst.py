@@ -12,6 +12,7 @@ import os
 import socket
 import struct
 import termios
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
-from retroboard_common.mqtt import QUICK_ACK, READ_BURST, _BurstClient
+from retroboard_common.mqtt import QUICK_ACK, READ_BURST, _BurstClient, _greenlet_threads
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.waiting import wait_until
 
@@ -132,3 +133,21 @@ def test_every_read_is_acknowledged_at_once(
     assert received
     assert spy.options[-1] == (socket.IPPROTO_TCP, QUICK_ACK, 1)
     assert spy.getsockopt(socket.IPPROTO_TCP, QUICK_ACK) == 1
+
+
+@pytest.mark.parametrize("cooperative", [False, True])
+def test_under_gevent_a_publish_is_written_by_the_publisher(
+    reader: tuple[_BurstClient, list[bytes]], cooperative: bool
+) -> None:
+    # Under gevent (cooperative) waking paho's network greenlet costs a round of the
+    # api's event loop, which under load was the longest wait of a REST command.
+    client, _received = reader
+    client.cooperative = cooperative
+    client._thread = threading.Thread(target=lambda: None)  # "a network thread runs"
+    client.publish(TOPIC, b"now", qos=0)
+    client.write_now()
+    assert (not client._out_packet) is cooperative  # written, or left for that thread
+
+
+def test_threads_are_not_greenlets_outside_gevent() -> None:
+    assert _greenlet_threads() is False

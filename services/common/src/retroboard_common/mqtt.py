@@ -12,6 +12,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import sys
 import threading
 import time
 import uuid
@@ -78,21 +79,35 @@ class _BurstClient(paho.Client):
         _quick_ack(self._sock)
         return MQTTErrorCode.MQTT_ERR_SUCCESS
 
+    cooperative = False
+    """Whether threads are gevent greenlets (set by :class:`MqttClient`)."""
+
     def write_now(self) -> None:
         """Send what is queued now, when called on the network thread (from a message
         handler): paho would send it only after the handler, and after every other
         packet of the burst, was done. A write error is left for the loop to find.
 
+        Under gevent, from any greenlet too: paho's own way, waking its network thread,
+        costs a round of the event loop, which under load is the longest wait of a
+        REST command. The socket is non-blocking, so the write never yields, and
+        greenlets never run at the same time.
+
         Elsewhere paho's own wake-up of its thread does it. Nothing is done either with
         ``on_publish`` set or a DISCONNECT queued (we are stopping): paho would call
         those callbacks under a lock the handler holds.
         """
-        on_network_thread = threading.current_thread() is self._thread
-        if not on_network_thread or self._sock is None or self.on_publish is not None:
+        may_write = self.cooperative or threading.current_thread() is self._thread
+        if not may_write or self._sock is None or self.on_publish is not None:
             return
         if any(packet["command"] & 0xF0 == paho.DISCONNECT for packet in list(self._out_packet)):
             return
         self._packet_write()
+
+
+def _greenlet_threads() -> bool:
+    """Whether ``threading`` is gevent's (gunicorn's gevent worker monkey-patched it)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and bool(monkey.is_module_patched("threading"))
 
 
 def _quick_ack(sock: object) -> None:
@@ -185,6 +200,7 @@ class MqttClient:
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
         self._client.on_socket_open = _no_delay
+        self._client.cooperative = _greenlet_threads()
 
     # --- wiring (before or after start) ---------------------------------------
 
