@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import queue
 from typing import Any
@@ -11,9 +10,9 @@ import pytest
 from engineio import packet as eio  # type: ignore[import-untyped]
 from socketio import packet as sio
 
-from retroboard_api.coalescing import COALESCED_EVENTS, GRACE, CoalescingBuffer, SendBacklog
+from retroboard_api.coalescing import COALESCED_EVENTS, GRACE, CoalescingBuffer
 from retroboard_api.coalescing_queues import coalesce_outgoing, coalescing_queue_class
-from retroboard_api.fanout_pacing import FanOutPacer
+from retroboard_api.fanout_turns import interleave_fan_out
 from retroboard_api.inbox_coalescing import newest_emits
 from retroboard_common.sio_queue import MqttManager
 
@@ -308,116 +307,45 @@ def test_the_managers_listener_hands_select_everything_waiting() -> None:
         manager.close()
 
 
-def test_what_comes_while_the_listener_is_paced_is_selected_with_what_waited() -> None:
+def test_what_arrives_while_a_change_is_handed_on_is_weighed_with_what_waited() -> None:
     """One message handed on at a time: those kept wait for the next selection, with
-    whatever arrived while the pace hook held the listener back."""
-    manager: MqttManager
-    arrivals = iter([("settings", {"n": 3}), ("current_app", {"app": "stars"})])
-
-    def pace() -> None:  # a change arrives each time the listener is held back
-        name, data = next(arrivals, (None, None))
-        if name is not None:
-            manager._receive(manager.topic, queued(name, data))
+    whatever arrived while the one before was being fanned out."""
 
     def select(waiting: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
         return newest_emits(waiting, now=waiting[-1][0] + 1.0)  # all past the grace
 
-    manager = MqttManager("mqtt://127.0.0.1:1", write_only=False, select=select, pace=pace)
+    manager = MqttManager("mqtt://127.0.0.1:1", write_only=False, select=select)
     try:
-        for n in (1, 2):
-            manager._receive(manager.topic, queued("settings", {"n": n}))
+        manager._receive(manager.topic, queued("settings", {"n": 1}))
         manager._receive(manager.topic, queued("hello", {"n": 0}))
         listened = manager._listen()
-        handed = [next(listened) for _ in range(3)]
-        # settings 3 came while the listener was held back: 1 and 2 are superseded;
-        # settings 3 waited for its turn, kept, and current_app came meanwhile.
+        handed = [next(listened)]
+        for n in (2, 3):  # arrive while settings 1 goes to the clients
+            manager._receive(manager.topic, queued("settings", {"n": n}))
+        handed += [next(listened), next(listened)]
+        # hello waited, kept, and settings 3 supersedes 2, which came with it.
         assert [(m["event"], m["data"]) for m in handed] == [
+            ("settings", {"n": 1}),
             ("hello", {"n": 0}),
             ("settings", {"n": 3}),
-            ("current_app", {"app": "stars"}),
         ]
     finally:
         manager.close()
 
 
-def test_the_backlog_counts_clients_with_unsent_events_until_they_go() -> None:
-    backlog = SendBacklog()
-    keeping_up = CoalescingBuffer(backlog=backlog)
-    lagging = CoalescingBuffer(backlog=backlog)
-    for each in (keeping_up, lagging):
-        each.append(event("settings", {"brightness": 1}))
-        each.append(eio.Packet(eio.PING))  # not coalesced: not counted
-    assert (backlog.behind, backlog.clients) == (2, 2)
-    keeping_up.popleft()
-    assert backlog.behind == 1  # only a ping left
-    lagging.append(event("current_app", {"app": "clock"}))
-    assert backlog.behind == 1
-    del lagging, each  # its client disconnected with events unsent
-    gc.collect()
-    assert (backlog.behind, backlog.clients) == (0, 1)
-
-
-def test_a_replaced_event_leaves_one_unsent() -> None:
-    backlog = SendBacklog()
-    buffer = CoalescingBuffer(backlog=backlog, clock=Ticking(GRACE))
-    for n in range(3):
-        buffer.append(event("settings", {"brightness": n}))
-    assert buffer.unsent_events == 1 and buffer.coalesced == 2
-    buffer.popleft()
-    assert (buffer.unsent_events, backlog.behind) == (0, 0)
-
-
-class FakeTime:
-    """A clock that moves only when slept on."""
+class RecordingServer:
+    """The part of ``socketio.Server`` a fan-out goes through, and when it yielded."""
 
     def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps = 0
+        self.log: list[str] = []
 
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps += 1
-        self.now += seconds
+    def _send_eio_packet(self, eio_sid: str, _packet: Packet) -> None:
+        self.log.append(eio_sid)
 
 
-def _lagging_clients(backlog: SendBacklog, behind: int, total: int) -> list[CoalescingBuffer]:
-    buffers = [CoalescingBuffer(backlog=backlog) for _ in range(total)]
-    for buffer in buffers[:behind]:
-        buffer.append(event("settings", {"brightness": 1}))
-    return buffers
-
-
-def test_the_pacer_lets_changes_through_while_few_clients_are_behind() -> None:
-    backlog, time = SendBacklog(), FakeTime()
-    pacer = FanOutPacer(backlog, clock=time.clock, sleep=time.sleep)
-    clients = _lagging_clients(backlog, behind=25, total=100)  # a quarter
-    pacer()
-    assert (time.sleeps, pacer.waits) == (0, 0)
-    assert len(clients) == 100
-
-
-def test_the_pacer_waits_until_the_writers_caught_up() -> None:
-    backlog, time = SendBacklog(), FakeTime()
-    clients = _lagging_clients(backlog, behind=100, total=100)
-
-    def sleep(seconds: float) -> None:  # the writers send to ten clients meanwhile
-        time.sleep(seconds)
-        for buffer in [b for b in clients if len(b)][:10]:
-            buffer.popleft()
-
-    pacer = FanOutPacer(backlog, clock=time.clock, sleep=sleep)
-    pacer()
-    assert pacer.waits == 1
-    assert backlog.behind == 20  # waited down to the share, no further
-    assert time.now < GRACE
-
-
-def test_the_pacer_waits_no_longer_than_the_grace() -> None:
-    backlog, time = SendBacklog(), FakeTime()
-    pacer = FanOutPacer(backlog, clock=time.clock, sleep=time.sleep)
-    clients = _lagging_clients(backlog, behind=100, total=100)  # all stuck
-    pacer()
-    assert GRACE <= time.now <= GRACE + 0.01
-    assert len(clients) == 100
+def test_a_fan_out_yields_to_the_event_loop_in_turns() -> None:
+    server = RecordingServer()
+    interleave_fan_out(server, every=3, pause=lambda _seconds: server.log.append("yield"))
+    for sid in "abcdefg":
+        server._send_eio_packet(sid, event("settings", {"brightness": 1}))
+    assert server.log == ["a", "b", "c", "yield", "d", "e", "f", "yield", "g"]

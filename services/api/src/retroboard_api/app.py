@@ -16,12 +16,12 @@ from flask_socketio import SocketIO
 
 from retroboard_api.actions import BoardActions
 from retroboard_api.cache import StateCache
-from retroboard_api.coalescing import SendBacklog
 from retroboard_api.coalescing_queues import coalesce_outgoing
 from retroboard_api.commands import CommandGateway
 from retroboard_api.compact_json import CompactJson
 from retroboard_api.engine_guard import guard_engine
 from retroboard_api.errors import JsonRequest, register_error_handlers, validation_error_response
+from retroboard_api.fanout_turns import interleave_fan_out
 from retroboard_api.guards import register_guards
 from retroboard_api.guests import GuestSlots
 from retroboard_api.hosts import HostGuard, HostPolicy
@@ -57,14 +57,11 @@ def create_app(
     mqtt: MqttConnection | None = None,
     *,
     client_manager: Any | None = None,
-    send_backlog: SendBacklog | None = None,
 ) -> RetroBoardOpenAPI:
     """Build the api for ``settings``.
 
     ``mqtt`` defaults to a :class:`MqttClient` for ``settings.mqtt``; ``client_manager``
-    is the Socket.IO message-queue manager (``None``: no queue, one process only);
-    ``send_backlog`` counts what the clients' send queues hold unsent (the manager's
-    listener is paced by it).
+    is the Socket.IO message-queue manager (``None``: no queue, one process only).
     """
     cache = StateCache()
     metrics = ApiMetrics()
@@ -132,7 +129,9 @@ def create_app(
     guests = GuestSlots(settings.max_guests, settings.max_guests_per_address)
     guard_engine(socketio.server.eio, guests, settings.trusted_proxy_networks)
     # A client that falls behind gets the newest of each state event, not every step.
-    coalesce_outgoing(socketio.server.eio, send_backlog)
+    coalesce_outgoing(socketio.server.eio)
+    if settings.async_mode == "gevent":
+        interleave_fan_out(socketio.server)  # other work runs between a fan-out's turns
     # Fire and forget at QoS 0: a renewal is only useful now.
     preview = PreviewKeeper(socketio, lambda topic, body: client.publish(topic, body, qos=0))
     events = RealtimeEvents(

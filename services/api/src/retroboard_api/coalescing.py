@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 import time
-import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -105,51 +104,6 @@ class _Entry:
     due: int = 0  # attachments not put yet
 
 
-class _Standing:
-    """Whether one buffer has unsent coalesced events; outlives the buffer for
-    :class:`SendBacklog`'s bookkeeping when a client goes."""
-
-    __slots__ = ("behind",)
-
-    def __init__(self) -> None:
-        self.behind = False
-
-
-class SendBacklog:
-    """How many clients of one api process have coalesced events waiting unsent in
-    their send queues: what :class:`~retroboard_api.fanout_pacing.FanOutPacer` holds
-    the fan-out back by.
-
-    Kept up to date by the buffers as they go from nothing unsent to something and
-    back, so reading it costs nothing; a buffer that goes (its client disconnected)
-    is forgotten with whatever it held. Not thread-safe: for the gevent worker, whose
-    greenlets never run at the same time.
-    """
-
-    def __init__(self) -> None:
-        self.clients = 0
-        """Buffers alive."""
-        self.behind = 0
-        """Buffers with an unsent coalesced event."""
-
-    def track(self, buffer: CoalescingBuffer) -> _Standing:
-        """Count ``buffer`` while it lives; it reports through the returned standing."""
-        standing = _Standing()
-        self.clients += 1
-        weakref.finalize(buffer, self._forget, standing)
-        return standing
-
-    def set_behind(self, standing: _Standing, behind: bool) -> None:
-        """A buffer now has (``True``) or no longer has unsent coalesced events."""
-        if standing.behind != behind:
-            standing.behind = behind
-            self.behind += 1 if behind else -1
-
-    def _forget(self, standing: _Standing) -> None:
-        self.clients -= 1
-        self.set_behind(standing, False)
-
-
 class CoalescingBuffer:
     """A FIFO of Engine.IO packets where a coalesced event replaces its unsent
     predecessors that waited ``grace`` seconds or more. ``append``/``popleft``/``[0]``/
@@ -164,7 +118,6 @@ class CoalescingBuffer:
         *,
         grace: float = GRACE,
         clock: Callable[[], float] = time.monotonic,
-        backlog: SendBacklog | None = None,
     ) -> None:
         self.kinds = kinds if kinds is not None else PacketKinds()
         self.grace = grace
@@ -178,10 +131,6 @@ class CoalescingBuffer:
         """Packets dropped by appends since :meth:`take_dropped` last ran."""
         self.coalesced = 0
         """Events dropped over this buffer's life (a binary group counts once)."""
-        self.unsent_events = 0
-        """Coalesced events queued and not yet taken (a binary group counts once)."""
-        self._backlog = backlog
-        self._standing = backlog.track(self) if backlog is not None else None
         for item in items:
             self.append(item)
 
@@ -212,7 +161,6 @@ class CoalescingBuffer:
         serial = next(self._serial)
         if kind.key is not None:
             self._replace(kind.key, serial, now)
-            self._count_unsent(1)
         self._entries[serial] = entry
 
     def popleft(self) -> Any:
@@ -228,7 +176,6 @@ class CoalescingBuffer:
             unsent = self._unsent[key]
             if unsent and unsent[0] == serial:
                 unsent.popleft()  # being sent: no longer replaceable
-            self._count_unsent(-1)
         if entry.taken == len(entry.packets):
             del self._entries[serial]  # an open entry's late attachments queue alone
             if entry is self._open:
@@ -250,11 +197,4 @@ class CoalescingBuffer:
             self._size -= len(old.packets)
             self.dropped += len(old.packets)
             self.coalesced += 1
-            self._count_unsent(-1)
         unsent.append(serial)
-
-    def _count_unsent(self, change: int) -> None:
-        self.unsent_events += change
-        if self._standing is not None:
-            assert self._backlog is not None  # set together
-            self._backlog.set_behind(self._standing, self.unsent_events > 0)

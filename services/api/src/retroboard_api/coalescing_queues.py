@@ -20,18 +20,17 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
-from retroboard_api.coalescing import CoalescingBuffer, PacketKinds, SendBacklog
+from retroboard_api.coalescing import CoalescingBuffer, PacketKinds
 
 
 class ThreadingCoalescingQueue(queue.Queue[Any]):
     """``queue.Queue`` (async mode ``threading``) over a :class:`CoalescingBuffer`."""
 
     kinds = PacketKinds()
-    backlog: SendBacklog | None = None
     queue: CoalescingBuffer  # a deque in the base class
 
     def _init(self, maxsize: int) -> None:
-        self.queue = CoalescingBuffer(kinds=self.kinds, backlog=self.backlog)
+        self.queue = CoalescingBuffer(kinds=self.kinds)
 
     def _qsize(self) -> int:
         return len(self.queue)
@@ -54,10 +53,9 @@ def _gevent_queue_class() -> type[Any]:
         :class:`CoalescingBuffer`."""
 
         kinds = PacketKinds()
-        backlog: SendBacklog | None = None
 
         def _create_queue(self, items: Any = ()) -> CoalescingBuffer:
-            return CoalescingBuffer(items, kinds=self.kinds, backlog=self.backlog)
+            return CoalescingBuffer(items, kinds=self.kinds)
 
         def _put(self, item: Any) -> None:
             super()._put(item)  # appends, and counts the new task
@@ -73,22 +71,18 @@ def _gevent_queue_class() -> type[Any]:
     return GeventCoalescingQueue
 
 
-def coalescing_queue_class(async_mode: str, backlog: SendBacklog | None = None) -> type[Any]:
-    """The coalescing queue class of an Engine.IO async mode, its queues counted in
-    ``backlog`` if given."""
+def coalescing_queue_class(async_mode: str) -> type[Any]:
+    """The coalescing queue class of an Engine.IO async mode."""
     if async_mode == "threading":
-        base: type[Any] = ThreadingCoalescingQueue
-    elif async_mode in ("gevent", "gevent_uwsgi"):
-        base = _gevent_queue_class()
-    else:
-        raise ValueError(f"no coalescing send queue for async mode {async_mode!r}")
-    return type(base.__name__, (base,), {"backlog": backlog, "__doc__": base.__doc__})
+        return ThreadingCoalescingQueue
+    if async_mode in ("gevent", "gevent_uwsgi"):
+        return _gevent_queue_class()
+    raise ValueError(f"no coalescing send queue for async mode {async_mode!r}")
 
 
-def coalesce_outgoing(eio: Any, backlog: SendBacklog | None = None) -> None:
-    """Give every client of ``eio`` (an ``engineio.Server``) a coalescing send queue;
-    ``backlog`` counts what they hold unsent."""
-    queue_class = coalescing_queue_class(eio.async_mode, backlog)
+def coalesce_outgoing(eio: Any) -> None:
+    """Give every client of ``eio`` (an ``engineio.Server``) a coalescing send queue."""
+    queue_class = coalescing_queue_class(eio.async_mode)
 
     def create_queue(*args: Any, **kwargs: Any) -> Any:
         return queue_class(*args, **kwargs)

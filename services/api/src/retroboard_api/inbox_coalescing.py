@@ -14,9 +14,8 @@ message that changes who is in a room (``enter_room``, ``leave_room``, ``close_r
 
 :class:`MqttManager` gives the ``select`` (:func:`skip_superseded` in the api) every
 message waiting in its inbox with its arrival time whenever its listener is ready for
-the next, and hands on the first one kept; its ``pace``
-(:mod:`retroboard_api.fanout_pacing`) lets changes gather while the clients' send
-queues are full.
+the next, and hands on the first one kept: what arrives while a change is being
+handed on (in turns, :mod:`retroboard_api.fanout_turns`) is weighed with what waited.
 """
 
 from __future__ import annotations

@@ -67,7 +67,6 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         """Create and start the app (runs in the worker)."""
         # Imported here: the master never builds the app nor imports Flask.
         from retroboard_api.app import create_app
-        from retroboard_api.coalescing import SendBacklog
         from retroboard_api.connection_limits import LIMITS
         from retroboard_api.sio_manager import create_client_manager
 
@@ -77,14 +76,7 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
             settings.max_connections_per_address,
             tuple(settings.trusted_proxy_networks),
         )
-        # What the clients' send queues hold unsent, which the fan-out is paced by
-        # (gevent only: the threaded worker's queues fill from many threads at once).
-        backlog = SendBacklog() if settings.async_mode == "gevent" else None
-        app = create_app(
-            settings,
-            client_manager=create_client_manager(settings, backlog),
-            send_backlog=backlog,
-        )
+        app = create_app(settings, client_manager=create_client_manager(settings))
         app.extensions["retroboard"].start()
         return app
 

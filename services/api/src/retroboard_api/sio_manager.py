@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from retroboard_api.coalescing import SendBacklog
-from retroboard_api.fanout_pacing import FanOutPacer
 from retroboard_api.inbox_coalescing import skip_superseded
 from retroboard_api.settings import ApiSettings
 from retroboard_common.sio_queue import create_manager
 
 
-def create_client_manager(settings: ApiSettings, backlog: SendBacklog | None = None) -> Any:
+def create_client_manager(settings: ApiSettings) -> Any:
     """The read-write ``PubSubManager`` for SOCKETIO_MESSAGE_QUEUE (call in the worker);
-    on MQTT its listener skips emits already superseded in its inbox and, given the
-    ``backlog`` of the app's send queues, waits while they are full."""
-    pace = FanOutPacer(backlog) if backlog is not None else None
-    return create_manager(settings, write_only=False, select=skip_superseded, pace=pace)
+    on MQTT its listener skips emits already superseded in its inbox."""
+    return create_manager(settings, write_only=False, select=skip_superseded)

@@ -123,9 +123,6 @@ payload as it came (bytes) or as a selector decoded it (a dict)."""
 InboxSelector = Callable[[list[Arrived]], list[Arrived]]
 """Given the messages waiting, oldest first, those to hand python-socketio, in order
 (the same pairs; the first goes now, the others wait with what comes next)."""
-InboxPacer = Callable[[], None]
-"""Called before each message is handed on: it returns when the receiver can take
-more, and messages gather in the inbox meanwhile."""
 
 
 class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
@@ -145,10 +142,9 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
     ``select``: which of the messages waiting in its inbox, each with its arrival time
     (:func:`time.monotonic`), oldest first, a listening manager may still hand
     python-socketio; called with every message waiting whenever the listener is ready
-    for the next, which is the first it kept (the api skips emits already superseded
-    there). ``None``: every message, in order. ``pace``: called before each message is
-    handed on (:data:`InboxPacer`; the api waits there while its clients' send queues
-    are full, so that changes gather for ``select``).
+    for the next, which is the first it kept, the others waiting with what comes
+    meanwhile (the api skips emits already superseded there). ``None``: every message,
+    in order.
     """
 
     name = "mqtt"
@@ -162,7 +158,6 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         json: Any = None,
         client: MqttClient | None = None,
         select: InboxSelector | None = None,
-        pace: InboxPacer | None = None,
     ) -> None:
         if client is not None and not write_only:
             raise ValueError("only a write-only manager publishes on the caller's connection")
@@ -171,7 +166,6 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         self.topic = queue_topic(channel)
         self._inbox: queue.Queue[Arrived] = queue.Queue()
         self._select = select
-        self._pace = pace
         self._client: MqttClient | None = client
         self._borrowed = client is not None
         self._client_lock = threading.Lock()
@@ -215,8 +209,6 @@ class MqttManager(socketio.PubSubManager):  # type: ignore[misc]
         while True:
             if not waiting:
                 waiting.append(self._inbox.get())
-            if self._pace is not None:
-                self._pace()
             with contextlib.suppress(queue.Empty):
                 while True:
                     waiting.append(self._inbox.get_nowait())
@@ -282,7 +274,6 @@ def create_manager(
     logger: logging.Logger | None = None,
     client: MqttClient | None = None,
     select: InboxSelector | None = None,
-    pace: InboxPacer | None = None,
 ) -> socketio.PubSubManager:
     """The Socket.IO client manager for ``SOCKETIO_MESSAGE_QUEUE``.
 
@@ -293,7 +284,7 @@ def create_manager(
     package). Raises ``ValueError`` for a bad URL and :class:`QueueUnavailable` when
     the queue's package is missing. ``client``, the caller's connection to the services'
     broker, is what a write-only manager publishes on when the queue is on that broker;
-    ``select`` and ``pace`` are :class:`MqttManager`'s (Redis has no inbox of ours).
+    ``select`` is :class:`MqttManager`'s (Redis has no inbox of ours).
     """
     if isinstance(source, (MqttUrl, str)):
         broker: MqttUrl | str = source
@@ -314,7 +305,6 @@ def create_manager(
         logger=logger,
         client=client if shared and write_only else None,
         select=select,
-        pace=pace,
     )
 
 
