@@ -1129,8 +1129,12 @@ class Board:
 
     def _changed(self, names: set[StateName]) -> set[StateName]:
         self._lifetimes_known = False  # a push, a delete or a config may move a lifetime
+        # Published before it is saved: the state goes out first, and the save's work
+        # (and its commit thread) does not hold it back. The command's answer still
+        # waits until the change is saved (RendererService.handle_command).
+        self._notify(names)
         self._save()
-        return self._notify(names)
+        return names
 
     def _update_status_changed(self, instance_id: str) -> None:
         # A fetch failed or recovered: published (the error is state), nothing to save.
