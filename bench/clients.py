@@ -37,6 +37,7 @@ import logging
 import math
 import multiprocessing as mp
 import queue
+import shutil
 import subprocess
 import threading
 import time
@@ -220,15 +221,46 @@ class _ClientLost(Exception):
     """A client was disconnected while the fleet waited for a key."""
 
 
+class PythonGroup:
+    """One process of python-socketio clients (:func:`_group_main`); it reads ``since``
+    and ``stop`` from the shared :class:`Channels` itself."""
+
+    def __init__(self, context: Any, url: str, count: int, mode: str, channels: Channels) -> None:
+        self.process = context.Process(
+            target=_group_main, args=(url, count, mode, channels), daemon=True
+        )
+        self.process.start()
+        self.pid: int = self.process.pid
+
+    def count_from(self, when: float) -> None:
+        """Nothing to tell: the process reads the shared ``since``."""
+
+    def request_stop(self) -> None:
+        """Nothing to tell: the process watches the shared ``stop``."""
+
+    def join(self, timeout: float) -> None:
+        """Wait for the process to end, killing it after ``timeout`` seconds."""
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+
+
 class NodeGroup:
     """One Node.js process of socket.io-client clients (bench/node/socketio_clients.cjs),
     state mode only; its lines are turned into the :class:`Channels` messages a Python
     client process sends."""
 
     SCRIPT = Path(__file__).parent / "node" / "socketio_clients.cjs"
+    LIBRARY = Path(__file__).parent.parent / "web" / "node_modules" / "socket.io-client"
 
     def __init__(self, url: str, count: int, channels: Channels) -> None:
+        if shutil.which("node") is None or not self.LIBRARY.is_dir():
+            raise RuntimeError(
+                "the Node.js clients need node and the dashboard's web/node_modules "
+                "(run scripts/setup), or use --client-kind python"
+            )
         self.channels = channels
+        self.count = count
         self.process = subprocess.Popen(
             ["node", str(self.SCRIPT), url, str(count), BOARD],
             stdin=subprocess.PIPE,
@@ -241,23 +273,35 @@ class NodeGroup:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
-    def send(self, message: dict[str, Any]) -> None:
-        """Write one line to the process (``since`` or ``stop``)."""
+    def count_from(self, when: float) -> None:
+        """Count the changes arriving from ``when`` (monotonic) on."""
+        self._send({"since": when})
+
+    def request_stop(self) -> None:
+        """Disconnect and hand back the result."""
+        self._send({"stop": True})
+
+    def _send(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(message) + "\n")
         self.process.stdin.flush()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
+        ready = False
         for line in self.process.stdout:
             message = json.loads(line)
             if "ready" in message:
+                ready = True
                 connected, self.failed = message["ready"]
                 self.channels.ready.put((connected, self.failed))
             elif "report" in message:
                 self.channels.reports.put(tuple(message["report"]))
             elif "result" in message:
                 self.channels.results.put(self._result(message["result"]))
+        if not ready:  # it died before connecting (its error is on stderr)
+            self.failed = self.count
+            self.channels.ready.put((0, self.count))
 
     def _result(self, data: dict[str, Any]) -> GroupResult:
         def state_log(item: dict[str, Any]) -> StateLog:
@@ -279,6 +323,9 @@ class NodeGroup:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+ClientGroup = PythonGroup | NodeGroup
 
 
 class ClientFleet:
@@ -307,7 +354,7 @@ class ClientFleet:
             stop=self.context.Event(),
             results=self.context.Queue() if python else queue.Queue(),
         )
-        self.processes: list[Any] = []
+        self.processes: list[ClientGroup] = []
         self.connected = 0
         self.failed = 0
         self.lost_clients = 0  # disconnects seen while waiting
@@ -321,16 +368,11 @@ class ClientFleet:
             for i in range(self.procs)
         ]
         for count in share:
-            if self.kind == "node":
-                self.processes.append(NodeGroup(self.url, count, self.channels))
-                continue
-            process = self.context.Process(
-                target=_group_main,
-                args=(self.url, count, self.mode, self.channels),
-                daemon=True,
+            self.processes.append(
+                NodeGroup(self.url, count, self.channels)
+                if self.kind == "node"
+                else PythonGroup(self.context, self.url, count, self.mode, self.channels)
             )
-            process.start()
-            self.processes.append(process)
         for _ in self.processes:
             connected, failed = self.channels.ready.get(timeout=timeout)
             self.connected += connected
@@ -342,8 +384,7 @@ class ClientFleet:
         """State mode: count the changes arriving from ``when`` (monotonic) on."""
         self.channels.since.value = when
         for process in self.processes:
-            if isinstance(process, NodeGroup):
-                process.send({"since": when})
+            process.count_from(when)
 
     def wait_all(self, key: int, timeout: float) -> float | None:
         """When the last process had ``key`` (a brightness or marker) on every client;
@@ -376,11 +417,8 @@ class ClientFleet:
         """Disconnect every client; return what each process recorded."""
         self.channels.stop.set()
         for process in self.processes:
-            if isinstance(process, NodeGroup):
-                process.send({"stop": True})
+            process.request_stop()
         results = [self.channels.results.get(timeout=120) for _ in self.processes]
         for process in self.processes:
             process.join(30)
-            if isinstance(process, mp.process.BaseProcess) and process.is_alive():
-                process.kill()
         return results
