@@ -7,7 +7,7 @@ import os
 import re
 import signal
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -68,7 +68,9 @@ class Nginx:
 
     workdir: Path
     api_ports: list[int]
-    port: int = field(default_factory=free_port)
+    port: int = 0
+    """Taken when it starts: a port found free long before (while the services opened
+    their connections) may be some connection's by then."""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -86,6 +88,7 @@ class Nginx:
         if not NGINX.exists():
             raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
         site = self.workdir / "retroboard.conf"
         site.write_text(site_config(self.port, self.api_ports))
         config = self.workdir / "nginx.conf"
