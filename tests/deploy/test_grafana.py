@@ -80,7 +80,8 @@ def test_every_queried_metric_is_served(broker: MosquittoBroker, tmp_path: Path)
         assert answer.ok, answer.text
         served = served_families(f"http://127.0.0.1:{metrics_port}/metrics")
         served |= served_families(f"{base}/metrics")
-        assert queried_families() - served == set()
+        missing = queried_families() - served
+        assert missing == set(), f"{missing}\nrenderer log:\n{renderer.output()}"
     finally:
         api.stop()
         renderer.stop()
