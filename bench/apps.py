@@ -58,6 +58,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "weather": {"latitude": 52.52, "longitude": 13.41},
     "image": {"asset": "party"},
     "web_image": {"url": "{server}/next", "refresh": 3600},
+    "custom": {"text": "Hello, World! 21.5 °C", "icon": "party", "progress": 40},
 }
 """Each app type with content a user would give it (``{server}``: the local server)."""
 
@@ -122,12 +123,15 @@ def content() -> Iterator[tuple[str, AssetLibrary, ContentServer]]:
             server.shutdown()
 
 
+def content_for(name: str, url: str) -> dict[str, Any]:
+    """The config values of app type ``name``, with ``url`` as the local server."""
+    return {k: v.format(server=url) if isinstance(v, str) else v for k, v in CONFIGS[name].items()}
+
+
 def make_app(name: str, width: int, height: int, url: str, library: AssetLibrary) -> App[Any]:
     """App type ``name`` with its content, data fetched once."""
     cls = BUILTIN_APPS[name]
-    values = {
-        k: v.format(server=url) if isinstance(v, str) else v for k, v in CONFIGS[name].items()
-    }
+    values = content_for(name, url)
     context = AppContext(assets=library, weather_url=url, http_timeout=FETCH_DELAY * 2)
     app = cls(cls.config_model.model_validate(values), width, height, context)
     app.update()
