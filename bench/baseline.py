@@ -16,7 +16,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
-from retroboard_api.server import gunicorn_options
+from retroboard_api.server import configure_connection_limits, gunicorn_options
 from retroboard_api.settings import ApiSettings
 
 
@@ -57,6 +57,7 @@ class BaselineServer(BaseApplication):  # type: ignore[misc]  # gunicorn is unty
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        configure_connection_limits(self.settings)  # the api's per-address limit too
         return create_app(self.settings.async_mode)
 
 

@@ -149,9 +149,10 @@ async def _group(url: str, count: int, mode: str, channels: Channels) -> None:
     clients: list[Any] = []
 
     def reached(key: int, now: float) -> None:
-        """One more client has ``key``; report it when every client of the process has."""
+        """One more client has ``key``; report it when every client of the process has
+        (once all tried to connect: every connected one, the others never will)."""
         have = pending.get(key, 0) + 1
-        if have >= count:
+        if have >= (result.connected if running["now"] else count):
             pending.pop(key, None)
             reports.put((key, now))
         else:

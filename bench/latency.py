@@ -55,6 +55,7 @@ from bench.stack import (
     Baseline,
     BenchStack,
     Workdir,
+    connection_limits,
     cpu_seconds,
     parse_brokers,
     process_tree,
@@ -338,11 +339,14 @@ def run(
     workdir = Workdir("rb-latency-")
     # Both stacks run side by side (the clock app costs little), so that every client
     # count meets the two broker configurations and the baseline in turn.
+    limits = connection_limits(max(clients, default=0))
     stacks = {
-        broker: BenchStack(workdir.path / broker, broker_defaults=broker == "defaults")
+        broker: BenchStack(
+            workdir.path / broker, broker_defaults=broker == "defaults", api_env=limits
+        )
         for broker in brokers
     }
-    bare = Baseline(workdir.path)
+    bare = Baseline(workdir.path, limits)
     failed = True
     try:
         for stack in stacks.values():

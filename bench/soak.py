@@ -54,7 +54,7 @@ from bench.clients import CLIENT_KINDS, STATE_EVENTS, ClientFleet, StateLog
 from bench.figures import percentile
 from bench.imagevenv import ensure_venv
 from bench.machine import describe_machine
-from bench.stack import BOARD, SERVICES, BenchStack, Workdir, cpu_seconds
+from bench.stack import BOARD, SERVICES, BenchStack, Workdir, connection_limits, cpu_seconds
 from retroboard_common.settings import MqttUrl
 
 BUDGET_MB = 150.0
@@ -261,18 +261,6 @@ def slow_down_animations(url: str) -> None:
     for app in ("scroll_text", "stars"):
         response = requests.post(f"{url}/api/apps/{app}/config", json={"fps": 10}, timeout=10)
         response.raise_for_status()
-
-
-def connection_limits(clients: int) -> dict[str, str]:
-    """The api's per-address limits raised for ``clients``: every client of the
-    benchmark, and every connection of the load's thread pool (up to 256), comes from
-    127.0.0.1, which the defaults would cap at 200."""
-    room = str(clients + 256 + 50)
-    return {
-        "RETROBOARD_API_MAX_CONNECTIONS_PER_ADDRESS": room,
-        "SOCKETIO_MAX_GUESTS": room,
-        "SOCKETIO_MAX_GUESTS_PER_ADDRESS": room,
-    }
 
 
 def total(values: dict[str, float]) -> float:

@@ -133,6 +133,18 @@ class Workdir:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def connection_limits(clients: int) -> dict[str, str]:
+    """The api's per-address limits raised for ``clients``: every client of the
+    benchmark, and every connection of the load's thread pool (up to 256), comes from
+    127.0.0.1, which the defaults would cap at 200."""
+    room = str(clients + 256 + 50)
+    return {
+        "RETROBOARD_API_MAX_CONNECTIONS_PER_ADDRESS": room,
+        "SOCKETIO_MAX_GUESTS": room,
+        "SOCKETIO_MAX_GUESTS_PER_ADDRESS": room,
+    }
+
+
 class BenchStack:
     """Mosquitto, ``retroboard-renderer`` (emulator), ``retroboard-api``, ``retroboard-bridge``.
 
@@ -243,12 +255,12 @@ class BenchStack:
 class Baseline:
     """The bare Flask-SocketIO app of :mod:`bench.baseline` under the api's gunicorn."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.process = ServiceProcess(
             "python",
             ["-m", "bench.baseline", "--port", str(self.port)],
-            SERVICE_ENV,
+            {**SERVICE_ENV, **(env or {})},
             workdir / "baseline.log",
         )
 

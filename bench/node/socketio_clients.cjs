@@ -94,13 +94,15 @@ let since = Infinity;
 let running = false;
 let stopping = false;
 let disconnects = 0;
+let connected = 0;
 const pending = new Map(); // marker → clients of this process that have it
 const sockets = [];
 const logs = [];
 
+// Once every client tried to connect, the ones that failed will never have a key.
 function reached(key, at) {
   const have = (pending.get(key) || 0) + 1;
-  if (have >= count) {
+  if (have >= (running ? connected : count)) {
     pending.delete(key);
     send({ report: [key, at] });
   } else {
@@ -138,7 +140,6 @@ function addClient() {
 }
 
 async function main() {
-  let connected = 0;
   for (let start = 0; start < count; start += CONNECT_BATCH) {
     const batch = [];
     for (let i = start; i < Math.min(count, start + CONNECT_BATCH); i += 1) batch.push(addClient());

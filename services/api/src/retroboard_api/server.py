@@ -67,18 +67,25 @@ class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         """Create and start the app (runs in the worker)."""
         # Imported here: the master never builds the app nor imports Flask.
         from retroboard_api.app import create_app
-        from retroboard_api.connection_limits import LIMITS
         from retroboard_api.sio_manager import create_client_manager
 
         settings = self.settings
-        LIMITS.configure(
-            settings.header_timeout,
-            settings.max_connections_per_address,
-            tuple(settings.trusted_proxy_networks),
-        )
+        configure_connection_limits(settings)
         app = create_app(settings, client_manager=create_client_manager(settings))
         app.extensions["retroboard"].start()
         return app
+
+
+def configure_connection_limits(settings: ApiSettings) -> None:
+    """Apply the settings' header timeout and per-address limit to the worker's guard
+    (in the worker, which owns the connections)."""
+    from retroboard_api.connection_limits import LIMITS
+
+    LIMITS.configure(
+        settings.header_timeout,
+        settings.max_connections_per_address,
+        tuple(settings.trusted_proxy_networks),
+    )
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:
