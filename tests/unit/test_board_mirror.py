@@ -12,16 +12,21 @@ from typing import Any
 
 import pytest
 
+from retroboard_common import board_mirror
 from retroboard_common.board_mirror import (
+    SHARED_DECODE_BYTES,
     BoardChange,
     BoardGone,
     BoardMirror,
     HealthChange,
     StateChange,
     StatusChange,
+    _kept_large_state,
 )
 from retroboard_common.contract import STATES
+from retroboard_common.inbound import decode_state
 from retroboard_common.models import RendererHealth, SettingsState, dump_payload
+from retroboard_common.topics import StateName
 from tests.support.api_fakes import FakeMqtt
 from tests.support.fake_clock import FakeClock
 from tests.support.states import settings_state
@@ -255,3 +260,40 @@ def test_one_state_and_the_status_are_read_without_a_copy_of_the_board(
     read["brightness"] = 99  # the reader's own copy
     assert mirrored.mirror.state("a", "settings") == settings_state(30)
     assert not mirrored.mirror.knows("b")
+
+
+def app_types(description: str = "Shows the time") -> dict[str, Any]:
+    """A ``state/app_types`` payload as large as a real one's schemas make it."""
+    schema = {"type": "object", "description": "x" * SHARED_DECODE_BYTES}
+    return {"types": {"clock": {"description": description, "schema": schema}}}
+
+
+def test_a_large_payload_many_boards_share_is_validated_once(
+    mirrored: Mirrored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10,000 boards of one version publish one 33 KB app_types: one validation, not 10,000
+    _kept_large_state.cache_clear()
+    decoded: list[str] = []
+
+    def counting(name: StateName, payload: bytes) -> Any:
+        decoded.append(name)
+        return decode_state(name, payload)
+
+    monkeypatch.setattr(board_mirror, "decode_state", counting)
+    for board in ("a", "b", "c"):
+        mirrored.send(f"retroboard/{board}/state/app_types", app_types())
+    mirrored.send("retroboard/a/state/app_types", app_types("Shows the time, bigger"))
+    assert decoded == ["app_types", "app_types"]
+    assert [c.board for c in mirrored.changes] == ["a", "b", "c", "a"]
+    bigger = app_types("Shows the time, bigger")
+    assert mirrored.reported_states() == [app_types(), app_types(), app_types(), bigger]
+
+
+def test_a_large_bad_payload_is_refused_every_time(mirrored: Mirrored) -> None:
+    _kept_large_state.cache_clear()
+    bad = app_types()
+    bad["types"]["clock"]["description"] = 42  # not a string
+    for board in ("a", "b"):
+        mirrored.send(f"retroboard/{board}/state/app_types", bad)
+    assert mirrored.changes == []
+    assert mirrored.mirror.get("a") is None and mirrored.mirror.get("b") is None
