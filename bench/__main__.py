@@ -1,6 +1,6 @@
 """Every benchmark, one after the other, and one table at the end.
 
-    .venv/bin/python -m bench            # the full figures (about 16 minutes)
+    .venv/bin/python -m bench            # the full figures (about 20 minutes)
     .venv/bin/python -m bench --quick    # a short version (about 3 minutes)
     .venv/bin/python -m bench --json bench.json
 
