@@ -229,17 +229,20 @@ distinct payload: the boards of a fleet that run one version publish the same on
 validating it costs about 3 ms, 30 s of CPU for 10,000 boards."""
 
 
-def kept_state(name: StateName, payload: bytes) -> bytes:
+def _validated_state(name: StateName, payload: bytes) -> bytes:
     """A ``state/<name>`` payload validated and written as it is kept (compact JSON);
     :class:`~retroboard_common.inbound.Rejected` when it is not one."""
+    return dump_payload(decode_state(name, payload))
+
+
+# A few versions of a fleet at once; a refusal raises, so it is never cached.
+_kept_large_state = functools.lru_cache(maxsize=16)(_validated_state)
+
+
+def _kept_state(name: StateName, payload: bytes) -> bytes:
     if len(payload) >= SHARED_DECODE_BYTES:
         return _kept_large_state(name, payload)
-    return dump_payload(decode_state(name, payload))
-
-
-@functools.lru_cache(maxsize=16)  # a few versions of a fleet; refusals are not cached
-def _kept_large_state(name: StateName, payload: bytes) -> bytes:
-    return dump_payload(decode_state(name, payload))
+    return _validated_state(name, payload)
 
 
 class BoardMirror:
@@ -363,7 +366,7 @@ class BoardMirror:
                 if known is not None:
                     self._shared.release(known.states.pop(state_name, None))
             return None
-        kept = self._refusals.take(topic, lambda: kept_state(state_name, payload))
+        kept = self._refusals.take(topic, lambda: _kept_state(state_name, payload))
         if kept is None:
             return None  # never pass on what clients cannot parse or the contract forbids
         with self._lock:
